@@ -1,0 +1,141 @@
+//! What is known about each package, and from where.
+//!
+//! Takes the [`Graph`](crate::graph::Graph) and gives one [`PackageFacts`] per package:
+//! its origin, URLs, author email domains, crates.io owners and publisher, copyright lines.
+//! Every fact carries its [`Provenance`] (SPEC section 3).
+
+use std::fmt;
+
+/// Where a fact came from.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provenance {
+    CargoMetadata,
+    CratesIoApi,
+    DbDump,
+    CargoVetImports,
+    FactsLock,
+    CrateSources,
+}
+
+impl Provenance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provenance::CargoMetadata => "cargo-metadata",
+            Provenance::CratesIoApi => "crates-io-api",
+            Provenance::DbDump => "db-dump",
+            Provenance::CargoVetImports => "cargo-vet-imports",
+            Provenance::FactsLock => "facts-lock",
+            Provenance::CrateSources => "crate-sources",
+        }
+    }
+}
+
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a package comes from, read from its `source`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// crates.io, under either of its index URLs.
+    CratesIo,
+    /// Another registry: the index URL with its `registry+` / `sparse+` prefix.
+    Registry(String),
+    /// A git repository: the URL without `git+`, query or fragment, and the commit.
+    Git { url: String, rev: Option<String> },
+    /// A path package (no source).
+    Path,
+}
+
+/// A URL-valued fact: the text as found and its normalized form (SPEC section 3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrlFact {
+    /// `repository`, `homepage` or `git-source`.
+    pub field: &'static str,
+    pub raw: String,
+    pub normalized: String,
+    /// The lowercased host, when the URL has one.
+    pub host: Option<String>,
+    pub provenance: Provenance,
+}
+
+/// An author email's domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailFact {
+    /// The `authors` entry it came from.
+    pub author: String,
+    /// Lowercased domain.
+    pub domain: String,
+}
+
+/// A crates.io owner.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Owner {
+    User {
+        id: u64,
+        login: String,
+    },
+    /// `login` is `github:org:team`.
+    Team {
+        id: u64,
+        login: String,
+    },
+}
+
+/// Who published the exact version.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Publisher {
+    User {
+        id: u64,
+        login: String,
+    },
+    /// `github:owner/repo` or `gitlab:group/project`.
+    Trusted(String),
+}
+
+/// A fact obtained from a source other than the metadata, with when it was obtained.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub provenance: Provenance,
+    /// RFC 3339 time the source was read or the fact fetched, when known.
+    pub fetched: Option<String>,
+}
+
+/// A copyright line found in the package's own files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyrightFact {
+    pub line: String,
+    /// The file it was found in, relative to the package root.
+    pub file: String,
+}
+
+/// Everything known about one package.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageFacts {
+    pub origin: Origin,
+    /// The registry index URL as `source` gives it (registry packages only).
+    pub registry: Option<String>,
+    /// Repository, homepage and git-source URLs.
+    pub urls: Vec<UrlFact>,
+    pub emails: Vec<EmailFact>,
+    /// crates.io owners; `None` when no source told.
+    pub owners: Option<Sourced<Vec<Owner>>>,
+    /// The publisher of this exact version; `None` when no source told. `Some` with a
+    /// `None` value: a source answered, and the version has no recorded publisher.
+    pub publisher: Option<Sourced<Option<Publisher>>>,
+    /// Copyright lines; `None` unless `--scan-sources` read the package's files.
+    pub copyright: Option<Vec<CopyrightFact>>,
+}
+
+/// A fact source that could not be used: the report lists it under `degraded`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Degraded {
+    pub source: String,
+    pub message: String,
+}
