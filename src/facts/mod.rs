@@ -139,3 +139,39 @@ pub struct Degraded {
     pub source: String,
     pub message: String,
 }
+
+pub mod crate_sources;
+pub mod metadata;
+pub mod url;
+
+use crate::graph::Graph;
+
+/// Facts for every package of the graph from the metadata, and with `scan_sources` the
+/// copyright lines of each reached package's own files.
+pub fn gather(graph: &Graph, scan_sources: bool) -> (Vec<PackageFacts>, Vec<Degraded>) {
+    let mut facts: Vec<PackageFacts> = graph.packages.iter().map(metadata::facts).collect();
+    let mut degraded = Vec::new();
+    if scan_sources {
+        let mut unreadable = Vec::new();
+        for i in graph.reached() {
+            let pkg = &graph.packages[i];
+            match crate_sources::scan(&pkg.manifest_path, pkg.license_file.as_deref()) {
+                Ok(lines) => facts[i].copyright = Some(lines),
+                Err(e) => unreadable.push(format!("{} ({e})", pkg.spec())),
+            }
+        }
+        if !unreadable.is_empty() {
+            let shown: Vec<_> = unreadable.iter().take(5).map(String::as_str).collect();
+            degraded.push(Degraded {
+                source: Provenance::CrateSources.as_str().to_string(),
+                message: format!(
+                    "the sources of {} package(s) could not be read, so their copyright lines are unknown: {}{}",
+                    unreadable.len(),
+                    shown.join("; "),
+                    if unreadable.len() > 5 { "; ..." } else { "" }
+                ),
+            });
+        }
+    }
+    (facts, degraded)
+}

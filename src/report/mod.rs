@@ -204,3 +204,38 @@ pub struct Report {
     /// Extension: true when no policy was given or found and `builtin:us-federal` was used.
     pub default_policy: bool,
 }
+
+pub mod human;
+
+/// `--fail-on`: the least severity that fails the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Deny,
+    Warn,
+    Never,
+}
+
+impl Report {
+    /// Counts findings by severity into the summary.
+    pub fn count(&mut self) {
+        let count = |s| self.findings.iter().filter(|f| f.severity == s).count();
+        self.summary.deny = count(Severity::Deny);
+        self.summary.warn = count(Severity::Warn);
+        self.summary.info = count(Severity::Info);
+    }
+
+    /// Whether a finding at or above `fail_on` exists.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        match fail_on {
+            FailOn::Deny => self.summary.deny > 0,
+            FailOn::Warn => self.summary.deny + self.summary.warn > 0,
+            FailOn::Never => false,
+        }
+    }
+
+    /// The JSON form (SPEC section 6), one object and a newline.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        writeln!(out)
+    }
+}

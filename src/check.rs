@@ -1,0 +1,204 @@
+//! `cargo vendor-audit check`: the whole pipeline, from arguments to an exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::cli::{CheckArgs, Format, GraphArgs};
+use crate::date::Date;
+use crate::graph::{Graph, GraphOptions};
+use crate::matcher::{self, Options};
+use crate::metadata::{self, CargoInvocation, MetadataSource};
+use crate::policy::{self, Policy};
+use crate::report::human::{self, Style, Verbosity};
+use crate::report::{Report, Summary, Tool};
+use crate::{Failure, facts};
+
+/// The policy used when none is given or found.
+pub const DEFAULT_POLICY: &str = "builtin:us-federal";
+
+/// The graph and policy every graph-reading subcommand starts from.
+pub struct Loaded {
+    pub graph: Graph,
+    pub policy: Policy,
+    /// True when no policy was given or found and [`DEFAULT_POLICY`] was used.
+    pub default_policy: bool,
+    pub today: Date,
+}
+
+/// Loads metadata, builds the graph, finds and loads the policy.
+pub fn load(args: &GraphArgs) -> Result<Loaded, Failure> {
+    let source = match &args.metadata_path {
+        Some(p) if p == Path::new("-") => MetadataSource::Stdin,
+        Some(p) => MetadataSource::File(p.clone()),
+        None => MetadataSource::Cargo(CargoInvocation {
+            manifest_path: args.manifest_path.clone(),
+            features: args.features.clone(),
+            all_features: args.all_features,
+            no_default_features: args.no_default_features,
+            locked: args.locked,
+            offline: args.offline,
+            frozen: args.frozen,
+        }),
+    };
+    let metadata = metadata::load(&source).map_err(|e| Failure::new(e.to_string()))?;
+    let opts = GraphOptions {
+        packages: args.package.clone(),
+        workspace: args.workspace,
+        exclude: args.exclude.clone(),
+        targets: args.target.clone(),
+        exclude_dev: args.exclude_dev,
+    };
+    let graph = Graph::build(&metadata, &opts).map_err(|e| Failure::new(e.to_string()))?;
+    let (specs, default_policy) = match args.policy.is_empty() {
+        false => (args.policy.clone(), false),
+        true => discover_policy(&graph.workspace_root, &graph.workspace_metadata)?,
+    };
+    let policy = policy::load(&specs).map_err(|e| Failure::policy(e.to_string()))?;
+    let today = args.today.unwrap_or_else(Date::today_utc);
+    Ok(Loaded {
+        graph,
+        policy,
+        default_policy,
+        today,
+    })
+}
+
+/// SPEC section 1: `vendor-audit.toml` at the workspace root, then `.cargo/vendor-audit.toml`,
+/// then `[workspace.metadata.vendor-audit] policy`, else the builtin default.
+fn discover_policy(
+    root: &Path,
+    workspace_metadata: &serde_json::Value,
+) -> Result<(Vec<String>, bool), Failure> {
+    for candidate in [
+        root.join("vendor-audit.toml"),
+        root.join(".cargo").join("vendor-audit.toml"),
+    ] {
+        if candidate.is_file() {
+            return Ok((vec![candidate.to_string_lossy().into_owned()], false));
+        }
+    }
+    if let Some(value) = workspace_metadata
+        .get("vendor-audit")
+        .and_then(|v| v.get("policy"))
+    {
+        let resolve = |s: &str| -> String {
+            if s.starts_with("builtin:") {
+                s.to_string()
+            } else {
+                root.join(s).to_string_lossy().into_owned()
+            }
+        };
+        let specs: Option<Vec<String>> = match value {
+            serde_json::Value::String(s) => Some(vec![resolve(s)]),
+            serde_json::Value::Array(items) => {
+                items.iter().map(|i| i.as_str().map(resolve)).collect()
+            }
+            _ => None,
+        };
+        return match specs {
+            Some(specs) if !specs.is_empty() => Ok((specs, false)),
+            _ => Err(Failure::new(format!(
+                "`[workspace.metadata.vendor-audit] policy` in {} must be a path or a list of paths (or builtin:NAME)",
+                root.join("Cargo.toml").display()
+            ))),
+        };
+    }
+    Ok((vec![DEFAULT_POLICY.to_string()], true))
+}
+
+/// Runs `check` and gives the exit code.
+pub fn run(args: &CheckArgs) -> Result<u8, Failure> {
+    let loaded = load(&args.graph)?;
+    let report = audit(&loaded, &args.graph);
+    let is_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let style = Style {
+        color: crate::cli::use_color(args.graph.color, is_terminal),
+    };
+    let verbosity = if args.quiet {
+        Verbosity::Quiet
+    } else if args.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let mut buf = Vec::new();
+    match args.format {
+        Format::Json => report.write_json(&mut buf),
+        Format::Human => human::render(&report, verbosity, style, &mut buf),
+    }
+    .map_err(|e| Failure::new(format!("could not render the report: {e}")))?;
+    write_output(args.output.as_deref(), &buf)?;
+    Ok(u8::from(report.fails(args.fail_on)))
+}
+
+/// Facts, matcher and report for a loaded graph and policy.
+pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Report {
+    let (facts, degraded) = facts::gather(&loaded.graph, args.scan_sources);
+    let opts = Options {
+        today: loaded.today,
+        include_workspace: args.include_workspace,
+        exclude_dev: args.exclude_dev,
+    };
+    let outcome = matcher::evaluate(&loaded.graph, &facts, &loaded.policy, &opts);
+    let mut report = Report {
+        schema: 1,
+        tool: Tool {
+            name: "cargo-vendor-audit".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        policies: loaded.policy.sources.clone(),
+        today: loaded.today.to_string(),
+        summary: Summary {
+            packages: loaded.graph.packages.len(),
+            audited: outcome.audited,
+            ..Summary::default()
+        },
+        degraded,
+        findings: outcome.findings,
+        default_policy: loaded.default_policy,
+    };
+    report.count();
+    report
+}
+
+/// Writes to FILE (through a temporary file and a rename, so a reader never sees half a
+/// report) or to stdout.
+pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
+    match path {
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed stdout (`| head`) is not an error worth exit 2.
+            let _ = out.write_all(bytes).and_then(|_| out.flush());
+            Ok(())
+        }
+        Some(path) => write_atomically(path, bytes).map_err(|e| {
+            Failure::new(format!(
+                "could not write the report to {}: {e}",
+                path.display()
+            ))
+        }),
+    }
+}
+
+/// Write, then rename into place.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

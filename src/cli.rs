@@ -1,0 +1,192 @@
+//! The command line: clap's view of the arguments, turned into settings in one place.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::date::Date;
+use crate::report::FailOn;
+
+const ABOUT: &str =
+    "Fail the build when the dependency graph pulls in a crate from a restricted entity";
+
+const CHECK_EXAMPLES: &str = "Examples:
+  cargo vendor-audit                                  # audit ./Cargo.toml with the policy found or builtin:us-federal
+  cargo vendor-audit --policy vendor-audit.toml --format json --output report.json
+  cargo vendor-audit --metadata-path metadata.json --policy builtin:us-federal --target x86_64-unknown-linux-gnu";
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo-vendor-audit", bin_name = "cargo vendor-audit", version, about = ABOUT)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit the dependency graph against the policy (the default subcommand)
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+}
+
+/// The options of every subcommand that reads the graph.
+#[derive(Debug, Args, Clone)]
+pub struct GraphArgs {
+    /// The workspace or package to audit (default: ./Cargo.toml, as cargo finds it)
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Read `cargo metadata --format-version 1` output from FILE instead of running cargo (`-` = stdin)
+    #[arg(long, value_name = "FILE")]
+    pub metadata_path: Option<PathBuf>,
+    /// Policy file, or `builtin:NAME`; repeatable (default: vendor-audit.toml, .cargo/vendor-audit.toml,
+    /// [workspace.metadata.vendor-audit] policy, else builtin:us-federal)
+    #[arg(long, value_name = "PATH")]
+    pub policy: Vec<String>,
+    /// Package to use as a root of the walk; repeatable
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub package: Vec<String>,
+    /// Use every workspace member as a root
+    #[arg(long)]
+    pub workspace: bool,
+    /// Workspace member to leave out of the roots; repeatable
+    #[arg(long, value_name = "SPEC")]
+    pub exclude: Vec<String>,
+    /// Features to activate (forwarded to cargo metadata); comma- or space-separated, repeatable
+    #[arg(short = 'F', long, value_name = "FEATURES")]
+    pub features: Vec<String>,
+    /// Activate all features (forwarded to cargo metadata)
+    #[arg(long)]
+    pub all_features: bool,
+    /// Do not activate the `default` feature (forwarded to cargo metadata)
+    #[arg(long)]
+    pub no_default_features: bool,
+    /// Keep only dependency edges that apply to this target triple; repeatable
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Vec<String>,
+    /// Drop dev-dependency edges
+    #[arg(long)]
+    pub exclude_dev: bool,
+    /// Audit workspace members too (they are walked through but not audited by default)
+    #[arg(long)]
+    pub include_workspace: bool,
+    /// Read copyright lines from each package's own files (license files, source headers)
+    #[arg(long)]
+    pub scan_sources: bool,
+    /// Require Cargo.lock to be up to date (forwarded to cargo metadata)
+    #[arg(long)]
+    pub locked: bool,
+    /// Run without accessing the network (forwarded to cargo metadata)
+    #[arg(long)]
+    pub offline: bool,
+    /// Equivalent to --locked and --offline
+    #[arg(long)]
+    pub frozen: bool,
+    /// The date for `effective` and `expires` comparisons (default: today, UTC)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<Date>,
+    /// Coloring of the output
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding of this severity or worse exists
+    #[arg(long, value_enum, default_value = "deny")]
+    pub fail_on: FailOn,
+    /// Show info findings and fact provenance
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Print only the summary
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+const SUBCOMMANDS: &[&str] = &["check", "help"];
+
+/// Arguments as clap should see them: without the `vendor-audit` that cargo passes, and
+/// with `check` inserted when no subcommand is named.
+pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    if args.get(1).is_some_and(|a| a == "vendor-audit") {
+        args.remove(1);
+    }
+    let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
+    let top_level_flag = matches!(first, "-h" | "--help" | "-V" | "--version");
+    if !top_level_flag && !SUBCOMMANDS.contains(&first) {
+        args.insert(1.min(args.len()), OsString::from("check"));
+    }
+    args
+}
+
+/// Whether to colour output, from `--color`, `CARGO_TERM_COLOR`, `NO_COLOR` and whether the
+/// output is a terminal, in that order of precedence.
+pub fn use_color(flag: Option<ColorChoice>, is_terminal: bool) -> bool {
+    let env = std::env::var("CARGO_TERM_COLOR").ok();
+    let choice = flag.or(match env.as_deref() {
+        Some("always") => Some(ColorChoice::Always),
+        Some("never") => Some(ColorChoice::Never),
+        _ => None,
+    });
+    match choice {
+        Some(ColorChoice::Always) => true,
+        Some(ColorChoice::Never) => false,
+        _ => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && is_terminal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(args: &[&str]) -> Vec<String> {
+        normalize_args(args.iter().map(OsString::from))
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn cargo_and_direct_invocations() {
+        assert_eq!(norm(&["x", "vendor-audit"]), ["x", "check"]);
+        assert_eq!(
+            norm(&["x", "vendor-audit", "--format", "json"]),
+            ["x", "check", "--format", "json"]
+        );
+        assert_eq!(
+            norm(&["x", "vendor-audit", "check", "-q"]),
+            ["x", "check", "-q"]
+        );
+        assert_eq!(norm(&["x", "--quiet"]), ["x", "check", "--quiet"]);
+        assert_eq!(norm(&["x", "--help"]), ["x", "--help"]);
+        assert_eq!(norm(&["x"]), ["x", "check"]);
+    }
+
+    #[test]
+    fn clap_definition_is_valid() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,830 @@
+//! The matcher: graph + facts + policy -> findings. A pure function; no I/O.
+//!
+//! Patterns are indexed once per policy (hash maps on normalized keys, compiled glob
+//! sets), so each package costs a few lookups whatever the size of the policy.
+
+use std::collections::HashMap;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::date::Date;
+use crate::facts::url::{host_within, normalize};
+use crate::facts::{Origin, Owner, PackageFacts, Provenance, Publisher};
+use crate::graph::{DepKind, Graph, Kinds, fold_crate_name};
+use crate::policy::{
+    Confidence, Entity, EntitySeverity, Exception, Level, MatchValue, Matcher, MatcherKind, Policy,
+};
+use crate::report::{
+    CitationRef, Code, EntityRef, Evidence, ExceptionRef, Finding, PackageRef, Severity,
+};
+
+/// How many paths a finding carries at most.
+pub const MAX_PATHS: usize = 5;
+
+/// Settings of one evaluation that do not come from the policy.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub today: Date,
+    /// Audit workspace members too.
+    pub include_workspace: bool,
+    /// `--exclude-dev`: dev is out of scope whatever the policy says.
+    pub exclude_dev: bool,
+}
+
+/// The findings, unsorted severities already final, and how many packages were audited.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub audited: usize,
+}
+
+/// (entity index, matcher index within the entity).
+type Ref = (usize, usize);
+
+/// The policy's matchers, indexed for lookup by fact.
+pub struct Index<'p> {
+    policy: &'p Policy,
+    active: Vec<bool>,
+    users: HashMap<u64, Vec<Ref>>,
+    logins: HashMap<String, Vec<Ref>>,
+    teams: Globs,
+    orgs: HashMap<String, Vec<(Vec<String>, Ref)>>,
+    hosts: HashMap<String, Vec<Ref>>,
+    registries: HashMap<String, Vec<Ref>>,
+    crates_io_registry: Vec<Ref>,
+    repositories: Globs,
+    email_domains: HashMap<String, Vec<Ref>>,
+    copyright: Vec<(String, Ref)>,
+    crates: Globs,
+}
+
+struct Globs {
+    set: GlobSet,
+    refs: Vec<Ref>,
+}
+
+impl Globs {
+    fn build(items: Vec<(String, Ref)>) -> Globs {
+        let mut builder = GlobSetBuilder::new();
+        let mut refs = Vec::new();
+        for (pattern, r) in items {
+            // The policy stage has validated every glob; one that still fails is skipped.
+            if let Ok(glob) = GlobBuilder::new(&pattern)
+                .case_insensitive(true)
+                .literal_separator(false)
+                .backslash_escape(true)
+                .build()
+            {
+                builder.add(glob);
+                refs.push(r);
+            }
+        }
+        let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
+        Globs { set, refs }
+    }
+
+    fn matches(&self, text: &str) -> impl Iterator<Item = Ref> + '_ {
+        let hits = if self.set.is_empty() {
+            Vec::new()
+        } else {
+            self.set.matches(text)
+        };
+        hits.into_iter().map(|i| self.refs[i])
+    }
+}
+
+/// A registry URL as compared: lowercase, no trailing `/`.
+fn registry_key(url: &str) -> String {
+    url.trim().trim_end_matches('/').to_ascii_lowercase()
+}
+
+fn is_crates_io_name(s: &str) -> bool {
+    s.eq_ignore_ascii_case("crates-io") || crate::facts::metadata::is_crates_io(s)
+}
+
+/// `host/org/sub` split into a lowercase host and lowercase segments.
+fn org_parts(entry: &str) -> (String, Vec<String>) {
+    let mut parts = entry.trim_matches('/').split('/').filter(|s| !s.is_empty());
+    let host = parts.next().unwrap_or("").to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
+    (host, parts.map(|s| s.to_ascii_lowercase()).collect())
+}
+
+impl<'p> Index<'p> {
+    pub fn new(policy: &'p Policy, today: Date) -> Index<'p> {
+        let active = policy
+            .entities
+            .iter()
+            .map(|e| e.expires.is_none_or(|x| today < x))
+            .collect();
+        let mut users: HashMap<u64, Vec<Ref>> = HashMap::new();
+        let mut logins: HashMap<String, Vec<Ref>> = HashMap::new();
+        let mut orgs: HashMap<String, Vec<(Vec<String>, Ref)>> = HashMap::new();
+        let mut hosts: HashMap<String, Vec<Ref>> = HashMap::new();
+        let mut registries: HashMap<String, Vec<Ref>> = HashMap::new();
+        let mut email_domains: HashMap<String, Vec<Ref>> = HashMap::new();
+        let (mut teams, mut repositories, mut crates) = (Vec::new(), Vec::new(), Vec::new());
+        let mut crates_io_registry = Vec::new();
+        let mut copyright = Vec::new();
+        for (e, entity) in policy.entities.iter().enumerate() {
+            for (m, matcher) in entity.matchers.iter().enumerate() {
+                let r = (e, m);
+                let text = matcher.value.to_string();
+                match (matcher.kind, &matcher.value) {
+                    (MatcherKind::CratesIoUsers, MatchValue::Id(id)) => {
+                        users.entry(*id).or_default().push(r)
+                    }
+                    (MatcherKind::CratesIoUsers, MatchValue::Str(s)) => {
+                        if let Ok(id) = s.trim().parse() {
+                            users.entry(id).or_default().push(r)
+                        }
+                    }
+                    (MatcherKind::CratesIoLogins, _) => {
+                        logins.entry(text.to_lowercase()).or_default().push(r)
+                    }
+                    (MatcherKind::CratesIoTeams, _) => teams.push((text, r)),
+                    (MatcherKind::Orgs, _) => {
+                        let (host, segs) = org_parts(&text);
+                        orgs.entry(host).or_default().push((segs, r));
+                    }
+                    (MatcherKind::Hosts, _) => {
+                        let h = text.trim().trim_end_matches('.').to_ascii_lowercase();
+                        hosts.entry(h).or_default().push(r)
+                    }
+                    (MatcherKind::Registries, _) if is_crates_io_name(&text) => {
+                        crates_io_registry.push(r)
+                    }
+                    (MatcherKind::Registries, _) => {
+                        registries.entry(registry_key(&text)).or_default().push(r)
+                    }
+                    (MatcherKind::Repositories, _) => repositories.push((text, r)),
+                    (MatcherKind::EmailDomains, _) => {
+                        let d = text.trim().trim_start_matches('@').to_ascii_lowercase();
+                        email_domains.entry(d).or_default().push(r)
+                    }
+                    (MatcherKind::CopyrightHolders, _) => copyright.push((text.to_lowercase(), r)),
+                    (MatcherKind::Crates, _) => crates.push((fold_crate_name(&text), r)),
+                }
+            }
+        }
+        Index {
+            policy,
+            active,
+            users,
+            logins,
+            teams: Globs::build(teams),
+            orgs,
+            hosts,
+            registries,
+            crates_io_registry,
+            repositories: Globs::build(repositories),
+            email_domains,
+            copyright,
+            crates: Globs::build(crates),
+        }
+    }
+
+    fn matcher(&self, r: Ref) -> &'p Matcher {
+        &self.policy.entities[r.0].matchers[r.1]
+    }
+
+    /// Every (entity, evidence) pair for one package.
+    pub fn hits(&self, name: &str, facts: &PackageFacts) -> Vec<(usize, Evidence)> {
+        let mut out = Hits {
+            index: self,
+            hits: Vec::new(),
+        };
+        let meta = (Provenance::CargoMetadata, None);
+        for url in &facts.urls {
+            let prov = (url.provenance, None);
+            if let Some(host) = &url.host {
+                let n = normalize(&url.normalized);
+                let segs: Vec<String> = n.segments().map(str::to_ascii_lowercase).collect();
+                out.orgs(host, &segs, url.field, &url.raw, prov.clone());
+                out.hosts(host, url.field, &url.raw, prov.clone());
+            }
+            for r in self.repositories.matches(&url.normalized) {
+                out.push(r, url.field, &url.raw, prov.clone());
+            }
+        }
+        if let Some(reg) = &facts.registry {
+            if matches!(facts.origin, Origin::CratesIo) {
+                for &r in &self.crates_io_registry {
+                    out.push(r, "registry", reg, meta.clone());
+                }
+            } else {
+                for &r in self
+                    .registries
+                    .get(&registry_key(reg))
+                    .into_iter()
+                    .flatten()
+                {
+                    out.push(r, "registry", reg, meta.clone());
+                }
+                let bare = reg.split_once('+').map_or(reg.as_str(), |(_, u)| u);
+                if let Some(host) = normalize(bare).host {
+                    out.hosts(&host, "registry", reg, meta.clone());
+                }
+            }
+        }
+        for email in &facts.emails {
+            let mut domain = email.domain.as_str();
+            loop {
+                for &r in self.email_domains.get(domain).into_iter().flatten() {
+                    out.push(r, "author-email", &email.author, meta.clone());
+                }
+                match domain.split_once('.') {
+                    Some((_, rest)) if !rest.is_empty() => domain = rest,
+                    _ => break,
+                }
+            }
+        }
+        if let Some(owners) = &facts.owners {
+            let prov = (owners.provenance, owners.fetched.clone());
+            for owner in &owners.value {
+                match owner {
+                    Owner::User { id, login } => {
+                        let shown = format!("{login} (user id {id})");
+                        out.user(*id, login, "owner", &shown, prov.clone());
+                    }
+                    Owner::Team { login, .. } => {
+                        for r in self.teams.matches(login) {
+                            out.push(r, "owner", login, prov.clone());
+                        }
+                        // A team `github:ORG:team` belongs to the org `github.com/ORG`.
+                        let mut parts = login.splitn(3, ':');
+                        if let (Some("github"), Some(org)) = (parts.next(), parts.next()) {
+                            let segs = [org.to_ascii_lowercase()];
+                            out.orgs("github.com", &segs, "owner", login, prov.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(publisher) = &facts.publisher {
+            let prov = (publisher.provenance, publisher.fetched.clone());
+            match &publisher.value {
+                Some(Publisher::User { id, login }) => {
+                    let shown = format!("{login} (user id {id})");
+                    out.user(*id, login, "publisher", &shown, prov);
+                }
+                Some(Publisher::Trusted(tp)) => {
+                    if let Some(url) = trusted_publisher_url(tp) {
+                        let n = normalize(&url);
+                        let segs: Vec<String> = n.segments().map(str::to_ascii_lowercase).collect();
+                        if let Some(host) = &n.host {
+                            out.orgs(host, &segs, "publisher", tp, prov.clone());
+                        }
+                        for r in self.repositories.matches(&n.text) {
+                            out.push(r, "publisher", tp, prov.clone());
+                        }
+                    }
+                }
+                None => {}
+            }
+        }
+        if let Some(lines) = &facts.copyright {
+            for line in lines {
+                let lower = line.line.to_lowercase();
+                for (needle, r) in &self.copyright {
+                    if lower.contains(needle.as_str()) {
+                        let shown = format!("{} ({})", line.line, line.file);
+                        out.push(*r, "copyright", &shown, (Provenance::CrateSources, None));
+                    }
+                }
+            }
+        }
+        for r in self.crates.matches(&fold_crate_name(name)) {
+            out.push(r, "name", name, meta.clone());
+        }
+        out.hits
+    }
+}
+
+/// `github:OWNER/REPO` -> `https://github.com/OWNER/REPO`; `gitlab:PATH` -> `https://gitlab.com/PATH`.
+pub fn trusted_publisher_url(tp: &str) -> Option<String> {
+    let (provider, path) = tp.split_once(':')?;
+    let host = match provider.to_ascii_lowercase().as_str() {
+        "github" => "github.com",
+        "gitlab" => "gitlab.com",
+        _ => return None,
+    };
+    Some(format!("https://{host}/{path}"))
+}
+
+struct Hits<'a, 'p> {
+    index: &'a Index<'p>,
+    hits: Vec<(usize, Evidence)>,
+}
+
+impl Hits<'_, '_> {
+    fn push(&mut self, r: Ref, fact: &str, value: &str, prov: (Provenance, Option<String>)) {
+        if !self.index.active[r.0] {
+            return;
+        }
+        let m = self.index.matcher(r);
+        let evidence = Evidence {
+            matcher: m.kind.key().to_string(),
+            pattern: m.value.to_string(),
+            fact: fact.to_string(),
+            value: value.to_string(),
+            confidence: m.confidence.as_str().to_string(),
+            provenance: prov.0.as_str().to_string(),
+            fetched: prov.1,
+            pattern_at: m.location.to_string(),
+            note: m.note.clone(),
+        };
+        if !self.hits.iter().any(|(e, ev)| *e == r.0 && *ev == evidence) {
+            self.hits.push((r.0, evidence));
+        }
+    }
+
+    fn orgs(
+        &mut self,
+        host: &str,
+        segs: &[String],
+        fact: &str,
+        value: &str,
+        prov: (Provenance, Option<String>),
+    ) {
+        let index = self.index;
+        for (entry, r) in index.orgs.get(host).into_iter().flatten() {
+            if entry.len() <= segs.len() && entry.iter().zip(segs).all(|(a, b)| a == b) {
+                self.push(*r, fact, value, prov.clone());
+            }
+        }
+    }
+
+    fn hosts(&mut self, host: &str, fact: &str, value: &str, prov: (Provenance, Option<String>)) {
+        let index = self.index;
+        let mut h = host;
+        loop {
+            for &r in index.hosts.get(h).into_iter().flatten() {
+                debug_assert!(host_within(host, h));
+                self.push(r, fact, value, prov.clone());
+            }
+            match h.split_once('.') {
+                Some((_, rest)) if !rest.is_empty() => h = rest,
+                _ => break,
+            }
+        }
+    }
+
+    fn user(
+        &mut self,
+        id: u64,
+        login: &str,
+        fact: &str,
+        shown: &str,
+        prov: (Provenance, Option<String>),
+    ) {
+        let index = self.index;
+        for &r in index.users.get(&id).into_iter().flatten() {
+            self.push(r, fact, shown, prov.clone());
+        }
+        for &r in index
+            .logins
+            .get(&login.to_lowercase())
+            .into_iter()
+            .flatten()
+        {
+            self.push(r, fact, shown, prov.clone());
+        }
+    }
+}
+
+/// The severity rule of SPEC section 4, before exceptions.
+pub fn severity(entity: &Entity, best: Confidence, policy: &Policy) -> Severity {
+    let s = &policy.settings;
+    if entity.severity == EntitySeverity::Deny && best >= s.deny_min_confidence {
+        Severity::Deny
+    } else if best >= s.warn_min_confidence {
+        Severity::Warn
+    } else {
+        Severity::Info
+    }
+}
+
+fn level_severity(level: Level) -> Option<Severity> {
+    match level {
+        Level::Deny => Some(Severity::Deny),
+        Level::Warn => Some(Severity::Warn),
+        Level::Allow => None,
+    }
+}
+
+fn parse_confidence(s: &str) -> Confidence {
+    match s {
+        "high" => Confidence::High,
+        "medium" => Confidence::Medium,
+        _ => Confidence::Low,
+    }
+}
+
+pub fn exception_ref(x: &Exception) -> ExceptionRef {
+    ExceptionRef {
+        crate_name: x.crate_name.clone(),
+        version: x.version.as_ref().map(|(text, _)| text.clone()),
+        entity: x.entity.clone(),
+        expires: x.expires.to_string(),
+        reason: x.reason.clone(),
+        at: x.location.to_string(),
+        approved_by: x.approved_by.clone(),
+        ticket: x.ticket.clone(),
+    }
+}
+
+pub fn entity_ref(entity: &Entity, policy: &Policy) -> EntityRef {
+    EntityRef {
+        id: entity.id.clone(),
+        name: entity.name.clone(),
+        reason: entity.reason.clone(),
+        effective: entity.effective.map(|d| d.to_string()),
+        citations: entity
+            .citations
+            .iter()
+            .filter_map(|id| policy.citations.get(id))
+            .map(|c| CitationRef {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                instrument: c.instrument.clone(),
+                url: c.url.clone(),
+            })
+            .collect(),
+        at: entity.location.to_string(),
+    }
+}
+
+/// Runs the whole evaluation.
+pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &Options) -> Outcome {
+    let index = Index::new(policy, opts.today);
+    let mut scope = policy.settings.dependency_kinds;
+    if opts.exclude_dev {
+        scope.remove(DepKind::Dev);
+    }
+    let mut used = vec![false; policy.exceptions.len()];
+    let mut findings = Vec::new();
+    let mut audited = 0;
+    let publisher_entities: Vec<&str> = policy
+        .entities
+        .iter()
+        .zip(&index.active)
+        .filter(|(e, active)| **active && e.matchers.iter().any(|m| m.kind.needs_publisher_facts()))
+        .map(|(e, _)| e.id.as_str())
+        .collect();
+
+    for i in graph.reached() {
+        let pkg = &graph.packages[i];
+        let kinds = graph.kinds[i].intersect(scope);
+        if kinds.is_empty() || (pkg.workspace_member && !opts.include_workspace) {
+            continue;
+        }
+        audited += 1;
+        let f = &facts[i];
+        let ctx = PackageCtx {
+            graph,
+            policy,
+            index: i,
+            kinds,
+            scope,
+        };
+        let mut local = Vec::new();
+
+        // restricted-entity / upcoming-restriction / not-affiliated
+        let mut by_entity: Vec<(usize, Vec<Evidence>)> = Vec::new();
+        for (e, ev) in index.hits(&pkg.name, f) {
+            match by_entity.iter_mut().find(|(x, _)| *x == e) {
+                Some((_, list)) => list.push(ev),
+                None => by_entity.push((e, vec![ev])),
+            }
+        }
+        for (e, mut evidence) in by_entity {
+            let entity = &policy.entities[e];
+            evidence.sort_by(|a, b| {
+                parse_confidence(&b.confidence)
+                    .cmp(&parse_confidence(&a.confidence))
+                    .then_with(|| a.matcher.cmp(&b.matcher))
+            });
+            let best = parse_confidence(&evidence[0].confidence);
+            let summary = evidence_summary(&evidence);
+            if let Some(na) = policy.not_affiliated.iter().find(|n| {
+                n.entity == entity.id
+                    && fold_crate_name(&n.crate_name) == fold_crate_name(&pkg.name)
+            }) {
+                let message = format!(
+                    "{} {} matches {} ({}) but was reviewed as not affiliated at {}: {}; the match: {summary}",
+                    pkg.name, pkg.version, entity.name, entity.id, na.location, na.reason
+                );
+                local.push(ctx.finding(
+                    Code::NotAffiliated,
+                    Severity::Info,
+                    Some(entity),
+                    evidence,
+                    message,
+                ));
+                continue;
+            }
+            let mut sev = severity(entity, best, policy);
+            let upcoming = entity.effective.is_some_and(|d| opts.today < d);
+            let code = if upcoming {
+                if sev == Severity::Deny {
+                    sev = Severity::Warn;
+                }
+                Code::UpcomingRestriction
+            } else {
+                Code::RestrictedEntity
+            };
+            let when = match (upcoming, entity.effective) {
+                (true, Some(d)) => format!(" (restriction effective {d})"),
+                _ => String::new(),
+            };
+            let message = format!(
+                "{} {} comes from restricted entity {} ({}){when}: {summary}",
+                pkg.name, pkg.version, entity.name, entity.id
+            );
+            let mut finding = ctx.finding(code, sev, Some(entity), evidence, message);
+            let candidates: Vec<usize> = (0..policy.exceptions.len())
+                .filter(|&x| ctx.exception_applies(&policy.exceptions[x], &entity.id))
+                .collect();
+            if let Some(&x) = candidates
+                .iter()
+                .find(|&&x| opts.today < policy.exceptions[x].expires)
+            {
+                used[x] = true;
+                let exc = &policy.exceptions[x];
+                finding.severity = Severity::Info;
+                finding.message = format!(
+                    "{} [waived until {} by the exception at {}: {}]",
+                    finding.message, exc.expires, exc.location, exc.reason
+                );
+                finding.exception = Some(exception_ref(exc));
+            } else {
+                for &x in &candidates {
+                    used[x] = true;
+                    let exc = &policy.exceptions[x];
+                    if let Some(sev) = level_severity(policy.settings.expired_exception) {
+                        let message = format!(
+                            "the exception for {} at {} expired on {}; the finding it covered ({} from {}) stands",
+                            exc.crate_name,
+                            exc.location,
+                            exc.expires,
+                            pkg.spec(),
+                            entity.id
+                        );
+                        let mut f = ctx.finding(
+                            Code::ExpiredException,
+                            sev,
+                            Some(entity),
+                            Vec::new(),
+                            message,
+                        );
+                        f.exception = Some(exception_ref(exc));
+                        local.push(f);
+                    }
+                }
+            }
+            local.push(finding);
+        }
+
+        // missing-facts
+        if matches!(f.origin, Origin::CratesIo)
+            && !publisher_entities.is_empty()
+            && (f.owners.is_none() || f.publisher.is_none())
+        {
+            if let Some(sev) = level_severity(policy.settings.missing_facts) {
+                let what = match (f.owners.is_none(), f.publisher.is_none()) {
+                    (true, true) => "crates.io owners and publisher",
+                    (true, false) => "crates.io owners",
+                    _ => "publisher",
+                };
+                let message = format!(
+                    "the {what} of {} {} are unknown, so the crates-io-* matchers of {} could not be evaluated",
+                    pkg.name,
+                    pkg.version,
+                    publisher_entities.join(", ")
+                );
+                local.push(ctx.finding(Code::MissingFacts, sev, None, Vec::new(), message));
+            }
+        }
+
+        // origins
+        let origins = &policy.origins;
+        match &f.origin {
+            Origin::CratesIo | Origin::Registry(_) => {
+                let reg = f.registry.as_deref().unwrap_or("");
+                let allowed = origins.allow_registries.iter().any(|a| {
+                    if is_crates_io_name(a) {
+                        matches!(f.origin, Origin::CratesIo)
+                    } else {
+                        registry_key(a) == registry_key(reg)
+                    }
+                });
+                if let (false, Some(sev)) = (allowed, level_severity(origins.unknown_registry)) {
+                    let ev = origin_evidence(
+                        "allow-registries",
+                        &origins.allow_registries,
+                        "registry",
+                        reg,
+                    );
+                    let message = format!(
+                        "{} {} comes from registry {reg}, which `[origins] allow-registries` does not list",
+                        pkg.name, pkg.version
+                    );
+                    local.push(ctx.finding(Code::UnapprovedRegistry, sev, None, vec![ev], message));
+                }
+            }
+            Origin::Git { url, .. } => {
+                let allowed = origins.allow_git.iter().any(|a| git_allowed(a, url));
+                if let (false, Some(sev)) = (allowed, level_severity(origins.unknown_git)) {
+                    let ev = origin_evidence("allow-git", &origins.allow_git, "git-source", url);
+                    let message = format!(
+                        "{} {} comes from git repository {url}, which `[origins] allow-git` does not list",
+                        pkg.name, pkg.version
+                    );
+                    local.push(ctx.finding(Code::UnapprovedGit, sev, None, vec![ev], message));
+                }
+            }
+            Origin::Path => {}
+        }
+
+        if !local.is_empty() {
+            let (paths, path_kinds) = ctx.paths();
+            for f in &mut local {
+                f.paths = paths.clone();
+                f.path_kinds = path_kinds.clone();
+            }
+            findings.extend(local);
+        }
+    }
+
+    for (x, exc) in policy.exceptions.iter().enumerate() {
+        if used[x] {
+            continue;
+        }
+        if let Some(sev) = level_severity(policy.settings.unused_exception) {
+            let message = format!(
+                "the exception for {} at {} matched no finding; remove it or correct it",
+                exc.crate_name, exc.location
+            );
+            findings.push(Finding {
+                code: Code::UnusedException,
+                severity: sev,
+                entity: exc.entity.clone(),
+                package: None,
+                kinds: Vec::new(),
+                evidence: Vec::new(),
+                paths: Vec::new(),
+                exception: Some(exception_ref(exc)),
+                message,
+                entity_detail: exc
+                    .entity
+                    .as_deref()
+                    .and_then(|id| policy.entity(id))
+                    .map(|e| entity_ref(e, policy)),
+                path_kinds: Vec::new(),
+            });
+        }
+    }
+    sort(&mut findings);
+    Outcome { findings, audited }
+}
+
+/// SPEC order: severity, then code, then package name and version, then entity.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        let version = |f: &Finding| {
+            f.package
+                .as_ref()
+                .and_then(|p| semver::Version::parse(&p.version).ok())
+        };
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| a.code.as_str().cmp(b.code.as_str()))
+            .then_with(|| {
+                let name = |f: &Finding| f.package.as_ref().map(|p| p.name.clone());
+                name(a).cmp(&name(b))
+            })
+            .then_with(|| version(a).cmp(&version(b)))
+            .then_with(|| a.entity.cmp(&b.entity))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+fn evidence_summary(evidence: &[Evidence]) -> String {
+    let first = &evidence[0];
+    let more = match evidence.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    format!(
+        "{} `{}` matches {} `{}`{more}",
+        first.fact, first.value, first.matcher, first.pattern
+    )
+}
+
+fn origin_evidence(key: &str, list: &[String], fact: &str, value: &str) -> Evidence {
+    Evidence {
+        matcher: key.to_string(),
+        pattern: if list.is_empty() {
+            "(empty)".to_string()
+        } else {
+            list.join(", ")
+        },
+        fact: fact.to_string(),
+        value: value.to_string(),
+        confidence: Confidence::High.as_str().to_string(),
+        provenance: Provenance::CargoMetadata.as_str().to_string(),
+        fetched: None,
+        pattern_at: "[origins]".to_string(),
+        note: None,
+    }
+}
+
+/// `[origins] allow-git`: a `host/org` entry matches like `orgs`; an entry with a scheme is
+/// a prefix of the normalized URL, ending at a `/` boundary.
+pub fn git_allowed(entry: &str, url: &str) -> bool {
+    let n = normalize(url);
+    if entry.contains("://") {
+        let prefix = normalize(entry).text;
+        let text = n.text.to_ascii_lowercase();
+        let prefix = prefix.to_ascii_lowercase();
+        text == prefix || text.starts_with(&format!("{prefix}/"))
+    } else {
+        let (host, segs) = org_parts(entry);
+        let have: Vec<String> = n.segments().map(str::to_ascii_lowercase).collect();
+        n.host.as_deref() == Some(host.as_str())
+            && segs.len() <= have.len()
+            && segs.iter().zip(&have).all(|(a, b)| a == b)
+    }
+}
+
+struct PackageCtx<'a> {
+    graph: &'a Graph,
+    policy: &'a Policy,
+    index: usize,
+    kinds: Kinds,
+    scope: Kinds,
+}
+
+impl PackageCtx<'_> {
+    fn finding(
+        &self,
+        code: Code,
+        severity: Severity,
+        entity: Option<&Entity>,
+        evidence: Vec<Evidence>,
+        message: String,
+    ) -> Finding {
+        let pkg = &self.graph.packages[self.index];
+        Finding {
+            code,
+            severity,
+            entity: entity.map(|e| e.id.clone()),
+            package: Some(PackageRef {
+                name: pkg.name.clone(),
+                version: pkg.version.to_string(),
+                id: pkg.id.clone(),
+                source: pkg.source.clone(),
+            }),
+            kinds: self.kinds.iter().map(|k| k.as_str().to_string()).collect(),
+            evidence,
+            paths: Vec::new(),
+            exception: None,
+            message,
+            entity_detail: entity.map(|e| entity_ref(e, self.policy)),
+            path_kinds: Vec::new(),
+        }
+    }
+
+    fn paths(&self) -> (Vec<Vec<String>>, Vec<Vec<Option<String>>>) {
+        let paths = self.graph.paths(self.index, self.scope, MAX_PATHS);
+        let names = paths
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .map(|s| self.graph.packages[s.package].spec())
+                    .collect()
+            })
+            .collect();
+        let kinds = paths
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .map(|s| s.edge.map(|k| k.as_str().to_string()))
+                    .collect()
+            })
+            .collect();
+        (names, kinds)
+    }
+
+    fn exception_applies(&self, x: &Exception, entity: &str) -> bool {
+        let pkg = &self.graph.packages[self.index];
+        fold_crate_name(&x.crate_name) == fold_crate_name(&pkg.name)
+            && x.version
+                .as_ref()
+                .is_none_or(|(_, req)| req.matches(&pkg.version))
+            && x.entity.as_deref().is_none_or(|e| e == entity)
+            && x.kinds.is_none_or(|k| self.kinds.is_subset(k))
+            && (x.via.is_empty() || self.graph.reaches_via(self.index, &x.via))
+    }
+}

@@ -1,0 +1,305 @@
+//! The human report: cargo-like, one block per finding, an inverse path tree, a summary.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use super::{Code, Finding, Report, Severity};
+
+/// How much to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Only the summary line.
+    Quiet,
+    /// `deny` and `warn` findings; `missing-facts` folded into one line.
+    Normal,
+    /// Everything, `info` findings and fact provenance included.
+    Verbose,
+}
+
+/// ANSI styling, or none.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn severity(&self, s: Severity) -> String {
+        match s {
+            Severity::Deny => self.paint("1;31", "error"),
+            Severity::Warn => self.paint("1;33", "warning"),
+            Severity::Info => self.paint("1;36", "info"),
+        }
+    }
+    fn bold(&self, t: &str) -> String {
+        self.paint("1", t)
+    }
+    fn dim(&self, t: &str) -> String {
+        self.paint("2", t)
+    }
+    fn blue(&self, t: &str) -> String {
+        self.paint("1;34", t)
+    }
+}
+
+/// Untrusted text (crate metadata) made safe for a terminal: control characters,
+/// escape sequences included, become visible `\u{..}` escapes, and newlines spaces.
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(' '),
+            c if c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&c.escape_unicode().to_string())
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes the whole human report.
+pub fn render(
+    report: &Report,
+    verbosity: Verbosity,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if verbosity != Verbosity::Quiet {
+        if report.default_policy {
+            writeln!(
+                out,
+                "{}: no policy given or found, using builtin:us-federal (write vendor-audit.toml or pass --policy)",
+                style.blue("note")
+            )?;
+        }
+        for d in &report.degraded {
+            writeln!(
+                out,
+                "{}: fact source `{}` degraded: {}",
+                style.severity(Severity::Warn),
+                d.source,
+                clean(&d.message)
+            )?;
+        }
+        let mut folded: Vec<&Finding> = Vec::new();
+        for f in &report.findings {
+            if f.severity == Severity::Info && verbosity != Verbosity::Verbose {
+                continue;
+            }
+            if f.code == Code::MissingFacts && verbosity != Verbosity::Verbose {
+                folded.push(f);
+                continue;
+            }
+            finding(f, verbosity, style, out)?;
+        }
+        fold_missing(&folded, style, out)?;
+    }
+    summary(report, style, out)
+}
+
+fn fold_missing(folded: &[&Finding], style: Style, out: &mut dyn Write) -> io::Result<()> {
+    for sev in [Severity::Deny, Severity::Warn] {
+        let of: Vec<_> = folded.iter().filter(|f| f.severity == sev).collect();
+        if of.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = of
+            .iter()
+            .take(8)
+            .filter_map(|f| {
+                f.package
+                    .as_ref()
+                    .map(|p| clean(&format!("{}@{}", p.name, p.version)))
+            })
+            .collect();
+        let more = if of.len() > names.len() {
+            format!(", ... ({} more)", of.len() - names.len())
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{}[{}]: crates.io owners and publisher unknown for {} package(s), so the policy's publisher matchers could not be checked: {}{more}",
+            style.severity(sev),
+            Code::MissingFacts.as_str(),
+            of.len(),
+            names.join(", ")
+        )?;
+        writeln!(out, "   {} -v lists each one\n", style.blue("="))?;
+    }
+    Ok(())
+}
+
+fn finding(f: &Finding, verbosity: Verbosity, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let head = format!("{}[{}]", style.severity(f.severity), f.code.as_str());
+    writeln!(
+        out,
+        "{}: {}",
+        style.bold(&head),
+        style.bold(&clean(&f.message))
+    )?;
+    let eq = style.blue("=");
+    if let Some(e) = &f.entity_detail {
+        writeln!(
+            out,
+            "   {} entity: {} ({}), {}",
+            eq,
+            clean(&e.name),
+            e.id,
+            style.dim(&format!("policy {}", e.at))
+        )?;
+        writeln!(out, "   {} reason: {}", eq, clean(&e.reason))?;
+        if let Some(d) = &e.effective {
+            writeln!(out, "   {} effective: {d}", eq)?;
+        }
+        for c in &e.citations {
+            let url = c
+                .url
+                .as_deref()
+                .map(|u| format!(" <{}>", clean(u)))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "   {} cited: {} ({}){url}",
+                eq,
+                clean(&c.title),
+                clean(&c.instrument)
+            )?;
+        }
+    }
+    for ev in &f.evidence {
+        let mut line = format!(
+            "{} `{}` matches {} `{}` [{}]",
+            ev.fact,
+            clean(&ev.value),
+            ev.matcher,
+            clean(&ev.pattern),
+            ev.confidence
+        );
+        line.push_str(&style.dim(&format!(
+            " from {}{} (pattern at {})",
+            ev.provenance,
+            ev.fetched.as_deref().map(|t| format!(", {t}")).unwrap_or_default(),
+            ev.pattern_at
+        )));
+        if let Some(note) = &ev.note {
+            line.push_str(&format!("; note: {}", clean(note)));
+        }
+        writeln!(out, "   {} evidence: {line}", eq)?;
+    }
+    if let Some(x) = &f.exception {
+        let version = x
+            .version
+            .as_deref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "   {} exception: {}{version} until {} ({}): {}",
+            eq,
+            clean(&x.crate_name),
+            x.expires,
+            x.at,
+            clean(&x.reason)
+        )?;
+    }
+    if !f.kinds.is_empty() && verbosity == Verbosity::Verbose {
+        writeln!(out, "   {} reached as: {}", eq, f.kinds.join(", "))?;
+    }
+    if let Some(p) = &f.package {
+        tree(
+            f,
+            &format!("{} v{}", clean(&p.name), clean(&p.version)),
+            style,
+            out,
+        )?;
+    }
+    writeln!(out)
+}
+
+/// The inverse tree: the package, then what depends on it, up to the roots.
+fn tree(f: &Finding, top: &str, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    #[derive(Default)]
+    struct Node {
+        children: BTreeMap<(String, Option<String>), Node>,
+    }
+    let mut root = Node::default();
+    for (path, kinds) in f.paths.iter().zip(&f.path_kinds) {
+        // Walk from the package (last) up to the root (first); the kind of the edge
+        // into step i is kinds[i].
+        let mut node = &mut root;
+        for i in (0..path.len().saturating_sub(1)).rev() {
+            let edge = kinds.get(i + 1).cloned().flatten();
+            node = node.children.entry((path[i].clone(), edge)).or_default();
+        }
+    }
+    writeln!(out, "   {top}")?;
+    fn walk(node: &Node, prefix: &str, style: Style, out: &mut dyn Write) -> io::Result<()> {
+        let n = node.children.len();
+        for (i, ((spec, edge), child)) in node.children.iter().enumerate() {
+            let last = i + 1 == n;
+            let branch = if last { "└── " } else { "├── " };
+            let (name, version) = spec.rsplit_once('@').unwrap_or((spec, ""));
+            let kind = match edge.as_deref() {
+                Some("normal") | None => String::new(),
+                Some(k) => style.dim(&format!(" ({k})")),
+            };
+            writeln!(
+                out,
+                "   {prefix}{branch}{} v{}{kind}",
+                clean(name),
+                clean(version)
+            )?;
+            let next = format!("{prefix}{}", if last { "    " } else { "│   " });
+            walk(child, &next, style, out)?;
+        }
+        Ok(())
+    }
+    walk(&root, "", style, out)
+}
+
+fn summary(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    let policies: Vec<String> = report.policies.iter().map(|p| p.source.clone()).collect();
+    let waived = report
+        .findings
+        .iter()
+        .filter(|f| f.exception.is_some() && f.severity == Severity::Info)
+        .count();
+    let mut parts = Vec::new();
+    parts.push(format!("{} denied", s.deny));
+    parts.push(format!(
+        "{} warning{}",
+        s.warn,
+        if s.warn == 1 { "" } else { "s" }
+    ));
+    parts.push(format!("{} info", s.info));
+    if waived > 0 {
+        parts.push(format!("{waived} waived"));
+    }
+    let verdict = if s.deny > 0 {
+        style.severity(Severity::Deny)
+    } else if s.warn > 0 {
+        style.severity(Severity::Warn)
+    } else {
+        style.paint("1;32", "ok")
+    };
+    writeln!(
+        out,
+        "{verdict}: {} in {} audited packages ({} in the graph); policy {}; today {}",
+        parts.join(", "),
+        s.audited,
+        s.packages,
+        policies.join(" + "),
+        report.today
+    )
+}
