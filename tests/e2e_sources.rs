@@ -1,14 +1,28 @@
 //! End-to-end: packages from every kind of source (path, crates.io through a directory
-//! source, `file://` git, a sparse alternative registry) as cargo reports them and as the
-//! tool audits them.
+//! source, `file://` git, a sparse alternative registry on 127.0.0.1) as cargo reports
+//! them and as the tool audits them, the `[origins]` rules, and the audited set checked
+//! against `cargo tree` (SPEC section 2's oracle).
 
 mod support;
 
 use std::sync::OnceLock;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::*;
 
+/// ```text
+/// app (member) ── helper 0.2.0 (path, outside the workspace)
+///              ├─ foo 1.2.3 ── bar 2.0.1             (crates.io, directory source)
+///              ├─ gdep 0.3.0 (file:// git) ── bar
+///              ├─ altdep 0.4.2 (alt registry)
+///              ├─ weakdep 0.1.0 (optional, only `weakdep?/std`: not built)
+///              ├─ strongopt 0.1.0 (optional, `dep:strongopt` in default)
+///              ├─ pinned 0.1.0 (cfg(any()): never built)
+///              ├─ winonly 0.1.0 (cfg(windows))
+///              ├─ bdep 0.1.0 (build) ── bbase 0.1.0
+///              └─ ddep 0.1.0 (dev) ── bar
+/// sibling (member) ── app (path)
+/// ```
 fn fixture() -> &'static Fixture {
     static FX: OnceLock<Fixture> = OnceLock::new();
     FX.get_or_init(|| {
@@ -18,17 +32,59 @@ fn fixture() -> &'static Fixture {
                     .dep(Dep::path("helper"))
                     .dep(Dep::crates_io("foo", "1.2"))
                     .dep(Dep::git("gdep"))
-                    .dep(Dep::registry("altdep", "0.4")),
+                    .dep(Dep::registry("altdep", "0.4"))
+                    .dep(Dep::crates_io("weakdep", "0.1").optional())
+                    .dep(Dep::crates_io("strongopt", "0.1").optional())
+                    .dep(Dep::crates_io("pinned", "=0.1.0").target("cfg(any())"))
+                    .dep(Dep::crates_io("winonly", "0.1").target("cfg(windows)"))
+                    .dep(Dep::crates_io("bdep", "0.1").build())
+                    .dep(Dep::crates_io("ddep", "0.1").dev())
+                    .feature("default", &["weak", "strong"])
+                    .feature("weak", &["weakdep?/std"])
+                    .feature("strong", &["dep:strongopt"]),
             )
+            .member(Krate::new("sibling", "0.1.0").dep(Dep::path("app")))
             .path_crate(
                 Krate::new("helper", "0.2.0").repository("https://github.com/Helpers/helper"),
             )
             .vendored(Krate::new("foo", "1.2.3").dep(Dep::crates_io("bar", "2")))
             .vendored(Krate::new("bar", "2.0.1"))
+            .vendored(Krate::new("weakdep", "0.1.0").feature("std", &[]))
+            .vendored(Krate::new("strongopt", "0.1.0"))
+            .vendored(Krate::new("pinned", "0.1.0"))
+            .vendored(Krate::new("winonly", "0.1.0"))
+            .vendored(Krate::new("bdep", "0.1.0").dep(Dep::crates_io("bbase", "0.1")))
+            .vendored(Krate::new("bbase", "0.1.0"))
+            .vendored(Krate::new("ddep", "0.1.0").dep(Dep::crates_io("bar", "2")))
             .git(Krate::new("gdep", "0.3.0").dep(Dep::crates_io("bar", "2")))
             .registry(Krate::new("altdep", "0.4.2"))
             .build()
     })
+}
+
+/// crates.io packages that are built (not weakdep, not pinned).
+const BUILT_VENDORED: [&str; 7] = [
+    "bar",
+    "bbase",
+    "bdep",
+    "ddep",
+    "foo",
+    "strongopt",
+    "winonly",
+];
+
+fn built_vendored() -> Vec<String> {
+    strings(&BUILT_VENDORED)
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+fn origins(toml: &str) -> String {
+    policy("", &format!("[origins]\n{toml}\n"))
 }
 
 #[test]
@@ -42,15 +98,343 @@ fn cargo_reports_each_source_as_expected() {
         .map(|p| (p["name"].as_str().unwrap().to_string(), p["source"].clone()))
         .collect();
     got.sort_by(|a, b| a.0.cmp(&b.0));
+    let crates_io = Value::from(CRATES_IO);
+    let expected: Vec<(String, Value)> = vec![
+        ("altdep".into(), Value::from(fx.registry_url())),
+        ("app".into(), Value::Null),
+        ("bar".into(), crates_io.clone()),
+        ("bbase".into(), crates_io.clone()),
+        ("bdep".into(), crates_io.clone()),
+        ("ddep".into(), crates_io.clone()),
+        ("foo".into(), crates_io.clone()),
+        ("gdep".into(), Value::from(fx.git_source("gdep"))),
+        ("helper".into(), Value::Null),
+        ("pinned".into(), crates_io.clone()),
+        ("sibling".into(), Value::Null),
+        ("strongopt".into(), crates_io.clone()),
+        ("weakdep".into(), crates_io.clone()),
+        ("winonly".into(), crates_io.clone()),
+    ];
+    assert_eq!(got, expected);
+    assert!(
+        fx.registry_url().starts_with("sparse+http://127.0.0.1:"),
+        "{}",
+        fx.registry_url()
+    );
+}
+
+/// Every audited package gets an `info` finding from `crates = ["*"]`.
+fn everything() -> String {
+    policy("", &entity("all", r#"crates = ["*"]"#))
+}
+
+#[test]
+fn audited_set_is_what_cargo_tree_prints() {
+    let fx = fixture();
+    let tree = fx.cargo_tree_packages(&["--target", "all"]);
+    // The fixture is what it claims: weakdep is not built, pinned only through cfg(any()).
+    assert!(!tree.contains(&"weakdep".to_string()), "{tree:?}");
+    assert!(tree.contains(&"pinned".to_string()), "{tree:?}");
+    assert!(tree.contains(&"strongopt".to_string()), "{tree:?}");
+    let expected: Vec<String> = tree.into_iter().filter(|n| n != "pinned").collect();
+
+    let run = fx
+        .audit(Some(&everything()))
+        .arg("--include-workspace")
+        .json();
+    run.expect_code(0);
+    let report = run.report();
+    assert_eq!(packages_with(&report, "restricted-entity"), expected);
+    assert_eq!(report["summary"]["audited"], expected.len());
+    assert_eq!(report["summary"]["info"], expected.len());
+
+    // Members are walked through but not audited by default.
+    let run = fx.audit(Some(&everything())).json();
+    let members = ["app", "sibling"];
+    let non_members: Vec<String> = expected
+        .iter()
+        .filter(|n| !members.contains(&n.as_str()))
+        .cloned()
+        .collect();
     assert_eq!(
-        got,
-        vec![
-            ("altdep".to_string(), Value::from(fx.registry_url())),
-            ("app".to_string(), Value::Null),
-            ("bar".to_string(), Value::from(CRATES_IO)),
-            ("foo".to_string(), Value::from(CRATES_IO)),
-            ("gdep".to_string(), Value::from(fx.git_source("gdep"))),
-            ("helper".to_string(), Value::Null),
-        ]
+        packages_with(&run.report(), "restricted-entity"),
+        non_members
+    );
+}
+
+#[test]
+fn audited_set_for_one_target_is_what_cargo_tree_prints() {
+    let fx = fixture();
+    let triple = "x86_64-unknown-linux-gnu";
+    let tree = fx.cargo_tree_packages(&["--target", triple]);
+    assert!(!tree.contains(&"winonly".to_string()), "{tree:?}");
+    let run = fx
+        .audit(Some(&everything()))
+        .args(["--include-workspace", "--target", triple])
+        .json();
+    assert_eq!(packages_with(&run.report(), "restricted-entity"), tree);
+}
+
+#[test]
+fn kinds_are_the_strongest_edge_on_each_path() {
+    let fx = fixture();
+    let report = fx.audit(Some(&everything())).json().report();
+    let k = |n| kinds(one(&report, "restricted-entity", n));
+    assert_eq!(k("foo"), ["normal"]);
+    // bar: through foo and gdep (normal), and through the dev-dependency ddep.
+    assert_eq!(k("bar"), ["normal", "dev"]);
+    assert_eq!(k("bdep"), ["build"]);
+    assert_eq!(k("bbase"), ["build"]);
+    assert_eq!(k("ddep"), ["dev"]);
+    assert_eq!(
+        paths(one(&report, "restricted-entity", "bbase")),
+        [["app@0.1.0", "bdep@0.1.0", "bbase@0.1.0"]]
+    );
+}
+
+#[test]
+fn path_packages_are_audited_with_a_null_source() {
+    let fx = fixture();
+    let run = fx
+        .audit(Some(&policy(
+            "",
+            &entity("helpers", r#"orgs = ["github.com/Helpers"]"#),
+        )))
+        .json();
+    run.expect_code(1);
+    let report = run.report();
+    assert_eq!(packages_with(&report, "restricted-entity"), ["helper"]);
+    let f = one(&report, "restricted-entity", "helper");
+    assert_eq!(
+        f["package"],
+        json!({"name": "helper", "version": "0.2.0", "id": fx.package_id("helper"), "source": null})
+    );
+}
+
+#[test]
+fn directory_source_packages_are_crates_io_packages() {
+    let fx = fixture();
+    let run = fx
+        .audit(Some(&policy(
+            "",
+            &entity("cio", r#"registries = ["crates-io"]"#),
+        )))
+        .json();
+    run.expect_code(1);
+    let report = run.report();
+    assert_eq!(
+        packages_with(&report, "restricted-entity"),
+        built_vendored()
+    );
+    let f = one(&report, "restricted-entity", "foo");
+    assert_eq!(
+        f["package"],
+        json!({"name": "foo", "version": "1.2.3", "id": fx.package_id("foo"), "source": CRATES_IO})
+    );
+    // Allowed by the default `allow-registries = ["crates-io"]`.
+    let run = fx
+        .audit(Some(&origins(
+            "unknown-registry = \"deny\"\nunknown-git = \"deny\"",
+        )))
+        .json();
+    assert_eq!(
+        packages_with(&run.report(), "unapproved-registry"),
+        ["altdep"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// git
+
+#[test]
+fn unknown_git_deny_flags_the_git_package() {
+    let fx = fixture();
+    let run = fx.audit(Some(&origins("unknown-git = \"deny\""))).json();
+    run.expect_code(1);
+    let report = run.report();
+    assert_eq!(
+        triples(&report),
+        [(
+            "unapproved-git".to_string(),
+            "gdep".to_string(),
+            "-".to_string()
+        )]
+    );
+    let f = one(&report, "unapproved-git", "gdep");
+    assert_eq!(f["severity"], "deny");
+    assert_eq!(f["entity"], Value::Null);
+    assert_eq!(
+        f["package"],
+        json!({"name": "gdep", "version": "0.3.0", "id": fx.package_id("gdep"), "source": fx.git_source("gdep")})
+    );
+    assert_eq!(kinds(f), ["normal"]);
+    assert_eq!(paths(f), [["app@0.1.0", "gdep@0.3.0"]]);
+    let evidence = f["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 1, "{f:#}");
+    assert_eq!(evidence[0]["value"], fx.git_url("gdep"));
+
+    let run = fx.audit(Some(&origins("unknown-git = \"warn\""))).json();
+    run.expect_code(0);
+    assert_eq!(
+        one(&run.report(), "unapproved-git", "gdep")["severity"],
+        "warn"
+    );
+
+    // The default is allow.
+    let run = fx.audit(Some(&origins(""))).json();
+    run.expect_code(0);
+    assert_eq!(triples(&run.report()), []);
+}
+
+#[test]
+fn allow_git_prefixes_and_near_misses() {
+    let fx = fixture();
+    let url = fx.git_url("gdep");
+    let parent = url.trim_end_matches("/gdep").to_string();
+    let near = url.trim_end_matches('p').to_string();
+    let flagged = |allow: &str| {
+        let text = origins(&format!(
+            "unknown-git = \"deny\"\nallow-git = [{}]",
+            toml_str(allow)
+        ));
+        let run = fx.audit(Some(&text)).json();
+        let flagged = packages_with(&run.report(), "unapproved-git");
+        (run.code, flagged)
+    };
+    assert_eq!(flagged(&url), (0, vec![]));
+    assert_eq!(flagged(&parent), (0, vec![]));
+    assert_eq!(flagged(&format!("{url}/")), (0, vec![]));
+    // `.../gde` is not a prefix of `.../gdep` at a `/` boundary.
+    assert_eq!(flagged(&near), (1, vec!["gdep".to_string()]));
+    assert_eq!(
+        flagged(&format!("{parent}/other")),
+        (1, vec!["gdep".to_string()])
+    );
+    assert_eq!(
+        flagged("github.com/some-org"),
+        (1, vec!["gdep".to_string()])
+    );
+}
+
+#[test]
+fn repositories_glob_sees_the_git_source() {
+    let fx = fixture();
+    let pattern = format!("{}/*", fx.root.join("git").display());
+    let pattern = format!("file://{pattern}");
+    let text = policy(
+        "",
+        &entity(
+            "gitters",
+            &format!("repositories = [{}]", toml_str(&pattern)),
+        ),
+    );
+    let run = fx.audit(Some(&text)).json();
+    run.expect_code(1);
+    let report = run.report();
+    assert_eq!(packages_with(&report, "restricted-entity"), ["gdep"]);
+    assert_eq!(
+        evidence(one(&report, "restricted-entity", "gdep")),
+        [ev(
+            "repositories",
+            &pattern,
+            "git-source",
+            &fx.git_url("gdep"),
+            "high",
+            "cargo-metadata"
+        )]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Alternative registry
+
+#[test]
+fn unknown_registry_deny_flags_the_alt_registry_package() {
+    let fx = fixture();
+    let url = fx.registry_url();
+    let run = fx
+        .audit(Some(&origins("unknown-registry = \"deny\"")))
+        .json();
+    run.expect_code(1);
+    let report = run.report();
+    assert_eq!(
+        triples(&report),
+        [(
+            "unapproved-registry".to_string(),
+            "altdep".to_string(),
+            "-".to_string()
+        )]
+    );
+    let f = one(&report, "unapproved-registry", "altdep");
+    assert_eq!(f["severity"], "deny");
+    assert_eq!(f["entity"], Value::Null);
+    assert_eq!(
+        f["package"],
+        json!({"name": "altdep", "version": "0.4.2", "id": fx.package_id("altdep"), "source": url})
+    );
+    assert_eq!(paths(f), [["app@0.1.0", "altdep@0.4.2"]]);
+    let evidence = f["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 1, "{f:#}");
+    assert_eq!(evidence[0]["value"], url);
+
+    let run = fx
+        .audit(Some(&origins("unknown-registry = \"warn\"")))
+        .json();
+    run.expect_code(0);
+    assert_eq!(
+        one(&run.report(), "unapproved-registry", "altdep")["severity"],
+        "warn"
+    );
+}
+
+#[test]
+fn allow_registries() {
+    let fx = fixture();
+    let url = fx.registry_url();
+    let flagged = |allow: &str| {
+        let text = origins(&format!(
+            "unknown-registry = \"deny\"\nallow-registries = {allow}"
+        ));
+        packages_with(
+            &fx.audit(Some(&text)).json().report(),
+            "unapproved-registry",
+        )
+    };
+    assert_eq!(
+        flagged(&format!("[\"crates-io\", {}]", toml_str(&url))),
+        Vec::<String>::new()
+    );
+    // Only the alt registry: now every crates.io package is unapproved.
+    assert_eq!(flagged(&format!("[{}]", toml_str(&url))), built_vendored());
+    // Another port is another registry.
+    assert_eq!(
+        flagged("[\"crates-io\", \"sparse+http://127.0.0.1:1/index/\"]"),
+        ["altdep"]
+    );
+}
+
+#[test]
+fn hosts_see_the_registry_index_url() {
+    let fx = fixture();
+    let url = fx.registry_url();
+    let run = fx
+        .audit(Some(&policy(
+            "",
+            &entity("local", r#"hosts = ["127.0.0.1"]"#),
+        )))
+        .json();
+    run.expect_code(1);
+    let report = run.report();
+    assert_eq!(packages_with(&report, "restricted-entity"), ["altdep"]);
+    assert_eq!(
+        evidence(one(&report, "restricted-entity", "altdep")),
+        [ev(
+            "hosts",
+            "127.0.0.1",
+            "registry",
+            &url,
+            "high",
+            "cargo-metadata"
+        )]
     );
 }

@@ -613,11 +613,13 @@ impl Fixture {
     pub fn cargo(&self) -> StdCommand {
         let mut cmd = StdCommand::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cmd.current_dir(&self.ws);
-        self.env(&mut cmd);
+        self.apply_env(&mut cmd);
         cmd
     }
 
-    fn env(&self, cmd: &mut StdCommand) {
+    /// The environment of every run: the fixture's `CARGO_HOME`, offline, no colour
+    /// settings inherited from the test's environment.
+    pub fn apply_env(&self, cmd: &mut StdCommand) {
         cmd.env("CARGO_HOME", &self.cargo_home)
             .env("CARGO_NET_OFFLINE", "true")
             .env("CARGO_TARGET_DIR", self.root.join("target"))
@@ -688,7 +690,7 @@ impl Fixture {
     pub fn bare_command(&self) -> assert_cmd::Command {
         let mut std_cmd = StdCommand::new(bin());
         std_cmd.current_dir(&self.ws);
-        self.env(&mut std_cmd);
+        self.apply_env(&mut std_cmd);
         assert_cmd::Command::from_std(std_cmd)
     }
 
@@ -701,8 +703,26 @@ impl Fixture {
             args: Vec::new(),
             env: Vec::new(),
             direct: false,
-            defaults: true,
+            manifest: true,
+            offline: true,
+            today: Some(TODAY.to_string()),
+            color: Some("never".to_string()),
+            stdin: None,
         }
+    }
+
+    /// The package id cargo gives the package named `name`.
+    pub fn package_id(&self, name: &str) -> String {
+        let m: Value = serde_json::from_str(&self.metadata_json()).unwrap();
+        let ids: Vec<String> = m["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["name"] == name)
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids.len(), 1, "package `{name}` in the metadata: {ids:?}");
+        ids.into_iter().next().unwrap()
     }
 }
 
@@ -711,14 +731,20 @@ pub fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("cargo-vendor-audit")
 }
 
-/// One run of the tool being set up.
+/// One run of the tool being set up. By default: run as cargo runs it
+/// (`cargo-vendor-audit vendor-audit ...`), with `--manifest-path`, `--offline`,
+/// `--today 2026-11-27`, `--color never` and `--policy FILE` after the test's arguments.
 pub struct Audit<'f> {
     fixture: &'f Fixture,
     policy: Option<PathBuf>,
     args: Vec<OsString>,
     env: Vec<(String, Option<String>)>,
     direct: bool,
-    defaults: bool,
+    manifest: bool,
+    offline: bool,
+    today: Option<String>,
+    color: Option<String>,
+    stdin: Option<Vec<u8>>,
 }
 
 impl Audit<'_> {
@@ -738,14 +764,33 @@ impl Audit<'_> {
         self.env.push((key.to_string(), Some(value.to_string())));
         self
     }
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(bytes.into());
+        self
+    }
     /// Run as `cargo-vendor-audit ...` rather than `cargo-vendor-audit vendor-audit ...`.
     pub fn direct(mut self) -> Self {
         self.direct = true;
         self
     }
-    /// Leave out `--manifest-path`, `--offline`, `--today` and `--color never`.
-    pub fn no_defaults(mut self) -> Self {
-        self.defaults = false;
+    /// Leave out `--manifest-path` (the run's directory is the workspace root).
+    pub fn no_manifest_path(mut self) -> Self {
+        self.manifest = false;
+        self
+    }
+    /// Leave out `--offline` (the environment still has `CARGO_NET_OFFLINE=true`).
+    pub fn no_offline(mut self) -> Self {
+        self.offline = false;
+        self
+    }
+    /// `--today DATE` instead of 2026-11-27, or no `--today` with `None`.
+    pub fn today(mut self, date: Option<&str>) -> Self {
+        self.today = date.map(str::to_string);
+        self
+    }
+    /// `--color WHEN` instead of `never`, or no `--color` with `None`.
+    pub fn color(mut self, when: Option<&str>) -> Self {
+        self.color = when.map(str::to_string);
         self
     }
 
@@ -756,11 +801,20 @@ impl Audit<'_> {
             argv.push("vendor-audit".into());
         }
         argv.extend(self.args.iter().cloned());
-        if self.defaults {
+        if self.manifest {
             argv.push("--manifest-path".into());
             argv.push(self.fixture.manifest().into());
+        }
+        if self.offline {
             argv.push("--offline".into());
-            argv.extend(["--today", TODAY, "--color", "never"].map(OsString::from));
+        }
+        if let Some(t) = &self.today {
+            argv.push("--today".into());
+            argv.push(t.into());
+        }
+        if let Some(c) = &self.color {
+            argv.push("--color".into());
+            argv.push(c.into());
         }
         if let Some(p) = &self.policy {
             argv.push("--policy".into());
@@ -778,6 +832,9 @@ impl Audit<'_> {
                 None => cmd.env_remove(k),
             };
         }
+        if let Some(bytes) = &self.stdin {
+            cmd.write_stdin(bytes.clone());
+        }
         let out = cmd.output().expect("run cargo-vendor-audit");
         Run {
             code: out.status.code().expect("exit code"),
@@ -786,7 +843,7 @@ impl Audit<'_> {
         }
     }
 
-    /// Runs with `--format json` and parses the report.
+    /// Runs with `--format json`.
     pub fn json(self) -> Run {
         self.args(["--format", "json"]).run()
     }
@@ -907,4 +964,46 @@ pub fn entity_reason(id: &str) -> String {
 /// Whether text holds an ANSI escape sequence.
 pub fn has_ansi(text: &str) -> bool {
     text.contains("\x1b[")
+}
+
+/// The evidence of a finding with only the fields SPEC section 6 fixes (extensions dropped).
+pub fn evidence(finding: &Value) -> Vec<Value> {
+    finding["evidence"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no evidence array in {finding:#}"))
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "matcher": e["matcher"], "pattern": e["pattern"], "fact": e["fact"],
+                "value": e["value"], "confidence": e["confidence"], "provenance": e["provenance"],
+            })
+        })
+        .collect()
+}
+
+/// One evidence entry as [`evidence`] gives it.
+pub fn ev(
+    matcher: &str,
+    pattern: &str,
+    fact: &str,
+    value: &str,
+    confidence: &str,
+    provenance: &str,
+) -> Value {
+    serde_json::json!({
+        "matcher": matcher, "pattern": pattern, "fact": fact,
+        "value": value, "confidence": confidence, "provenance": provenance,
+    })
+}
+
+/// The `paths` of a finding as strings.
+pub fn paths(finding: &Value) -> Vec<Vec<String>> {
+    serde_json::from_value(finding["paths"].clone())
+        .unwrap_or_else(|e| panic!("paths of {finding:#}: {e}"))
+}
+
+/// The `kinds` of a finding.
+pub fn kinds(finding: &Value) -> Vec<String> {
+    serde_json::from_value(finding["kinds"].clone())
+        .unwrap_or_else(|e| panic!("kinds of {finding:#}: {e}"))
 }
