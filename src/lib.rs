@@ -6,9 +6,11 @@
 pub mod check;
 pub mod cli;
 pub mod date;
+pub mod explain;
 pub mod facts;
 pub mod graph;
 pub mod init;
+pub mod list;
 pub mod matcher;
 pub mod metadata;
 pub mod policy;
@@ -79,6 +81,8 @@ pub fn run(
     };
     let result = match &cli.command {
         cli::Command::Check(args) => check::run(args, out),
+        cli::Command::Explain(args) => explain::run(args, out),
+        cli::Command::List(args) => list::run(args, out),
         cli::Command::Init(args) => init::run(&args.path, err),
         cli::Command::Policy(cli::PolicyCommand::Check(args)) => policy_check::run(args, out),
     };
