@@ -10,6 +10,21 @@ use std::fmt;
 use crate::date::Date;
 use crate::graph::Kinds;
 
+mod builtin;
+mod diagnostic;
+mod load;
+mod parse;
+
+pub use builtin::{builtin, builtin_names};
+
+/// Loads the policy files named by `specs` (paths relative to the current directory, or
+/// `builtin:NAME`), follows their `extends`, merges them in load order and checks them.
+///
+/// Every problem found in every file is returned, not only the first.
+pub fn load(specs: &[String]) -> Result<Policy, PolicyErrors> {
+    load::load_with(&load::RealFs, specs)
+}
+
 /// Where something was written: a policy file (as the user named it, or `builtin:NAME`),
 /// 1-based line and column.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
