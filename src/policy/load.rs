@@ -122,7 +122,11 @@ pub(crate) fn load_with(fs: &dyn PolicyFs, specs: &[String]) -> Result<Policy, P
             "no policy file was given",
             Some(format!(
                 "pass `--policy PATH` or `--policy builtin:NAME` (known: {})",
-                builtin_names().join(", ")
+                builtin_names()
+                    .iter()
+                    .map(|n| format!("builtin:{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         )]));
     }

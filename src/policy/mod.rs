@@ -14,6 +14,8 @@ mod builtin;
 mod diagnostic;
 mod load;
 mod parse;
+#[cfg(test)]
+mod tests;
 
 pub use builtin::{builtin, builtin_names};
 
