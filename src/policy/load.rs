@@ -52,6 +52,30 @@ impl PolicyFs for RealFs {
     }
 }
 
+/// One file served from memory, every other path from the real filesystem.
+pub(crate) struct OverlayFs<'a> {
+    pub name: &'a Path,
+    pub text: &'a str,
+}
+
+impl PolicyFs for OverlayFs<'_> {
+    fn read(&self, path: &Path) -> Result<String, ReadError> {
+        if normalize(path) == normalize(self.name) {
+            Ok(self.text.to_string())
+        } else {
+            RealFs.read(path)
+        }
+    }
+
+    fn identity(&self, path: &Path) -> PathBuf {
+        if normalize(path) == normalize(self.name) {
+            normalize(path)
+        } else {
+            RealFs.identity(path)
+        }
+    }
+}
+
 /// Removes `.` and folds `..` without touching the filesystem (`a/../b` is `b`).
 pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out: Vec<Component<'_>> = Vec::new();

@@ -842,3 +842,11 @@ fn no_specs_is_an_error() {
             .contains("builtin:us-federal")
     );
 }
+
+#[test]
+fn load_str_names_the_text_as_the_given_file() {
+    let p = load_str("inline.toml", policy!(entity!("e"))).unwrap();
+    assert_eq!(p.sources[0].source, "inline.toml");
+    let err = load_str("inline.toml", policy!("colour = 1\n")).unwrap_err();
+    assert_eq!(at(&err.0[0]), "inline.toml:4:1");
+}
