@@ -850,3 +850,58 @@ fn load_str_names_the_text_as_the_given_file() {
     let err = load_str("inline.toml", policy!("colour = 1\n")).unwrap_err();
     assert_eq!(at(&err.0[0]), "inline.toml:4:1");
 }
+
+#[test]
+fn origins_values_are_checked() {
+    let ds = problems(policy!(
+        "[origins]\n",                                                  // 4
+        "unknown-registry = \"block\"\n",                               // 5
+        "allow-registries = [\"crates-io\", \"https://r.example/\"]\n", // 6
+        "allow-git = [\"github.com/my-org\", \"https://git.internal.example/\", \"my-org\"]\n", // 7
+    ));
+    let got: Vec<String> = ds.iter().map(at).collect();
+    assert_eq!(
+        got,
+        ["policy.toml:5:20", "policy.toml:6:34", "policy.toml:7:68"]
+    );
+    assert!(
+        ds[1]
+            .message
+            .contains("invalid registry `https://r.example/`")
+    );
+    assert!(
+        ds[2]
+            .message
+            .contains("invalid entry `my-org` in `allow-git`")
+    );
+}
+
+#[test]
+fn exception_fields_are_kept() {
+    let p = load_str(
+        "policy.toml",
+        policy!(
+            entity!("e"),
+            "[[exception]]\ncrate = \"ylong_io\"\nversion = \"=1.0.0\"\nentity = \"e\"\nkinds = [\"build\"]\n",
+            "via = [\"my-app\", \"ylong_runtime\"]\nreason = \"r\"\napproved-by = \"me\"\nticket = \"T-1\"\nexpires = 2027-02-28\n",
+        ),
+    )
+    .unwrap();
+    let ex = &p.exceptions[0];
+    assert_eq!(ex.crate_name, "ylong_io");
+    assert_eq!(ex.version.as_ref().unwrap().0, "=1.0.0");
+    assert!(
+        ex.version
+            .as_ref()
+            .unwrap()
+            .1
+            .matches(&semver::Version::new(1, 0, 0))
+    );
+    assert_eq!(ex.kinds, Some(Kinds::of(DepKind::Build)));
+    assert_eq!(ex.via, ["my-app", "ylong_runtime"]);
+    assert_eq!(
+        (ex.approved_by.as_deref(), ex.ticket.as_deref()),
+        (Some("me"), Some("T-1"))
+    );
+    assert_eq!(ex.location.to_string(), "policy.toml:10");
+}
