@@ -30,13 +30,13 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
     let kinds: Vec<&str> = s.dependency_kinds.iter().map(|k| k.as_str()).collect();
     writeln!(
         out,
-        "settings: dependency-kinds = [{}], deny-min-confidence = {}, warn-min-confidence = {}, missing-facts = {:?}, expired-exception = {:?}, unused-exception = {:?}",
+        "settings: dependency-kinds = [{}], deny-min-confidence = {}, warn-min-confidence = {}, missing-facts = {}, expired-exception = {}, unused-exception = {}",
         kinds.join(", "),
         s.deny_min_confidence.as_str(),
         s.warn_min_confidence.as_str(),
-        s.missing_facts,
-        s.expired_exception,
-        s.unused_exception
+        s.missing_facts.as_str(),
+        s.expired_exception.as_str(),
+        s.unused_exception.as_str()
     )?;
     writeln!(
         out,
@@ -156,9 +156,9 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
     let o = &policy.origins;
     writeln!(
         out,
-        "\norigins: unknown-registry = {:?}, unknown-git = {:?}, allow-registries = [{}], allow-git = [{}]",
-        o.unknown_registry,
-        o.unknown_git,
+        "\norigins: unknown-registry = {}, unknown-git = {}, allow-registries = [{}], allow-git = [{}]",
+        o.unknown_registry.as_str(),
+        o.unknown_git.as_str(),
         o.allow_registries.join(", "),
         o.allow_git.join(", ")
     )?;

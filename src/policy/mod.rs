@@ -102,12 +102,31 @@ pub enum Level {
     Allow,
 }
 
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Deny => "deny",
+            Level::Warn => "warn",
+            Level::Allow => "allow",
+        }
+    }
+}
+
 /// An entity's severity: `deny | warn`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EntitySeverity {
     Deny,
     Warn,
+}
+
+impl EntitySeverity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntitySeverity::Deny => "deny",
+            EntitySeverity::Warn => "warn",
+        }
+    }
 }
 
 /// The `[policy]` settings after merging (the file given later wins).
@@ -360,13 +379,3 @@ pub struct Diagnostic {
 /// Every problem found while loading policies. Never empty.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyErrors(pub Vec<Diagnostic>);
-
-// TEMPORARY stand-in until the policy branch lands.
-pub fn load(_specs: &[String]) -> Result<Policy, PolicyErrors> {
-    Err(PolicyErrors(Vec::new()))
-}
-impl fmt::Display for PolicyErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "stub")
-    }
-}
