@@ -107,7 +107,7 @@ fn discover_policy(
 }
 
 /// Runs `check` and gives the exit code.
-pub fn run(args: &CheckArgs) -> Result<u8, Failure> {
+pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let loaded = load(&args.graph)?;
     let report = audit(&loaded, &args.graph);
     let is_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -127,7 +127,7 @@ pub fn run(args: &CheckArgs) -> Result<u8, Failure> {
         Format::Human => human::render(&report, verbosity, style, &mut buf),
     }
     .map_err(|e| Failure::new(format!("could not render the report: {e}")))?;
-    write_output(args.output.as_deref(), &buf)?;
+    write_output(args.output.as_deref(), &buf, out)?;
     Ok(u8::from(report.fails(args.fail_on)))
 }
 
@@ -163,10 +163,9 @@ pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Report {
 
 /// Writes to FILE (through a temporary file and a rename, so a reader never sees half a
 /// report) or to stdout.
-pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
+pub fn write_output(path: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> Result<(), Failure> {
     match path {
         None => {
-            let mut out = std::io::stdout().lock();
             // A closed stdout (`| head`) is not an error worth exit 2.
             let _ = out.write_all(bytes).and_then(|_| out.flush());
             Ok(())

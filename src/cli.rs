@@ -28,6 +28,86 @@ pub enum Command {
     /// Audit the dependency graph against the policy (the default subcommand)
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+    /// Explain one package: its facts, its paths, every entity tried, and the verdict
+    #[command(
+        after_help = "Examples:\n  cargo vendor-audit explain ylong_io\n  cargo vendor-audit explain windows-sys@0.59.0 --policy vendor-audit.toml"
+    )]
+    Explain(ExplainArgs),
+    /// List every audited package with its origin, repository, owners and publisher
+    #[command(
+        after_help = "Examples:\n  cargo vendor-audit list\n  cargo vendor-audit list --by org --format csv --output orgs.csv"
+    )]
+    List(ListArgs),
+    /// Write a starter vendor-audit.toml that extends builtin:us-federal
+    #[command(after_help = "Example:\n  cargo vendor-audit init && git add vendor-audit.toml")]
+    Init(InitArgs),
+    /// Work with policy files without auditing
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The package: NAME or NAME@VERSION
+    #[arg(value_name = "CRATE[@VERSION]")]
+    pub spec: String,
+    #[command(flatten)]
+    pub graph: GraphArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+    /// Group packages and count them
+    #[arg(long, value_enum)]
+    pub by: Option<GroupBy>,
+    /// Write the list to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupBy {
+    Owner,
+    Org,
+    Entity,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the policy
+    #[arg(default_value = "vendor-audit.toml")]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate policy files and print what the merged policy holds
+    #[command(
+        after_help = "Examples:\n  cargo vendor-audit policy check vendor-audit.toml\n  cargo vendor-audit policy check builtin:us-federal --today 2027-01-15"
+    )]
+    Check(PolicyCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    /// Policy files, or builtin:NAME
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// The date for expiry warnings (default: today, UTC)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<Date>,
 }
 
 /// The options of every subcommand that reads the graph.
@@ -124,7 +204,7 @@ pub enum ColorChoice {
     Never,
 }
 
-const SUBCOMMANDS: &[&str] = &["check", "help"];
+const SUBCOMMANDS: &[&str] = &["check", "explain", "list", "init", "policy", "help"];
 
 /// Arguments as clap should see them: without the `vendor-audit` that cargo passes, and
 /// with `check` inserted when no subcommand is named.

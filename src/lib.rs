@@ -6,15 +6,20 @@
 pub mod check;
 pub mod cli;
 pub mod date;
+pub mod explain;
 pub mod facts;
 pub mod graph;
+pub mod init;
+pub mod list;
 pub mod matcher;
 pub mod metadata;
 pub mod policy;
+pub mod policy_check;
 pub mod report;
 
 use std::ffi::OsString;
 use std::fmt;
+use std::io::Write;
 
 /// Why a run could not complete (exit code 2): the message says what, where, and what to do.
 #[derive(Debug)]
@@ -51,23 +56,46 @@ impl fmt::Display for Failure {
 
 /// Runs the tool with these arguments (`argv[0]` first) and gives the exit code:
 /// 0 clean, 1 findings at or above `--fail-on`, 2 could not run.
-pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
+/// Standard output and error go to `out` and `err`.
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
     use clap::Parser;
     let cli = match cli::Cli::try_parse_from(cli::normalize_args(args)) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
+            let text = if err_is_terminal() {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            if e.use_stderr() {
+                let _ = write!(err, "{text}");
+                return 2;
+            }
+            let _ = write!(out, "{text}");
+            return 0;
         }
     };
     let result = match &cli.command {
-        cli::Command::Check(args) => check::run(args),
+        cli::Command::Check(args) => check::run(args, out),
+        cli::Command::Explain(args) => explain::run(args, out),
+        cli::Command::List(args) => list::run(args, out),
+        cli::Command::Init(args) => init::run(&args.path, err),
+        cli::Command::Policy(cli::PolicyCommand::Check(args)) => policy_check::run(args, out),
     };
     match result {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("{failure}");
+            let _ = writeln!(err, "{failure}");
             2
         }
     }
+}
+
+fn err_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }

@@ -590,21 +590,20 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
         if matches!(f.origin, Origin::CratesIo)
             && !publisher_entities.is_empty()
             && (f.owners.is_none() || f.publisher.is_none())
+            && let Some(sev) = level_severity(policy.settings.missing_facts)
         {
-            if let Some(sev) = level_severity(policy.settings.missing_facts) {
-                let what = match (f.owners.is_none(), f.publisher.is_none()) {
-                    (true, true) => "crates.io owners and publisher",
-                    (true, false) => "crates.io owners",
-                    _ => "publisher",
-                };
-                let message = format!(
-                    "the {what} of {} {} are unknown, so the crates-io-* matchers of {} could not be evaluated",
-                    pkg.name,
-                    pkg.version,
-                    publisher_entities.join(", ")
-                );
-                local.push(ctx.finding(Code::MissingFacts, sev, None, Vec::new(), message));
-            }
+            let what = match (f.owners.is_none(), f.publisher.is_none()) {
+                (true, true) => "crates.io owners and publisher",
+                (true, false) => "crates.io owners",
+                _ => "publisher",
+            };
+            let message = format!(
+                "the {what} of {} {} are unknown, so the crates-io-* matchers of {} could not be evaluated",
+                pkg.name,
+                pkg.version,
+                publisher_entities.join(", ")
+            );
+            local.push(ctx.finding(Code::MissingFacts, sev, None, Vec::new(), message));
         }
 
         // origins

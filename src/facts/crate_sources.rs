@@ -85,10 +85,11 @@ fn collect_rust_files(root: &Path, dir: &Path, out: &mut Vec<String>, depth: usi
         let path = e.path();
         if t.is_dir() {
             collect_rust_files(root, &path, out, depth + 1);
-        } else if t.is_file() && path.extension().is_some_and(|x| x == "rs") {
-            if let Ok(rel) = path.strip_prefix(root) {
-                out.push(rel.to_string_lossy().replace('\\', "/"));
-            }
+        } else if t.is_file()
+            && path.extension().is_some_and(|x| x == "rs")
+            && let Ok(rel) = path.strip_prefix(root)
+        {
+            out.push(rel.to_string_lossy().replace('\\', "/"));
         }
         if out.len() >= SOURCE_FILES_LIMIT {
             return;
@@ -106,13 +107,13 @@ fn read_lines(root: &Path, name: &str, limit: u64, out: &mut Vec<CopyrightFact>)
     }
     let text = String::from_utf8_lossy(&buf);
     for line in text.lines() {
-        if let Some(c) = copyright_line(line) {
-            if !out.iter().any(|f| f.line == c) {
-                out.push(CopyrightFact {
-                    line: c,
-                    file: name.to_string(),
-                });
-            }
+        if let Some(c) = copyright_line(line)
+            && !out.iter().any(|f| f.line == c)
+        {
+            out.push(CopyrightFact {
+                line: c,
+                file: name.to_string(),
+            });
         }
     }
 }

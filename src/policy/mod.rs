@@ -3,12 +3,60 @@
 //! Takes policy files (paths or `builtin:NAME`), parses them with spans, validates them in a
 //! second pass that collects every problem, follows `extends`, merges, and gives a compiled
 //! [`Policy`] or every [`Diagnostic`] found (SPEC section 4).
+//!
+//! Choices made where SPEC section 4 is silent:
+//! - `schema = 1` is required in every file, `[policy]` with its `id` too.
+//! - Dates are TOML dates (`2027-02-28`); a quoted `"2027-02-28"` is accepted as well. A
+//!   date-time or a date that does not exist is an error.
+//! - `deny-min-confidence` below `warn-min-confidence` is an error (checked after merging):
+//!   evidence could then deny without being strong enough to warn.
+//! - `expired-exception = "allow"` is an error; only `deny | warn`.
+//! - An entity needs an `[entity.match]` table with at least one key, and no matcher array
+//!   may be empty. `expires` must be after `effective`.
+//! - Merging: `[policy]` keys and `[origins]` levels are taken per key from the last file
+//!   that sets them; `allow-registries` and `allow-git` add up (in load order, without
+//!   repeats), like exceptions; `allow-registries` is `["crates-io"]` only when no file
+//!   sets it. The merged `Settings::id` is the id of the last file loaded.
+//! - `extends` takes an array of strings. A builtin may only extend `builtin:NAME`. An
+//!   `extends` target is named (in messages and [`Policy::sources`]) by its path joined to
+//!   the naming file's folder, with `.` and `..` folded.
+//! - A file with TOML syntax errors is not checked further (its tree is partial), and
+//!   references to ids are then not checked either, to avoid reporting follow-on noise.
+//! - Matcher values are kept as written; the matcher stage compares them case-insensitively
+//!   (SPEC section 3). Matchers are listed per entity in the order of [`MatcherKind::ALL`].
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::date::Date;
 use crate::graph::Kinds;
+
+mod builtin;
+mod diagnostic;
+mod load;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+pub use builtin::{builtin, builtin_names};
+
+/// Loads the policy files named by `specs` (paths relative to the current directory, or
+/// `builtin:NAME`), follows their `extends`, merges them in load order and checks them.
+///
+/// Every problem found in every file is returned, not only the first.
+pub fn load(specs: &[String]) -> Result<Policy, PolicyErrors> {
+    load::load_with(&load::RealFs, specs)
+}
+
+/// Loads one policy given as text, as if it were the file `name` (which names it in
+/// messages and anchors its relative `extends`). For tests and embedding.
+pub fn load_str(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
+    let fs = load::OverlayFs {
+        name: std::path::Path::new(name),
+        text,
+    };
+    load::load_with(&fs, &[name.to_string()])
+}
 
 /// Where something was written: a policy file (as the user named it, or `builtin:NAME`),
 /// 1-based line and column.
@@ -54,12 +102,31 @@ pub enum Level {
     Allow,
 }
 
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Deny => "deny",
+            Level::Warn => "warn",
+            Level::Allow => "allow",
+        }
+    }
+}
+
 /// An entity's severity: `deny | warn`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EntitySeverity {
     Deny,
     Warn,
+}
+
+impl EntitySeverity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntitySeverity::Deny => "deny",
+            EntitySeverity::Warn => "warn",
+        }
+    }
 }
 
 /// The `[policy]` settings after merging (the file given later wins).
@@ -312,13 +379,3 @@ pub struct Diagnostic {
 /// Every problem found while loading policies. Never empty.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyErrors(pub Vec<Diagnostic>);
-
-// TEMPORARY stand-in until the policy branch lands.
-pub fn load(_specs: &[String]) -> Result<Policy, PolicyErrors> {
-    Err(PolicyErrors(Vec::new()))
-}
-impl fmt::Display for PolicyErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "stub")
-    }
-}

@@ -1,0 +1,400 @@
+//! `cargo vendor-audit list`: the inventory a reviewer asks for: every audited package with
+//! its origin, repository, owners and publisher, or grouped by owner, org or entity.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::Failure;
+use crate::check::{self, Loaded};
+use crate::cli::{GroupBy, ListArgs, ListFormat};
+use crate::facts::url::normalize;
+use crate::facts::{self, Origin, Owner, PackageFacts, Publisher};
+use crate::matcher::{self, Options};
+use crate::report::Code;
+use crate::report::human::clean;
+
+/// One audited package.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub name: String,
+    pub version: String,
+    pub origin: String,
+    pub kinds: Vec<String>,
+    pub repository: Option<String>,
+    /// `None`: unknown (no facts source told).
+    pub owners: Option<Vec<String>>,
+    /// `None`: unknown; `Some("")`: no recorded publisher.
+    pub publisher: Option<String>,
+    /// Entities the package matches (restricted or upcoming; waived included).
+    pub entities: Vec<String>,
+}
+
+/// A group of `--by`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Group {
+    pub group: String,
+    pub count: usize,
+    pub packages: Vec<String>,
+}
+
+pub fn run(args: &ListArgs, out: &mut dyn Write) -> Result<u8, Failure> {
+    let loaded = check::load(&args.graph)?;
+    let rows = rows(&loaded, &args.graph);
+    let mut buf = Vec::new();
+    let written = match args.by {
+        None => write_rows(&rows, args.format, &mut buf),
+        Some(by) => write_groups(&group(&rows, by), args.format, by, &mut buf),
+    };
+    written.map_err(|e| Failure::new(format!("could not render the list: {e}")))?;
+    check::write_output(args.output.as_deref(), &buf, out)?;
+    Ok(0)
+}
+
+/// Describes a package's origin in one string.
+pub fn origin_text(f: &PackageFacts) -> String {
+    match &f.origin {
+        Origin::CratesIo => "crates.io".to_string(),
+        Origin::Registry(url) => url.clone(),
+        Origin::Git {
+            url,
+            rev: Some(rev),
+        } => format!("{url}#{rev}"),
+        Origin::Git { url, rev: None } => url.clone(),
+        Origin::Path => "path".to_string(),
+    }
+}
+
+pub fn owner_text(o: &Owner) -> String {
+    match o {
+        Owner::User { id, login } => format!("{login} (#{id})"),
+        Owner::Team { login, .. } => login.clone(),
+    }
+}
+
+pub fn publisher_text(p: &Option<Publisher>) -> String {
+    match p {
+        Some(Publisher::User { id, login }) => format!("{login} (#{id})"),
+        Some(Publisher::Trusted(tp)) => format!("trusted publisher {tp}"),
+        None => String::new(),
+    }
+}
+
+/// The rows of every audited package, in name and version order.
+pub fn rows(loaded: &Loaded, args: &crate::cli::GraphArgs) -> Vec<Row> {
+    let (facts, _) = facts::gather(&loaded.graph, args.scan_sources);
+    let opts = Options {
+        today: loaded.today,
+        include_workspace: args.include_workspace,
+        exclude_dev: args.exclude_dev,
+    };
+    let outcome = matcher::evaluate(&loaded.graph, &facts, &loaded.policy, &opts);
+    let mut entities: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in &outcome.findings {
+        if let (Some(p), Some(e), Code::RestrictedEntity | Code::UpcomingRestriction) =
+            (&f.package, &f.entity, f.code)
+        {
+            entities.entry(p.id.clone()).or_default().push(e.clone());
+        }
+    }
+    let mut scope = loaded.policy.settings.dependency_kinds;
+    if args.exclude_dev {
+        scope.remove(crate::graph::DepKind::Dev);
+    }
+    let graph = &loaded.graph;
+    let mut rows: Vec<(semver::Version, Row)> = graph
+        .reached()
+        .filter(|&i| !graph.kinds[i].intersect(scope).is_empty())
+        .filter(|&i| args.include_workspace || !graph.packages[i].workspace_member)
+        .map(|i| {
+            let p = &graph.packages[i];
+            let f = &facts[i];
+            let mut ents = entities.remove(&p.id).unwrap_or_default();
+            ents.dedup();
+            let row = Row {
+                name: p.name.clone(),
+                version: p.version.to_string(),
+                origin: origin_text(f),
+                kinds: graph.kinds[i]
+                    .intersect(scope)
+                    .iter()
+                    .map(|k| k.as_str().to_string())
+                    .collect(),
+                repository: p.repository.clone(),
+                owners: f
+                    .owners
+                    .as_ref()
+                    .map(|o| o.value.iter().map(owner_text).collect()),
+                publisher: f.publisher.as_ref().map(|p| publisher_text(&p.value)),
+                entities: ents,
+            };
+            (p.version.clone(), row)
+        })
+        .collect();
+    rows.sort_by(|a, b| a.1.name.cmp(&b.1.name).then_with(|| a.0.cmp(&b.0)));
+    rows.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The org of a repository URL: `host/first-segment`.
+pub fn org_of(repository: &str) -> Option<String> {
+    let n = normalize(repository);
+    let host = n.host.clone()?;
+    let org = n.segments().next()?.to_ascii_lowercase();
+    Some(format!("{host}/{org}"))
+}
+
+pub fn group(rows: &[Row], by: GroupBy) -> Vec<Group> {
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in rows {
+        let spec = format!("{}@{}", r.name, r.version);
+        let keys: Vec<String> = match by {
+            GroupBy::Owner => match &r.owners {
+                None => vec!["(owners unknown)".to_string()],
+                Some(o) if o.is_empty() => vec!["(no owners)".to_string()],
+                Some(o) => o.clone(),
+            },
+            GroupBy::Org => vec![
+                r.repository
+                    .as_deref()
+                    .and_then(org_of)
+                    .unwrap_or_else(|| "(no repository)".to_string()),
+            ],
+            GroupBy::Entity if r.entities.is_empty() => continue,
+            GroupBy::Entity => r.entities.clone(),
+        };
+        for k in keys {
+            groups.entry(k).or_default().push(spec.clone());
+        }
+    }
+    let mut out: Vec<Group> = groups
+        .into_iter()
+        .map(|(group, packages)| Group {
+            group,
+            count: packages.len(),
+            packages,
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.group.cmp(&b.group)));
+    out
+}
+
+fn opt_list(v: &Option<Vec<String>>) -> String {
+    match v {
+        None => "unknown".to_string(),
+        Some(v) if v.is_empty() => "none".to_string(),
+        Some(v) => v.join(", "),
+    }
+}
+
+fn opt_publisher(p: &Option<String>) -> String {
+    match p.as_deref() {
+        None => "unknown".to_string(),
+        Some("") => "none recorded".to_string(),
+        Some(p) => p.to_string(),
+    }
+}
+
+fn write_rows(rows: &[Row], format: ListFormat, out: &mut dyn Write) -> std::io::Result<()> {
+    match format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, rows)?;
+            writeln!(out)
+        }
+        ListFormat::Csv => {
+            csv_line(
+                out,
+                &[
+                    "name",
+                    "version",
+                    "origin",
+                    "kinds",
+                    "repository",
+                    "owners",
+                    "publisher",
+                    "entities",
+                ],
+            )?;
+            for r in rows {
+                csv_line(
+                    out,
+                    &[
+                        &r.name,
+                        &r.version,
+                        &r.origin,
+                        &r.kinds.join(" "),
+                        r.repository.as_deref().unwrap_or(""),
+                        &opt_list(&r.owners),
+                        &opt_publisher(&r.publisher),
+                        &r.entities.join(" "),
+                    ],
+                )?;
+            }
+            Ok(())
+        }
+        ListFormat::Table => {
+            let table: Vec<[String; 7]> = rows
+                .iter()
+                .map(|r| {
+                    [
+                        format!("{} {}", r.name, r.version),
+                        r.origin.clone(),
+                        r.kinds.join(","),
+                        r.repository.clone().unwrap_or_else(|| "-".to_string()),
+                        opt_list(&r.owners),
+                        opt_publisher(&r.publisher),
+                        if r.entities.is_empty() {
+                            "-".to_string()
+                        } else {
+                            r.entities.join(",")
+                        },
+                    ]
+                })
+                .collect();
+            let head = [
+                "PACKAGE",
+                "ORIGIN",
+                "KINDS",
+                "REPOSITORY",
+                "OWNERS",
+                "PUBLISHER",
+                "ENTITIES",
+            ]
+            .map(String::from);
+            write_table(out, &head, &table)?;
+            writeln!(out, "{} packages", rows.len())
+        }
+    }
+}
+
+fn write_groups(
+    groups: &[Group],
+    format: ListFormat,
+    by: GroupBy,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let label = match by {
+        GroupBy::Owner => "OWNER",
+        GroupBy::Org => "ORG",
+        GroupBy::Entity => "ENTITY",
+    };
+    match format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, groups)?;
+            writeln!(out)
+        }
+        ListFormat::Csv => {
+            csv_line(out, &[&label.to_lowercase(), "count", "packages"])?;
+            for g in groups {
+                csv_line(
+                    out,
+                    &[&g.group, &g.count.to_string(), &g.packages.join(" ")],
+                )?;
+            }
+            Ok(())
+        }
+        ListFormat::Table => {
+            let table: Vec<[String; 3]> = groups
+                .iter()
+                .map(|g| {
+                    let shown: Vec<&str> = g.packages.iter().take(6).map(String::as_str).collect();
+                    let more = if g.packages.len() > 6 {
+                        format!(", ... ({} more)", g.packages.len() - 6)
+                    } else {
+                        String::new()
+                    };
+                    [
+                        g.group.clone(),
+                        g.count.to_string(),
+                        format!("{}{more}", shown.join(", ")),
+                    ]
+                })
+                .collect();
+            write_table(
+                out,
+                &[
+                    label.to_string(),
+                    "COUNT".to_string(),
+                    "PACKAGES".to_string(),
+                ],
+                &table,
+            )?;
+            writeln!(out, "{} groups", groups.len())
+        }
+    }
+}
+
+fn write_table<const N: usize>(
+    out: &mut dyn Write,
+    head: &[String; N],
+    rows: &[[String; N]],
+) -> std::io::Result<()> {
+    let clean_rows: Vec<[String; N]> = rows.iter().map(|r| r.clone().map(|c| clean(&c))).collect();
+    let mut widths = head.clone().map(|h| h.chars().count());
+    for r in &clean_rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String; N]| -> String {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == N {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        s.trim_end().to_string()
+    };
+    writeln!(out, "{}", line(head))?;
+    for r in &clean_rows {
+        writeln!(out, "{}", line(r))?;
+    }
+    Ok(())
+}
+
+/// One CSV record (RFC 4180 quoting). A cell that a spreadsheet would run as a formula
+/// (`=`, `+`, `-`, `@` first) is prefixed with `'`.
+fn csv_line(out: &mut dyn Write, cells: &[&str]) -> std::io::Result<()> {
+    let cells: Vec<String> = cells
+        .iter()
+        .map(|c| {
+            let c = if c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                format!("'{c}")
+            } else {
+                c.to_string()
+            };
+            if c.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            } else {
+                c
+            }
+        })
+        .collect();
+    writeln!(out, "{}", cells.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let mut out = Vec::new();
+        csv_line(&mut out, &["a,b", "say \"hi\"", "=cmd()", "plain"]).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\"a,b\",\"say \"\"hi\"\"\",'=cmd(),plain\n"
+        );
+    }
+
+    #[test]
+    fn orgs_of_repositories() {
+        assert_eq!(
+            org_of("https://github.com/Serde-rs/serde").as_deref(),
+            Some("github.com/serde-rs")
+        );
+        assert_eq!(org_of("not a url"), None);
+    }
+}

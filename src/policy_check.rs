@@ -1,0 +1,169 @@
+//! `cargo vendor-audit policy check FILE...`: validate policies and show what they hold.
+
+use std::io::Write;
+
+use crate::Failure;
+use crate::cli::PolicyCheckArgs;
+use crate::date::Date;
+use crate::policy::{self, MatcherKind, Policy};
+use crate::report::human::clean;
+
+/// Exceptions expiring within this many days are warned about.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+pub fn run(args: &PolicyCheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
+    let policy = policy::load(&args.files).map_err(|e| Failure::policy(e.to_string()))?;
+    let today = args.today.unwrap_or_else(Date::today_utc);
+    describe(&policy, today, out).map_err(|e| Failure::new(format!("could not write: {e}")))?;
+    Ok(0)
+}
+
+/// The merged policy, in words.
+pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::Result<()> {
+    let s = &policy.settings;
+    let sources: Vec<String> = policy
+        .sources
+        .iter()
+        .map(|p| format!("{} ({})", p.id, p.source))
+        .collect();
+    writeln!(out, "policy {}: valid; loaded {}", s.id, sources.join(", "))?;
+    let kinds: Vec<&str> = s.dependency_kinds.iter().map(|k| k.as_str()).collect();
+    writeln!(
+        out,
+        "settings: dependency-kinds = [{}], deny-min-confidence = {}, warn-min-confidence = {}, missing-facts = {}, expired-exception = {}, unused-exception = {}",
+        kinds.join(", "),
+        s.deny_min_confidence.as_str(),
+        s.warn_min_confidence.as_str(),
+        s.missing_facts.as_str(),
+        s.expired_exception.as_str(),
+        s.unused_exception.as_str()
+    )?;
+    writeln!(
+        out,
+        "\n{} entities, {} citations",
+        policy.entities.len(),
+        policy.citations.len()
+    )?;
+    for e in &policy.entities {
+        let mut dates = Vec::new();
+        if let Some(d) = e.effective {
+            dates.push(if today < d {
+                format!("effective {d} (upcoming)")
+            } else {
+                format!("effective {d}")
+            });
+        }
+        if let Some(d) = e.expires {
+            dates.push(if today >= d {
+                format!("expired {d} (no longer matches)")
+            } else {
+                format!("expires {d}")
+            });
+        }
+        let dates = if dates.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", dates.join(", "))
+        };
+        writeln!(
+            out,
+            "  {} ({}): {:?}{dates}, at {}",
+            e.id,
+            clean(&e.name),
+            e.severity,
+            e.location
+        )?;
+        for kind in MatcherKind::ALL {
+            let values: Vec<String> = e
+                .matchers
+                .iter()
+                .filter(|m| m.kind == kind)
+                .map(|m| {
+                    if m.confidence == kind.default_confidence() {
+                        clean(&m.value.to_string())
+                    } else {
+                        format!(
+                            "{} [{}]",
+                            clean(&m.value.to_string()),
+                            m.confidence.as_str()
+                        )
+                    }
+                })
+                .collect();
+            if !values.is_empty() {
+                writeln!(
+                    out,
+                    "      {kind} ({}): {}",
+                    values.len(),
+                    values.join(", ")
+                )?;
+            }
+        }
+        if !e.citations.is_empty() {
+            writeln!(out, "      citations: {}", e.citations.join(", "))?;
+        }
+    }
+    writeln!(out, "\n{} exceptions", policy.exceptions.len())?;
+    let mut warnings = Vec::new();
+    for x in &policy.exceptions {
+        let scope = [
+            x.version.as_ref().map(|(v, _)| v.clone()),
+            x.entity.as_ref().map(|e| format!("entity {e}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        writeln!(
+            out,
+            "  {} {scope} until {} at {}: {}",
+            clean(&x.crate_name),
+            x.expires,
+            x.location,
+            clean(&x.reason)
+        )?;
+        let left = x.expires.days_since_epoch() - today.days_since_epoch();
+        if left <= 0 {
+            warnings.push(format!(
+                "the exception for {} at {} expired on {}",
+                x.crate_name, x.location, x.expires
+            ));
+        } else if left <= EXPIRY_WARNING_DAYS {
+            warnings.push(format!(
+                "the exception for {} at {} expires on {} (in {left} day{})",
+                x.crate_name,
+                x.location,
+                x.expires,
+                if left == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    writeln!(
+        out,
+        "\n{} not-affiliated entries",
+        policy.not_affiliated.len()
+    )?;
+    for n in &policy.not_affiliated {
+        writeln!(
+            out,
+            "  {} is not {} (at {}): {}",
+            clean(&n.crate_name),
+            n.entity,
+            n.location,
+            clean(&n.reason)
+        )?;
+    }
+    let o = &policy.origins;
+    writeln!(
+        out,
+        "\norigins: unknown-registry = {}, unknown-git = {}, allow-registries = [{}], allow-git = [{}]",
+        o.unknown_registry.as_str(),
+        o.unknown_git.as_str(),
+        o.allow_registries.join(", "),
+        o.allow_git.join(", ")
+    )?;
+    for w in warnings {
+        writeln!(out, "warning: {}", clean(&w))?;
+    }
+    Ok(())
+}
