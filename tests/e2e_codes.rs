@@ -1211,8 +1211,9 @@ fn human_output_shows_warnings_but_not_info_unless_verbose() {
 #[test]
 fn quiet_prints_only_the_summary() {
     let fx = fixture();
-    let full = fx.audit(Some(&evilcorp_orgs())).run();
-    let quiet = fx.audit(Some(&evilcorp_orgs())).arg("-q").run();
+    let path = fx.write_policy(&evilcorp_orgs());
+    let full = fx.audit_file(&path).run();
+    let quiet = fx.audit_file(&path).arg("-q").run();
     quiet.expect_code(1);
     assert_eq!(quiet.stdout.lines().count(), 1, "{}", quiet.stdout);
     assert_eq!(

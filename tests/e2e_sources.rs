@@ -186,10 +186,45 @@ fn kinds_are_the_strongest_edge_on_each_path() {
     assert_eq!(k("bdep"), ["build"]);
     assert_eq!(k("bbase"), ["build"]);
     assert_eq!(k("ddep"), ["dev"]);
+    // From every root, shortest first: sibling builds app, and so app's build-dependency.
     assert_eq!(
         paths(one(&report, "restricted-entity", "bbase")),
-        [["app@0.1.0", "bdep@0.1.0", "bbase@0.1.0"]]
+        [
+            vec!["app@0.1.0", "bdep@0.1.0", "bbase@0.1.0"],
+            vec!["sibling@0.1.0", "app@0.1.0", "bdep@0.1.0", "bbase@0.1.0"]
+        ]
     );
+}
+
+#[test]
+fn paths_do_not_follow_dev_dependencies_of_a_dependency() {
+    let fx = fixture();
+    let report = fx.audit(Some(&everything())).json().report();
+    // sibling depends on app, but building sibling does not build app's dev-dependencies:
+    // `-p sibling` does not reach ddep, so no path from sibling may lead to it.
+    assert_eq!(
+        paths(one(&report, "restricted-entity", "ddep")),
+        [["app@0.1.0", "ddep@0.1.0"]]
+    );
+    let only_sibling = fx
+        .audit(Some(&everything()))
+        .args(["-p", "sibling"])
+        .json()
+        .report();
+    assert_eq!(find(&only_sibling, "restricted-entity", "ddep").len(), 0);
+}
+
+#[test]
+fn audited_set_from_one_root_is_what_cargo_tree_prints() {
+    let fx = fixture();
+    let tree = fx.cargo_tree_packages(&["--target", "all", "-p", "sibling"]);
+    assert!(!tree.contains(&"ddep".to_string()), "{tree:?}");
+    let expected: Vec<String> = tree.into_iter().filter(|n| n != "pinned").collect();
+    let run = fx
+        .audit(Some(&everything()))
+        .args(["--include-workspace", "-p", "sibling"])
+        .json();
+    assert_eq!(packages_with(&run.report(), "restricted-entity"), expected);
 }
 
 #[test]
@@ -268,7 +303,13 @@ fn unknown_git_deny_flags_the_git_package() {
         json!({"name": "gdep", "version": "0.3.0", "id": fx.package_id("gdep"), "source": fx.git_source("gdep")})
     );
     assert_eq!(kinds(f), ["normal"]);
-    assert_eq!(paths(f), [["app@0.1.0", "gdep@0.3.0"]]);
+    assert_eq!(
+        paths(f),
+        [
+            vec!["app@0.1.0", "gdep@0.3.0"],
+            vec!["sibling@0.1.0", "app@0.1.0", "gdep@0.3.0"]
+        ]
+    );
     let evidence = f["evidence"].as_array().unwrap();
     assert_eq!(evidence.len(), 1, "{f:#}");
     assert_eq!(evidence[0]["value"], fx.git_url("gdep"));
@@ -372,7 +413,13 @@ fn unknown_registry_deny_flags_the_alt_registry_package() {
         f["package"],
         json!({"name": "altdep", "version": "0.4.2", "id": fx.package_id("altdep"), "source": url})
     );
-    assert_eq!(paths(f), [["app@0.1.0", "altdep@0.4.2"]]);
+    assert_eq!(
+        paths(f),
+        [
+            vec!["app@0.1.0", "altdep@0.4.2"],
+            vec!["sibling@0.1.0", "app@0.1.0", "altdep@0.4.2"]
+        ]
+    );
     let evidence = f["evidence"].as_array().unwrap();
     assert_eq!(evidence.len(), 1, "{f:#}");
     assert_eq!(evidence[0]["value"], url);

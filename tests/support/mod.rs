@@ -637,21 +637,15 @@ impl Fixture {
         run_ok(&mut cmd)
     }
 
-    /// The package names `cargo tree` prints for the whole workspace, every target and
-    /// every edge kind: the oracle of SPEC section 2.
+    /// The package names `cargo tree` prints for every edge kind (the whole workspace
+    /// unless `extra` has `-p`): the oracle of SPEC section 2.
     pub fn cargo_tree_packages(&self, extra: &[&str]) -> Vec<String> {
         let mut cmd = self.cargo();
-        cmd.args([
-            "tree",
-            "--offline",
-            "--workspace",
-            "-e",
-            "normal,build,dev",
-            "--prefix",
-            "none",
-            "-f",
-            "{p}",
-        ]);
+        cmd.args(["tree", "--offline"]);
+        if !extra.iter().any(|a| *a == "-p" || *a == "--package") {
+            cmd.arg("--workspace");
+        }
+        cmd.args(["-e", "normal,build,dev", "--prefix", "none", "-f", "{p}"]);
         cmd.args(extra);
         let out = run_ok(&mut cmd);
         let mut names: Vec<String> = out
@@ -709,6 +703,13 @@ impl Fixture {
             color: Some("never".to_string()),
             stdin: None,
         }
+    }
+
+    /// An audit of this workspace with the policy file at `path`.
+    pub fn audit_file(&self, path: &Path) -> Audit<'_> {
+        let mut a = self.audit(None);
+        a.policy = Some(path.to_path_buf());
+        a
     }
 
     /// The package id cargo gives the package named `name`.
