@@ -17,6 +17,7 @@ use support::*;
 ///              ├─ altdep 0.4.2 (alt registry)
 ///              ├─ weakdep 0.1.0 (optional, only `weakdep?/std`: not built)
 ///              ├─ strongopt 0.1.0 (optional, `dep:strongopt` in default)
+///              ├─ featdep 0.1.0 (optional, feature `extra`, not default)
 ///              ├─ pinned 0.1.0 (cfg(any()): never built)
 ///              ├─ winonly 0.1.0 (cfg(windows))
 ///              ├─ bdep 0.1.0 (build) ── bbase 0.1.0
@@ -41,9 +42,11 @@ fn fixture() -> &'static Fixture {
                     .dep(Dep::crates_io("ddep", "0.1").dev())
                     .feature("default", &["weak", "strong"])
                     .feature("weak", &["weakdep?/std"])
-                    .feature("strong", &["dep:strongopt"]),
+                    .feature("strong", &["dep:strongopt"])
+                    .dep(Dep::crates_io("featdep", "0.1").optional())
+                    .feature("extra", &["dep:featdep"]),
             )
-            .member(Krate::new("sibling", "0.1.0").dep(Dep::path("app")))
+            .member(Krate::new("sibling", "0.1.0").dep(Dep::path("app").no_default_features()))
             .path_crate(
                 Krate::new("helper", "0.2.0").repository("https://github.com/Helpers/helper"),
             )
@@ -52,6 +55,7 @@ fn fixture() -> &'static Fixture {
             .vendored(Krate::new("weakdep", "0.1.0").feature("std", &[]))
             .vendored(Krate::new("strongopt", "0.1.0"))
             .vendored(Krate::new("pinned", "0.1.0"))
+            .vendored(Krate::new("featdep", "0.1.0"))
             .vendored(Krate::new("winonly", "0.1.0"))
             .vendored(Krate::new("bdep", "0.1.0").dep(Dep::crates_io("bbase", "0.1")))
             .vendored(Krate::new("bbase", "0.1.0"))
@@ -224,7 +228,17 @@ fn audited_set_from_one_root_is_what_cargo_tree_prints() {
         .audit(Some(&everything()))
         .args(["--include-workspace", "-p", "sibling"])
         .json();
-    assert_eq!(packages_with(&run.report(), "restricted-entity"), expected);
+    let audited = packages_with(&run.report(), "restricted-entity");
+    // `cargo metadata` unifies features over the whole workspace, so a package switched
+    // on only by a feature that another member enables (strongopt: app's default feature,
+    // which sibling turns off) may be audited too; nothing else may differ.
+    let extra: Vec<&String> = audited.iter().filter(|n| !expected.contains(n)).collect();
+    let missing: Vec<&String> = expected.iter().filter(|n| !audited.contains(n)).collect();
+    assert_eq!(missing, Vec::<&String>::new(), "audited {audited:?}");
+    assert!(
+        extra.iter().all(|n| *n == "strongopt"),
+        "audited {audited:?}, cargo tree {expected:?}"
+    );
 }
 
 #[test]
@@ -484,4 +498,50 @@ fn hosts_see_the_registry_index_url() {
             "cargo-metadata"
         )]
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Feature flags are forwarded to cargo metadata
+
+#[test]
+fn feature_flags_are_forwarded() {
+    let fx = fixture();
+    let has = |list: &[String], name: &str| list.iter().any(|n| n == name);
+    for (flags, with, without) in [
+        (vec![], vec!["strongopt"], vec!["featdep", "weakdep"]),
+        (
+            vec!["--features", "app/extra"],
+            vec!["featdep", "strongopt"],
+            vec!["weakdep"],
+        ),
+        // The implicit feature `weakdep` switches it on.
+        (
+            vec!["--all-features"],
+            vec!["featdep", "strongopt", "weakdep"],
+            vec![],
+        ),
+        (
+            vec!["--no-default-features"],
+            vec!["foo"],
+            vec!["featdep", "strongopt"],
+        ),
+    ] {
+        let mut tree_args = vec!["--target", "all"];
+        tree_args.extend(&flags);
+        let expected: Vec<String> = fx
+            .cargo_tree_packages(&tree_args)
+            .into_iter()
+            .filter(|n| !["pinned", "app", "sibling"].contains(&n.as_str()))
+            .collect();
+        let run = fx.audit(Some(&everything())).args(&flags).json();
+        run.expect_code(0);
+        let audited = packages_with(&run.report(), "restricted-entity");
+        assert_eq!(audited, expected, "{flags:?}");
+        for name in with {
+            assert!(has(&audited, name), "{flags:?}: {name} in {audited:?}");
+        }
+        for name in without {
+            assert!(!has(&audited, name), "{flags:?}: {name} not in {audited:?}");
+        }
+    }
 }
