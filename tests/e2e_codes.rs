@@ -1015,6 +1015,27 @@ fn unknown_flag_is_exit_2() {
 }
 
 #[test]
+fn bad_option_values_are_exit_2() {
+    let fx = fixture();
+    for args in [
+        ["--fail-on", "sometimes"],
+        ["--format", "yaml"],
+        ["--target", "no-such-triple-anywhere"],
+    ] {
+        let run = fx.audit(Some(&evilcorp_orgs())).args(args).run();
+        run.expect_code(2);
+        assert!(run.stderr.contains(args[1]), "{args:?}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "{args:?}");
+    }
+    let run = fx
+        .audit(Some(&evilcorp_orgs()))
+        .color(Some("sometimes"))
+        .run();
+    run.expect_code(2);
+    assert!(run.stderr.contains("sometimes"), "{}", run.stderr);
+}
+
+#[test]
 fn bad_today_is_exit_2() {
     let fx = fixture();
     for bad in ["2026-13-01", "2026-02-30", "27/11/2026", "tomorrow"] {
@@ -1357,6 +1378,122 @@ fn help_and_version_exit_0() {
         let out = fx.bare_command().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         assert!(!out.stdout.is_empty());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Several policies, builtins, --locked
+
+#[test]
+fn several_policies_merge_and_the_later_settings_win() {
+    let fx = fixture();
+    let a = fx.write_policy(&format!(
+        "schema = 1\n\n[policy]\nid = \"first\"\ndeny-min-confidence = \"medium\"\n\n{}",
+        entity(
+            "evilcorp",
+            r#"orgs = [{ value = "github.com/EvilCorp", confidence = "medium" }]"#
+        )
+    ));
+    let b = fx.write_policy(&format!(
+        "schema = 1\n\n[policy]\nid = \"second\"\ndeny-min-confidence = \"high\"\n\n{}",
+        entity("namey", r#"crates = ["deep"]"#)
+    ));
+    let run = fx
+        .audit(None)
+        .arg("--policy")
+        .arg(&a)
+        .arg("--policy")
+        .arg(&b)
+        .json();
+    let report = run.report();
+    assert_eq!(
+        report["policies"],
+        json!([{"id": "first", "source": a.display().to_string()},
+               {"id": "second", "source": b.display().to_string()}])
+    );
+    // Both files' entities; `second` sets deny-min-confidence high, so medium is warn.
+    assert_eq!(severity_of(&report, "restricted-entity", "evil"), "warn");
+    let deep: Vec<&str> = find(&report, "restricted-entity", "deep")
+        .iter()
+        .map(|f| f["entity"].as_str().unwrap())
+        .collect();
+    assert_eq!(deep, ["evilcorp", "namey"]);
+    run.expect_code(0);
+
+    // The other order: `first` is later, medium is enough to deny.
+    let run = fx
+        .audit(None)
+        .arg("--policy")
+        .arg(&b)
+        .arg("--policy")
+        .arg(&a)
+        .json();
+    run.expect_code(1);
+    assert_eq!(
+        severity_of(&run.report(), "restricted-entity", "evil"),
+        "deny"
+    );
+}
+
+#[test]
+fn the_same_entity_in_two_policies_is_exit_2_naming_both() {
+    let fx = fixture();
+    let a = fx.write_policy(&policy("", &entity("evilcorp", r#"crates = ["a"]"#)));
+    let b = fx.write_policy(&policy("", &entity("evilcorp", r#"crates = ["b"]"#)));
+    let run = fx
+        .audit(None)
+        .arg("--policy")
+        .arg(&a)
+        .arg("--policy")
+        .arg(&b)
+        .run();
+    run.expect_code(2);
+    for p in [&a, &b] {
+        assert!(
+            run.stderr.contains(&p.display().to_string()),
+            "{} not named in:\n{}",
+            p.display(),
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn builtin_policy_by_name() {
+    let fx = fixture();
+    let run = fx
+        .audit(None)
+        .args(["--policy", "builtin:us-federal"])
+        .json();
+    let report = run.report();
+    assert_eq!(
+        report["policies"],
+        json!([{"id": "us-federal", "source": "builtin:us-federal"}])
+    );
+    assert_eq!(report["default_policy"], false);
+    let run = fx
+        .audit(None)
+        .args(["--policy", "builtin:no-such-policy"])
+        .run();
+    run.expect_code(2);
+    assert!(run.stderr.contains("no-such-policy"), "{}", run.stderr);
+}
+
+#[test]
+fn locked_and_frozen_are_forwarded_to_cargo() {
+    let fx = discovery_fixture(&[], "");
+    let text = named_policy("locked");
+    std::fs::remove_file(fx.ws.join("Cargo.lock")).unwrap();
+    for flag in ["--locked", "--frozen"] {
+        let run = fx.audit(Some(&text)).arg(flag).run();
+        run.expect_code(2);
+        assert!(run.stderr.contains("lock"), "{flag}: {}", run.stderr);
+    }
+    // Without them cargo writes the lock, and then they pass.
+    fx.audit(Some(&text)).run().expect_code(1);
+    assert!(fx.ws.join("Cargo.lock").is_file());
+    for flag in ["--locked", "--frozen"] {
+        fx.audit(Some(&text)).arg(flag).run().expect_code(1);
     }
 }
 

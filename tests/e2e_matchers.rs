@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use support::*;
 
 /// crates.io packages of the fixture (all served by the directory source).
-const VENDORED: [(&str, &str); 15] = [
+const VENDORED: [(&str, &str); 16] = [
     ("acme-gitlab", "1.0.0"),
+    ("acme-gitplus", "1.0.0"),
     ("acme-home", "1.1.0"),
     ("acme-near", "1.0.0"),
     ("acme-repo", "1.0.0"),
@@ -34,6 +35,7 @@ fn vendored(name: &str, version: &str) -> Krate {
         "acme-near" => k.repository("https://github.com/AcmeCorpX/x"),
         "acme-gitlab" => k.repository("https://gitlab.com/AcmeCorp/x"),
         "acme-home" => k.homepage("https://www.GitHub.com/acmecorp/site/"),
+        "acme-gitplus" => k.repository("git+https://GitHub.com/AcmeCorp/y.git?branch=main#readme"),
         "host-sub" => k.repository("https://git.sub.example.com/team/repo"),
         "host-near" => k.repository("https://notexample.com/team/repo"),
         "host-exact" => k.homepage("https://example.com"),
@@ -96,7 +98,7 @@ fn orgs_match_the_org_on_its_host_and_not_lookalikes() {
     // Not AcmeCorpX on github.com, not AcmeCorp on gitlab.com.
     assert_eq!(
         packages_with(&report, "restricted-entity"),
-        names(&["acme-home", "acme-repo", "helper"])
+        names(&["acme-gitplus", "acme-home", "acme-repo", "helper"])
     );
 
     let f = one(&report, "restricted-entity", "acme-repo");
@@ -133,6 +135,19 @@ fn orgs_match_the_org_on_its_host_and_not_lookalikes() {
             "github.com/AcmeCorp",
             "homepage",
             "https://www.GitHub.com/acmecorp/site/",
+            "high",
+            "cargo-metadata"
+        )]
+    );
+
+    // `git+`, `.git`, the query and the fragment are dropped before comparing.
+    assert_eq!(
+        evidence(one(&report, "restricted-entity", "acme-gitplus")),
+        [ev(
+            "orgs",
+            "github.com/AcmeCorp",
+            "repository",
+            "git+https://GitHub.com/AcmeCorp/y.git?branch=main#readme",
             "high",
             "cargo-metadata"
         )]
@@ -305,6 +320,21 @@ fn repositories_glob_over_normalized_urls() {
 }
 
 #[test]
+fn repositories_glob_compares_the_normalized_url() {
+    let fx = fixture();
+    let run = fx
+        .audit(Some(&one_entity(
+            r#"repositories = ["https://github.com/acmecorp/y"]"#,
+        )))
+        .json();
+    run.expect_code(1);
+    assert_eq!(
+        packages_with(&run.report(), "restricted-entity"),
+        ["acme-gitplus"]
+    );
+}
+
+#[test]
 fn email_domains_match_subdomains_not_lookalikes() {
     let fx = fixture();
     let run = fx
@@ -374,6 +404,12 @@ fn crates_glob_over_folded_names() {
     );
     let f = one(&report, "restricted-entity", "zz_acme_tool");
     assert_eq!(f["severity"], "info");
+    // Case does not matter either.
+    let upper = fx
+        .audit(Some(&one_entity(r#"crates = ["ZZ_ACME-*"]"#)))
+        .json()
+        .report();
+    assert_eq!(packages_with(&upper, "restricted-entity"), ["zz_acme_tool"]);
     assert_eq!(
         evidence(f),
         [ev(
