@@ -7,6 +7,12 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
 
+mod build;
+mod roots;
+mod search;
+
+pub use search::PathFinder;
+
 /// How a dependency edge is declared. Ordered by strength: `Normal < Build < Dev`.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
@@ -166,7 +172,9 @@ pub struct Graph {
     /// The selected roots (workspace members).
     pub roots: Vec<usize>,
     /// Outgoing edges per package, after pruning (weak features, `cfg(any())`,
-    /// `--target`, `--exclude-dev`), one per (dependency, kind).
+    /// `--target`, `--exclude-dev`), one per (dependency, kind), sorted. Dev edges
+    /// are kept only out of roots: cargo builds dev-dependencies only of the
+    /// packages it tests.
     pub edges: Vec<Vec<Edge>>,
     /// Per package, the kinds through which it is reached from the roots
     /// (empty: not reached).
@@ -177,13 +185,13 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Builds the graph from parsed metadata.
+    /// Builds the graph from parsed metadata: selects the roots, prunes the `resolve`
+    /// edges cargo would not build, and walks from the roots (SPEC section 2).
     pub fn build(
         metadata: &cargo_metadata::Metadata,
         opts: &GraphOptions,
     ) -> Result<Graph, GraphError> {
-        let _ = (metadata, opts);
-        todo!("graph::build")
+        build::build(metadata, opts)
     }
 
     /// Packages reached from the roots, in metadata order.
@@ -193,16 +201,25 @@ impl Graph {
 
     /// Up to `max` shortest paths from a root to `target`, root first, using only
     /// walks whose kind (the strongest edge kind on it) is in `allowed`.
+    ///
+    /// Builds a [`PathFinder`] each call; use [`Graph::path_finder`] for many queries.
     pub fn paths(&self, target: usize, allowed: Kinds, max: usize) -> Vec<Vec<Step>> {
-        let _ = (target, allowed, max);
-        todo!("graph::paths")
+        self.path_finder().paths(target, allowed, max)
     }
 
     /// Whether some walk from a root reaches `target` through packages named
     /// `via[0]`, `via[1]`, ... in that order (names compared as crate names).
+    ///
+    /// The root and `target` themselves may match a `via` entry; each entry needs
+    /// its own step of the walk. An empty `via` asks whether `target` is reached.
     pub fn reaches_via(&self, target: usize, via: &[String]) -> bool {
-        let _ = (target, via);
-        todo!("graph::reaches_via")
+        search::reaches_via(self, target, via)
+    }
+
+    /// Precomputes what [`PathFinder::paths`] needs (reverse edges, distances from
+    /// the roots), to answer many path queries on one graph in O(paths) each.
+    pub fn path_finder(&self) -> PathFinder<'_> {
+        PathFinder::new(self)
     }
 
     /// Names of all packages, for messages.

@@ -5,5 +5,7 @@
 pub mod date;
 pub mod facts;
 pub mod graph;
+pub mod metadata;
 pub mod policy;
 pub mod report;
+pub mod target;
