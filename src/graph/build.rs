@@ -224,37 +224,33 @@ impl<'m> Declarations<'m> {
             return true;
         };
         let same_kind_target = |d: &&&Dependency| d.kind == kind && d.target.as_ref() == target;
-        // Prefer declarations whose extern name is the resolve's; a dependency without
-        // `rename` whose library has another name than the package does not match
-        // by name, so fall back to all unrenamed declarations, then to all.
-        let exact: Vec<&&Dependency> = decls
-            .iter()
-            .filter(same_kind_target)
-            .filter(|d| extern_name_eq(d.rename.as_deref().unwrap_or(&d.name), &dep.name))
-            .collect();
-        let candidates = if !exact.is_empty() {
-            exact
-        } else {
-            let unrenamed: Vec<&&Dependency> = decls
-                .iter()
-                .filter(same_kind_target)
-                .filter(|d| d.rename.is_none())
-                .collect();
-            if !unrenamed.is_empty() {
-                unrenamed
-            } else {
-                decls.iter().filter(same_kind_target).collect()
-            }
-        };
-        if candidates.is_empty() {
-            return true;
-        }
-        candidates.iter().any(|d| {
+        let active = |d: &&&Dependency| {
             !d.optional
                 || self
                     .activated
                     .contains(d.rename.as_deref().unwrap_or(&d.name))
-        })
+        };
+        // Prefer declarations whose extern name is the resolve's; a dependency without
+        // `rename` whose library has another name than the package does not match
+        // by name, so fall back to the unrenamed declarations, then to all of them.
+        let tiers: [&dyn Fn(&&&Dependency) -> bool; 3] = [
+            &|d| extern_name_eq(d.rename.as_deref().unwrap_or(&d.name), &dep.name),
+            &|d| d.rename.is_none(),
+            &|_| true,
+        ];
+        for tier in tiers {
+            let mut candidates = decls
+                .iter()
+                .filter(same_kind_target)
+                .filter(tier)
+                .peekable();
+            if candidates.peek().is_some() {
+                return candidates.any(|d| active(&d));
+            }
+        }
+        // Declared, but never with this kind and target: metadata we do not
+        // understand; keep the edge.
+        true
     }
 }
 

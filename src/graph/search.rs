@@ -216,6 +216,13 @@ pub(super) fn reaches_via(graph: &Graph, target: usize, via: &[String]) -> bool 
     {
         return true;
     }
+    // A name that no package has: no walk can match it (saves the walk).
+    if via
+        .iter()
+        .any(|v| !graph.packages.iter().any(|p| crate_names_eq(&p.name, v)))
+    {
+        return false;
+    }
     let n = via.len();
     let width = n + 1;
     let advance = |pkg: usize, matched: usize| {
