@@ -2,6 +2,18 @@
 //!
 //! Takes `cargo metadata` output and gives the packages reached from the selected roots,
 //! each with the set of dependency kinds through which it is reached (SPEC section 2).
+//!
+//! Choices where the SPEC is silent:
+//! - Default roots (no `-p`, no `--workspace`): every workspace member, as SPEC
+//!   section 1 says, not `workspace_default_members` (see `roots.rs`).
+//! - A root is reached by the empty path, which counts as `normal`.
+//! - Dev edges are kept only out of roots (cargo tests only the selected packages).
+//! - Kinds are those of *walks* from a root: through a dev-dependency cycle
+//!   (`a -dev-> b -> a -> c`), `c` is also `dev`, since building `b` builds `a` and `c`.
+//! - When in doubt, keep: an edge entry with no matching declaration in the parent,
+//!   an unknown future dependency kind (counted as normal), a `cfg` that cfg-expr
+//!   cannot parse or that stays unknown for a `--target` triple (`target_feature`).
+//!   Auditing a crate too many beats missing one.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -133,11 +145,13 @@ pub struct Step {
 /// Which part of the graph to walk.
 #[derive(Clone, Debug, Default)]
 pub struct GraphOptions {
-    /// `-p/--package` specs (`name`, `name@version`); empty means the default roots.
+    /// `-p/--package` specs (`name`, `name@version` with a full or partial version,
+    /// a full package id, or a glob over names); empty means the default roots.
     pub packages: Vec<String>,
     /// `--workspace`: every member is a root.
     pub workspace: bool,
-    /// `--exclude` specs, with `--workspace`.
+    /// `--exclude` specs; trim the roots (also without `--workspace`). Specs that
+    /// match no member are ignored, as cargo only warns about them.
     pub exclude: Vec<String>,
     /// `--target` triples; empty means every target.
     pub targets: Vec<String>,

@@ -531,3 +531,23 @@ fn not_metadata_file_names_it() {
     assert!(msg.contains("line 2"), "{msg}");
     assert!(msg.contains("cargo metadata --format-version 1"), "{msg}");
 }
+
+#[test]
+fn metadata_of_old_cargo_still_builds() {
+    // cargo < 1.71 has no `workspace_default_members`, cargo < 1.41 no `dep_kinds`
+    // (every dependency then counts as one plain normal entry).
+    let m = edited(|v| {
+        v.as_object_mut()
+            .unwrap()
+            .remove("workspace_default_members");
+        for node in v["resolve"]["nodes"].as_array_mut().unwrap() {
+            for dep in node["deps"].as_array_mut().unwrap() {
+                dep.as_object_mut().unwrap().remove("dep_kinds");
+            }
+        }
+    });
+    let g = build(&m, &GraphOptions::default());
+    assert_eq!(g.roots.len(), 11);
+    assert_eq!(g.reached().count(), 60);
+    assert!(g.edges.iter().flatten().all(|e| e.kind == DepKind::Normal));
+}

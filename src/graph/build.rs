@@ -61,18 +61,28 @@ pub(super) fn build(metadata: &Metadata, opts: &GraphOptions) -> Result<Graph, G
         for dep in &node.deps {
             let to = lookup(&dep.pkg, "dependency")?;
             let dep_name = metadata.packages[to].name.as_str();
-            for info in &dep.dep_kinds {
-                let kind = dep_kind(info.kind);
+            // Metadata of cargo before 1.41 has no `dep_kinds`: one plain normal entry.
+            let legacy = dep
+                .dep_kinds
+                .is_empty()
+                .then_some((DependencyKind::Normal, None));
+            let entries = dep
+                .dep_kinds
+                .iter()
+                .map(|info| (info.kind, info.target.as_ref()))
+                .chain(legacy);
+            for (declared_kind, target) in entries {
+                let kind = dep_kind(declared_kind);
                 // cargo builds dev-dependencies only of the packages being tested: the
                 // roots. Other members' dev edges (and, with `--exclude-dev`, all of
                 // them) are not walked.
                 if kind == DepKind::Dev && (opts.exclude_dev || !is_root[from]) {
                     continue;
                 }
-                if !declared.is_active(dep, dep_name, info.kind, info.target.as_ref()) {
+                if !declared.is_active(dep, dep_name, declared_kind, target) {
                     continue;
                 }
-                if let Some(platform) = &info.target
+                if let Some(platform) = target
                     && !platforms.keeps(platform)
                 {
                     continue;
