@@ -19,6 +19,17 @@ pub enum MetadataSource {
     Cargo(CargoInvocation),
 }
 
+impl MetadataSource {
+    /// The source `--metadata-path PATH` names: `-` is standard input.
+    pub fn from_metadata_path(path: PathBuf) -> MetadataSource {
+        if path.as_os_str() == "-" {
+            MetadataSource::Stdin
+        } else {
+            MetadataSource::File(path)
+        }
+    }
+}
+
 /// The flags forwarded to `cargo metadata`.
 #[derive(Clone, Debug, Default)]
 pub struct CargoInvocation {
@@ -233,6 +244,18 @@ mod tests {
     fn missing_field_is_reported() {
         let msg = parse("{}", "`m.json`").unwrap_err().to_string();
         assert!(msg.contains("missing field"), "{msg}");
+    }
+
+    #[test]
+    fn dash_is_stdin() {
+        assert!(matches!(
+            MetadataSource::from_metadata_path("-".into()),
+            MetadataSource::Stdin
+        ));
+        assert!(matches!(
+            MetadataSource::from_metadata_path("m.json".into()),
+            MetadataSource::File(p) if p == std::path::Path::new("m.json")
+        ));
     }
 
     #[test]

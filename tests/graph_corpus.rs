@@ -408,6 +408,10 @@ fn root_selection() {
     // --exclude without --workspace trims the default set.
     let g = build(m, &opts(&[], false, &["ripgrep"]));
     assert_eq!(g.roots.len(), 10);
+    // Excluding every member leaves nothing to walk (not an error).
+    let g = build(m, &opts(&[], true, &["*"]));
+    assert!(g.roots.is_empty());
+    assert_eq!(g.reached().count(), 0);
     // -p is ignored under --workspace, as cargo does.
     let g = build(m, &opts(&["grep"], true, &[]));
     assert_eq!(g.roots.len(), 11);
