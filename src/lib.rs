@@ -16,6 +16,7 @@ pub mod metadata;
 pub mod policy;
 pub mod policy_check;
 pub mod report;
+pub mod target;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -99,3 +100,4 @@ fn err_is_terminal() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
+
