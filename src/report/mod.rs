@@ -209,6 +209,7 @@ pub struct Report {
 
 pub mod human;
 pub mod lockfile;
+pub mod markdown;
 pub mod sarif;
 
 /// `--fail-on`: the least severity that fails the run.
