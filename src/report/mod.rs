@@ -207,6 +207,7 @@ pub struct Report {
     pub default_policy: bool,
 }
 
+pub mod github;
 pub mod human;
 pub mod lockfile;
 pub mod markdown;
