@@ -221,6 +221,60 @@ mod tests {
         assert_eq!(escape_property("%3A"), "%253A");
     }
 
+    /// What the runner gets back from an escaped value.
+    fn decode(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(i) = rest.find('%') {
+            out.push_str(&rest[..i]);
+            let code = rest.get(i + 1..i + 3).expect("a complete escape");
+            out.push(match code {
+                "25" => '%',
+                "0D" => '\r',
+                "0A" => '\n',
+                "3A" => ':',
+                "2C" => ',',
+                other => panic!("unknown escape %{other}"),
+            });
+            rest = &rest[i + 3..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn escapes_round_trip() {
+        let pieces = [
+            "%",
+            "%25",
+            "%0A",
+            "\r",
+            "\n",
+            ":",
+            "::",
+            ",",
+            "=",
+            "a",
+            "::error::",
+            " ",
+        ];
+        let mut state: u32 = 12345;
+        for _ in 0..2000 {
+            let mut input = String::new();
+            for _ in 0..(state % 10) {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                input.push_str(pieces[(state >> 16) as usize % pieces.len()]);
+            }
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let data = escape_data(&input);
+            let prop = escape_property(&input);
+            assert!(!data.contains(['\r', '\n']), "{input:?}");
+            assert!(!prop.contains(['\r', '\n', ':', ',']), "{input:?}");
+            assert_eq!(decode(&data), input);
+            assert_eq!(decode(&prop), input);
+        }
+    }
+
     #[test]
     fn one_line_per_command() {
         let mut buf = Vec::new();

@@ -358,6 +358,62 @@ mod tests {
         }
     }
 
+    /// Strings from an alphabet of everything that matters, by a fixed pseudo-random walk.
+    fn hostile_strings() -> Vec<String> {
+        let alphabet: Vec<char> =
+            "|\\`*_~[]()#$!<>&;:%,@\n\r\t\u{1b}\u{0}\u{202e}\u{200b}\u{2028}aZ0 -.é✓"
+                .chars()
+                .collect();
+        let mut state: u64 = 0x9e3779b97f4a7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..2000)
+            .map(|_| {
+                let len = (next() % 24) as usize;
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// What a Markdown reader gets back from an escaped cell: backslash escapes and our
+    /// three entities undone.
+    fn read_back(cell: &str) -> String {
+        let cell = cell.replace("&lt;", "<").replace("&gt;", ">");
+        let mut out = String::new();
+        let mut chars = cell.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => out.push(chars.next().expect("a dangling backslash")),
+                c => out.push(c),
+            }
+        }
+        out.replace("&amp;", "&")
+    }
+
+    #[test]
+    fn escaped_cells_read_back_as_the_text() {
+        for input in hostile_strings() {
+            let out = escape_cell(&input);
+            assert!(!out.contains('\n') && !out.contains('\r'), "{input:?}");
+            assert_eq!(bare_pipes(&out), 0, "{input:?} -> {out:?}");
+            let shown: String = input
+                .chars()
+                .map(|c| match c {
+                    '\n' | '\r' | '\t' => " ".to_string(),
+                    c if crate::report::is_hidden(c) => format!("<U+{:04X}>", c as u32),
+                    c => c.to_string(),
+                })
+                .collect();
+            assert_eq!(read_back(&out), shown, "{input:?} -> {out:?}");
+        }
+    }
+
     #[test]
     fn cut_long_values() {
         let long = "x".repeat(MAX_VALUE + 5);
