@@ -842,6 +842,22 @@ fn markdown_folds_long_missing_facts_and_info() {
     // The findings that fail are never folded.
     let first_details = md.find("<details>").unwrap();
     assert!(md.find("kaspersky-av").unwrap() < first_details);
+
+    // A table is cut at MAX_ROWS, and says so.
+    for i in 0..markdown::MAX_ROWS {
+        let mut f = template.clone();
+        f.package.as_mut().unwrap().name = format!("more-{i:03}");
+        report.findings.push(f);
+    }
+    report.count();
+    let md = render(markdown::render, &report, &ctx());
+    let rows = md
+        .lines()
+        .filter(|l| l.starts_with("| warn | `missing-facts`"))
+        .count();
+    assert_eq!(rows, markdown::MAX_ROWS);
+    // n + MAX_ROWS missing-facts findings, MAX_ROWS shown.
+    assert!(md.contains(&format!("\n{n} more not shown;")), "{md}");
 }
 
 #[test]

@@ -18,6 +18,8 @@ use super::{Code, Context, Finding, Report, Severity};
 pub const FOLD_AFTER: usize = 10;
 /// Longest untrusted value shown, in characters; longer ones are cut with `…`.
 pub const MAX_VALUE: usize = 200;
+/// Rows shown per table: a PR comment holds at most 65,536 characters.
+pub const MAX_ROWS: usize = 100;
 /// Evidence items shown per finding.
 const MAX_EVIDENCE: usize = 3;
 
@@ -133,12 +135,21 @@ fn section(title: &str, findings: &[&Finding], fold: bool, out: &mut dyn Write) 
     }
 }
 
+/// A table of at most [`MAX_ROWS`] rows, and a line saying how many were left out.
 fn table(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{HEADER}")?;
-    for f in findings {
+    for f in findings.iter().take(MAX_ROWS) {
         writeln!(out, "{}", row(f))?;
     }
-    writeln!(out)
+    writeln!(out)?;
+    if findings.len() > MAX_ROWS {
+        writeln!(
+            out,
+            "{} more not shown; `--format json` lists every finding.\n",
+            findings.len() - MAX_ROWS
+        )?;
+    }
+    Ok(())
 }
 
 /// One table row: `| severity | code | crate | version | entity | evidence | path |`.
