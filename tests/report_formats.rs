@@ -965,3 +965,60 @@ fn github_annotations_point_at_lockfile_lines() {
         "{unused}"
     );
 }
+
+#[test]
+fn context_reads_the_lockfile_if_there_is_one() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(Context::new(dir.path(), FailOn::Deny).lockfile, None);
+    std::fs::write(dir.path().join("Cargo.lock"), LOCK).unwrap();
+    let ctx = Context::new(dir.path(), FailOn::Warn);
+    assert_eq!(ctx.lockfile.as_deref(), Some(LOCK));
+    assert_eq!(ctx.workspace_root, dir.path());
+}
+
+#[test]
+fn policy_places() {
+    use cargo_vendor_audit::report::PolicyPlace;
+    let ctx = ctx();
+    let file = |path: &str, relative: bool, line: usize| PolicyPlace::File {
+        path: path.to_string(),
+        relative,
+        line,
+    };
+    let cases = [
+        ("vendor-audit.toml:12", file("vendor-audit.toml", true, 12)),
+        (
+            "./.cargo/vendor-audit.toml:3",
+            file(".cargo/vendor-audit.toml", true, 3),
+        ),
+        ("/work/app/org/base.toml:7", file("org/base.toml", true, 7)),
+        (
+            "/work/application/x.toml:7",
+            file("/work/application/x.toml", false, 7),
+        ),
+        (
+            "../shared/base.toml:1",
+            file("../shared/base.toml", true, 1),
+        ),
+        (
+            "builtin:us-federal:40",
+            PolicyPlace::Builtin {
+                name: "us-federal",
+                line: 40,
+            },
+        ),
+        ("[origins]", PolicyPlace::Other("[origins]")),
+        (
+            "vendor-audit.toml:0",
+            PolicyPlace::Other("vendor-audit.toml:0"),
+        ),
+        (
+            "vendor-audit.toml:x",
+            PolicyPlace::Other("vendor-audit.toml:x"),
+        ),
+        (":5", PolicyPlace::Other(":5")),
+    ];
+    for (at, want) in cases {
+        assert_eq!(ctx.policy_place(at), want, "{at}");
+    }
+}
