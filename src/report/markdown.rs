@@ -5,10 +5,11 @@
 //! `<details>`: `missing-facts` findings when there are more than [`FOLD_AFTER`], and the
 //! `info` findings (waived, not affiliated) always.
 //!
-//! Every piece of text that comes from crate metadata or a policy is shown through
-//! [`escape_cell`] inside `<code>`: it cannot end a table cell or row, open a link, an
-//! image, a heading, emphasis, HTML or math, and GitHub does not turn an `@name` or
-//! `#123` in it into a mention or a reference (it skips those inside `<code>`).
+//! All text not written by this module goes through [`escape_cell`]: it cannot end a
+//! table cell or row, open a link, an image, a heading, emphasis, HTML or math. Values
+//! from crate metadata, and the reasons and sources written in policies, are also put
+//! inside `<code>`, where GitHub does not turn an `@name` or `#123` into a mention or a
+//! reference.
 
 use std::io::{self, Write};
 
