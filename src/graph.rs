@@ -2,10 +2,28 @@
 //!
 //! Takes `cargo metadata` output and gives the packages reached from the selected roots,
 //! each with the set of dependency kinds through which it is reached (SPEC section 2).
+//!
+//! Choices where the SPEC is silent:
+//! - Default roots (no `-p`, no `--workspace`): every workspace member, as SPEC
+//!   section 1 says, not `workspace_default_members` (see `roots.rs`).
+//! - A root is reached by the empty path, which counts as `normal`.
+//! - Dev edges are kept only out of roots (cargo tests only the selected packages).
+//! - Kinds are those of *walks* from a root: through a dev-dependency cycle
+//!   (`a -dev-> b -> a -> c`), `c` is also `dev`, since building `b` builds `a` and `c`.
+//! - When in doubt, keep: an edge entry with no matching declaration in the parent,
+//!   an unknown future dependency kind (counted as normal), a `cfg` that cfg-expr
+//!   cannot parse or that stays unknown for a `--target` triple (`target_feature`).
+//!   Auditing a crate too many beats missing one.
 
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
+
+mod build;
+mod roots;
+mod search;
+
+pub use search::PathFinder;
 
 /// How a dependency edge is declared. Ordered by strength: `Normal < Build < Dev`.
 #[derive(
@@ -127,11 +145,13 @@ pub struct Step {
 /// Which part of the graph to walk.
 #[derive(Clone, Debug, Default)]
 pub struct GraphOptions {
-    /// `-p/--package` specs (`name`, `name@version`); empty means the default roots.
+    /// `-p/--package` specs (`name`, `name@version` with a full or partial version,
+    /// a full package id, or a glob over names); empty means the default roots.
     pub packages: Vec<String>,
     /// `--workspace`: every member is a root.
     pub workspace: bool,
-    /// `--exclude` specs, with `--workspace`.
+    /// `--exclude` specs; trim the roots (also without `--workspace`). Specs that
+    /// match no member are ignored, as cargo only warns about them.
     pub exclude: Vec<String>,
     /// `--target` triples; empty means every target.
     pub targets: Vec<String>,
@@ -166,7 +186,9 @@ pub struct Graph {
     /// The selected roots (workspace members).
     pub roots: Vec<usize>,
     /// Outgoing edges per package, after pruning (weak features, `cfg(any())`,
-    /// `--target`, `--exclude-dev`), one per (dependency, kind).
+    /// `--target`, `--exclude-dev`), one per (dependency, kind), sorted. Dev edges
+    /// are kept only out of roots: cargo builds dev-dependencies only of the
+    /// packages it tests.
     pub edges: Vec<Vec<Edge>>,
     /// Per package, the kinds through which it is reached from the roots
     /// (empty: not reached).
@@ -177,13 +199,13 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Builds the graph from parsed metadata.
+    /// Builds the graph from parsed metadata: selects the roots, prunes the `resolve`
+    /// edges cargo would not build, and walks from the roots (SPEC section 2).
     pub fn build(
         metadata: &cargo_metadata::Metadata,
         opts: &GraphOptions,
     ) -> Result<Graph, GraphError> {
-        let _ = (metadata, opts);
-        todo!("graph::build")
+        build::build(metadata, opts)
     }
 
     /// Packages reached from the roots, in metadata order.
@@ -193,16 +215,25 @@ impl Graph {
 
     /// Up to `max` shortest paths from a root to `target`, root first, using only
     /// walks whose kind (the strongest edge kind on it) is in `allowed`.
+    ///
+    /// Builds a [`PathFinder`] each call; use [`Graph::path_finder`] for many queries.
     pub fn paths(&self, target: usize, allowed: Kinds, max: usize) -> Vec<Vec<Step>> {
-        let _ = (target, allowed, max);
-        todo!("graph::paths")
+        self.path_finder().paths(target, allowed, max)
     }
 
     /// Whether some walk from a root reaches `target` through packages named
     /// `via[0]`, `via[1]`, ... in that order (names compared as crate names).
+    ///
+    /// The root and `target` themselves may match a `via` entry; each entry needs
+    /// its own step of the walk. An empty `via` asks whether `target` is reached.
     pub fn reaches_via(&self, target: usize, via: &[String]) -> bool {
-        let _ = (target, via);
-        todo!("graph::reaches_via")
+        search::reaches_via(self, target, via)
+    }
+
+    /// Precomputes what [`PathFinder::paths`] needs (reverse edges, distances from
+    /// the roots), to answer many path queries on one graph in O(paths) each.
+    pub fn path_finder(&self) -> PathFinder<'_> {
+        PathFinder::new(self)
     }
 
     /// Names of all packages, for messages.

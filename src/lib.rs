@@ -16,6 +16,7 @@ pub mod metadata;
 pub mod policy;
 pub mod policy_check;
 pub mod report;
+pub mod target;
 
 use std::ffi::OsString;
 use std::fmt;

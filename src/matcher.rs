@@ -10,7 +10,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use crate::date::Date;
 use crate::facts::url::{host_within, normalize};
 use crate::facts::{Origin, Owner, PackageFacts, Provenance, Publisher};
-use crate::graph::{DepKind, Graph, Kinds, fold_crate_name};
+use crate::graph::{DepKind, Graph, Kinds, PathFinder, fold_crate_name};
 use crate::policy::{
     Confidence, Entity, EntitySeverity, Exception, Level, MatchValue, Matcher, MatcherKind, Policy,
 };
@@ -465,6 +465,8 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
     let mut used = vec![false; policy.exceptions.len()];
     let mut findings = Vec::new();
     let mut audited = 0;
+    // Built on the first finding that needs paths, then reused.
+    let mut finder: Option<PathFinder> = None;
     let publisher_entities: Vec<&str> = policy
         .entities
         .iter()
@@ -647,7 +649,8 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
         }
 
         if !local.is_empty() {
-            let (paths, path_kinds) = ctx.paths();
+            let finder = finder.get_or_insert_with(|| graph.path_finder());
+            let (paths, path_kinds) = ctx.paths(finder);
             for f in &mut local {
                 f.paths = paths.clone();
                 f.path_kinds = path_kinds.clone();
@@ -795,8 +798,8 @@ impl PackageCtx<'_> {
         }
     }
 
-    fn paths(&self) -> (Vec<Vec<String>>, Vec<Vec<Option<String>>>) {
-        let paths = self.graph.paths(self.index, self.scope, MAX_PATHS);
+    fn paths(&self, finder: &PathFinder) -> (Vec<Vec<String>>, Vec<Vec<Option<String>>>) {
+        let paths = finder.paths(self.index, self.scope, MAX_PATHS);
         let names = paths
             .iter()
             .map(|p| {

@@ -1,13 +1,37 @@
-//! TEMPORARY stand-in until the graph branch lands.
-use std::path::PathBuf;
+//! Loads `cargo metadata --format-version 1` output: from a file, stdin, or by running cargo.
+//!
+//! Gives a parsed [`cargo_metadata::Metadata`] for the graph stage. Parsing is lenient:
+//! unknown fields are ignored, so output of newer cargo versions still loads.
 
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus};
+
+/// Where the metadata comes from.
+#[derive(Clone, Debug)]
 pub enum MetadataSource {
+    /// `--metadata-path FILE`.
     File(PathBuf),
+    /// `--metadata-path -`.
     Stdin,
+    /// Run `cargo metadata` with the forwarded flags.
     Cargo(CargoInvocation),
 }
 
-#[derive(Default)]
+impl MetadataSource {
+    /// The source `--metadata-path PATH` names: `-` is standard input.
+    pub fn from_metadata_path(path: PathBuf) -> MetadataSource {
+        if path.as_os_str() == "-" {
+            MetadataSource::Stdin
+        } else {
+            MetadataSource::File(path)
+        }
+    }
+}
+
+/// The flags forwarded to `cargo metadata`.
+#[derive(Clone, Debug, Default)]
 pub struct CargoInvocation {
     pub manifest_path: Option<PathBuf>,
     pub features: Vec<String>,
@@ -18,10 +42,234 @@ pub struct CargoInvocation {
     pub frozen: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("stub")]
-pub struct MetadataError;
+const HINT: &str = "produce it with `cargo metadata --format-version 1`";
 
-pub fn load(_source: &MetadataSource) -> Result<cargo_metadata::Metadata, MetadataError> {
-    Err(MetadataError)
+/// Why the metadata could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum MetadataError {
+    #[error("could not read cargo metadata from `{path}`: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not read cargo metadata from standard input: {0}")]
+    ReadStdin(std::io::Error),
+    #[error(
+        "{origin} is not valid `cargo metadata` output: {message} at line {line}, column {column}; {HINT}"
+    )]
+    Parse {
+        /// `` `FILE` ``, `standard input` or `the output of cargo metadata`.
+        origin: String,
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    #[error(
+        "could not run `{program} metadata`: {source}; is cargo installed and on PATH (or `CARGO` set)?"
+    )]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("`{command}` failed ({status}):\n{stderr}")]
+    CargoFailed {
+        command: String,
+        status: ExitStatus,
+        stderr: String,
+    },
+    #[error(
+        "`{command}` printed no JSON object on stdout; run it by hand to see what it prints, or {HINT} and pass it with `--metadata-path`"
+    )]
+    NoJson { command: String },
+}
+
+/// Loads and parses the metadata.
+pub fn load(source: &MetadataSource) -> Result<cargo_metadata::Metadata, MetadataError> {
+    match source {
+        MetadataSource::File(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| MetadataError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            parse(&text, &format!("`{}`", path.display()))
+        }
+        MetadataSource::Stdin => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(MetadataError::ReadStdin)?;
+            parse(&text, "standard input")
+        }
+        MetadataSource::Cargo(invocation) => run_cargo(invocation),
+    }
+}
+
+/// Parses metadata JSON; `origin` names where it came from in the error.
+pub fn parse(text: &str, origin: &str) -> Result<cargo_metadata::Metadata, MetadataError> {
+    serde_json::from_str(text).map_err(|e| MetadataError::Parse {
+        origin: origin.to_string(),
+        message: strip_position(&e),
+        line: e.line(),
+        column: e.column(),
+    })
+}
+
+/// serde_json's message without its own " at line L column C" suffix (we print ours).
+fn strip_position(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    full.strip_suffix(&suffix).unwrap_or(&full).to_string()
+}
+
+impl CargoInvocation {
+    /// The arguments after the program: `metadata --format-version 1 ...`.
+    pub fn args(&self) -> Vec<OsString> {
+        let mut args: Vec<OsString> =
+            vec!["metadata".into(), "--format-version".into(), "1".into()];
+        if let Some(path) = &self.manifest_path {
+            args.push("--manifest-path".into());
+            args.push(path.into());
+        }
+        if !self.features.is_empty() {
+            args.push("--features".into());
+            args.push(self.features.join(",").into());
+        }
+        let flags = [
+            (self.all_features, "--all-features"),
+            (self.no_default_features, "--no-default-features"),
+            (self.locked, "--locked"),
+            (self.offline, "--offline"),
+            (self.frozen, "--frozen"),
+        ];
+        args.extend(
+            flags
+                .into_iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, flag)| flag.into()),
+        );
+        args
+    }
+}
+
+/// `$CARGO` (set by cargo for subcommands) or `cargo`.
+fn cargo_program() -> OsString {
+    std::env::var_os("CARGO")
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "cargo".into())
+}
+
+fn run_cargo(invocation: &CargoInvocation) -> Result<cargo_metadata::Metadata, MetadataError> {
+    let program = cargo_program();
+    let args = invocation.args();
+    let command = std::iter::once(&program)
+        .chain(&args)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let output = Command::new(&program)
+        .args(&args)
+        .output()
+        .map_err(|source| MetadataError::Spawn {
+            program: program.to_string_lossy().into_owned(),
+            source,
+        })?;
+    if !output.status.success() {
+        return Err(MetadataError::CargoFailed {
+            command,
+            status: output.status,
+            stderr: String::from_utf8_lossy(&output.stderr)
+                .trim_end()
+                .to_string(),
+        });
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Like cargo_metadata: the JSON is the first line that starts with `{` (a wrapper
+    // script or a rustup message may print other lines).
+    let json = stdout
+        .lines()
+        .find(|line| line.starts_with('{'))
+        .ok_or_else(|| MetadataError::NoJson {
+            command: command.clone(),
+        })?;
+    parse(json, &format!("the output of `{command}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args_forward_flags() {
+        let inv = CargoInvocation {
+            manifest_path: Some("ws/Cargo.toml".into()),
+            features: vec!["a".into(), "b/c".into()],
+            all_features: false,
+            no_default_features: true,
+            locked: true,
+            offline: false,
+            frozen: true,
+        };
+        let args: Vec<String> = inv
+            .args()
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "metadata",
+                "--format-version",
+                "1",
+                "--manifest-path",
+                "ws/Cargo.toml",
+                "--features",
+                "a,b/c",
+                "--no-default-features",
+                "--locked",
+                "--frozen"
+            ]
+        );
+    }
+
+    #[test]
+    fn parse_error_names_origin_and_position() {
+        let err = parse("{\n  \"packages\": [}", "`meta.json`").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("`meta.json`"), "{msg}");
+        assert!(msg.contains("line 2, column"), "{msg}");
+        assert!(msg.contains("cargo metadata --format-version 1"), "{msg}");
+    }
+
+    #[test]
+    fn missing_field_is_reported() {
+        let msg = parse("{}", "`m.json`").unwrap_err().to_string();
+        assert!(msg.contains("missing field"), "{msg}");
+    }
+
+    #[test]
+    fn dash_is_stdin() {
+        assert!(matches!(
+            MetadataSource::from_metadata_path("-".into()),
+            MetadataSource::Stdin
+        ));
+        assert!(matches!(
+            MetadataSource::from_metadata_path("m.json".into()),
+            MetadataSource::File(p) if p == std::path::Path::new("m.json")
+        ));
+    }
+
+    #[test]
+    fn unreadable_file_names_it() {
+        let err = load(&MetadataSource::File("/no/such/dir/m.json".into())).unwrap_err();
+        assert!(err.to_string().contains("/no/such/dir/m.json"));
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let json = r#"{"packages":[],"workspace_members":[],"resolve":null,
+            "workspace_root":"/w","target_directory":"/w/target","version":1,
+            "some_future_field":{"x":1}}"#;
+        let m = parse(json, "test").unwrap();
+        assert!(m.packages.is_empty());
+    }
 }

@@ -1,5 +1,7 @@
 //! The report: one serde type that is the JSON schema (SPEC section 6), and its renderers.
 
+use std::path::{Component, Path, PathBuf};
+
 use serde::Serialize;
 
 use crate::facts::Degraded;
@@ -205,7 +207,11 @@ pub struct Report {
     pub default_policy: bool,
 }
 
+pub mod github;
 pub mod human;
+pub mod lockfile;
+pub mod markdown;
+pub mod sarif;
 
 /// `--fail-on`: the least severity that fails the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -238,4 +244,114 @@ impl Report {
         serde_json::to_writer_pretty(&mut *out, self)?;
         writeln!(out)
     }
+}
+
+/// What the CI renderers (SARIF, Markdown, GitHub) need beyond the report: the workspace
+/// root, to give paths relative to it, its Cargo.lock, to point at a package's entry, and
+/// `--fail-on`, for the verdict.
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// The workspace root (`cargo metadata`'s `workspace_root`).
+    pub workspace_root: PathBuf,
+    /// The text of `Cargo.lock` at the workspace root; `None` when it could not be read.
+    pub lockfile: Option<String>,
+    pub fail_on: FailOn,
+}
+
+impl Context {
+    /// A context for this workspace root, with its `Cargo.lock` read if it can be: a
+    /// missing lock file costs the findings their line numbers, not the report.
+    pub fn new(workspace_root: impl Into<PathBuf>, fail_on: FailOn) -> Context {
+        let workspace_root = workspace_root.into();
+        let lockfile = std::fs::read_to_string(workspace_root.join("Cargo.lock")).ok();
+        Context {
+            workspace_root,
+            lockfile,
+            fail_on,
+        }
+    }
+
+    /// Where a policy entry is written, from a finding's `file:line`.
+    pub fn policy_place<'a>(&self, at: &'a str) -> PolicyPlace<'a> {
+        let Some((file, line)) = at.rsplit_once(':') else {
+            return PolicyPlace::Other(at);
+        };
+        let Ok(line) = line.parse::<usize>() else {
+            return PolicyPlace::Other(at);
+        };
+        if line == 0 || file.is_empty() {
+            return PolicyPlace::Other(at);
+        }
+        if let Some(name) = file.strip_prefix("builtin:") {
+            return PolicyPlace::Builtin { name, line };
+        }
+        let path = Path::new(file);
+        match path.strip_prefix(&self.workspace_root) {
+            Ok(inside) => PolicyPlace::File {
+                path: slash_path(inside),
+                relative: true,
+                line,
+            },
+            Err(_) => PolicyPlace::File {
+                path: slash_path(path),
+                relative: path.is_relative(),
+                line,
+            },
+        }
+    }
+}
+
+/// Where a policy entry (`Evidence::pattern_at`, `EntityRef::at`, `ExceptionRef::at`) is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyPlace<'a> {
+    /// A policy file. `relative`: `path` is relative to the workspace root (a path given
+    /// relative on the command line is taken as relative to it, as CI runs from there).
+    File {
+        path: String,
+        relative: bool,
+        line: usize,
+    },
+    /// A policy compiled into the binary (`builtin:NAME:LINE`): not a file of the workspace.
+    Builtin { name: &'a str, line: usize },
+    /// No `file:line` (e.g. `[origins]`): shown as it is.
+    Other(&'a str),
+}
+
+/// A path with `/` separators and without `.` components.
+fn slash_path(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let (mut root, mut prefix) = (false, false);
+    for c in path.components() {
+        match c {
+            Component::Prefix(p) => {
+                prefix = true;
+                parts.push(p.as_os_str().to_string_lossy().into_owned())
+            }
+            Component::RootDir => root = true,
+            Component::CurDir => {}
+            Component::ParentDir => parts.push("..".to_string()),
+            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+        }
+    }
+    let joined = parts.join("/");
+    if root && !prefix {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+/// Characters that untrusted text must not carry into an output as they are: control
+/// characters (escape sequences, C1 controls), zero-width characters and the bidi
+/// overrides and isolates that make text read differently from what it is.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
 }

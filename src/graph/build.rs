@@ -1,0 +1,274 @@
+//! [`Graph::build`]: roots, edge pruning and the kind walk.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use cargo_metadata::cargo_platform::Platform;
+use cargo_metadata::{Dependency, DependencyKind, Metadata, Node, NodeDep};
+
+use super::{DepKind, Edge, Graph, GraphError, GraphOptions, Kinds, Package};
+use crate::target::{Condition, Target};
+
+pub(super) fn build(metadata: &Metadata, opts: &GraphOptions) -> Result<Graph, GraphError> {
+    let resolve = metadata.resolve.as_ref().ok_or(GraphError::NoResolve)?;
+
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(metadata.packages.len());
+    for (i, p) in metadata.packages.iter().enumerate() {
+        if index.insert(p.id.repr.as_str(), i).is_some() {
+            return Err(GraphError::Inconsistent(format!(
+                "package id `{}` appears twice in `packages`",
+                p.id
+            )));
+        }
+    }
+    let lookup = |id: &cargo_metadata::PackageId, what: &str| {
+        index
+            .get(id.repr.as_str())
+            .copied()
+            .ok_or_else(|| GraphError::Inconsistent(format!("{what} `{id}` is not in `packages`")))
+    };
+
+    let mut members = Vec::with_capacity(metadata.workspace_members.len());
+    for id in &metadata.workspace_members {
+        members.push(lookup(id, "workspace member")?);
+    }
+    let mut is_member = vec![false; metadata.packages.len()];
+    for &m in &members {
+        is_member[m] = true;
+    }
+
+    let roots = super::roots::select(&metadata.packages, &members, opts)?;
+    let mut is_root = vec![false; metadata.packages.len()];
+    for &r in &roots {
+        is_root[r] = true;
+    }
+
+    let targets = opts
+        .targets
+        .iter()
+        .map(|t| Target::by_triple(t).map_err(|e| GraphError::UnknownTarget(e.0)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut platforms = PlatformFilter {
+        targets,
+        cache: HashMap::new(),
+    };
+
+    let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); metadata.packages.len()];
+    for node in &resolve.nodes {
+        let from = lookup(&node.id, "resolve node")?;
+        let parent = &metadata.packages[from];
+        let declared = Declarations::new(parent, node);
+        let out = &mut edges[from];
+        for dep in &node.deps {
+            let to = lookup(&dep.pkg, "dependency")?;
+            let dep_name = metadata.packages[to].name.as_str();
+            // Metadata of cargo before 1.41 has no `dep_kinds`: one plain normal entry.
+            let legacy = dep
+                .dep_kinds
+                .is_empty()
+                .then_some((DependencyKind::Normal, None));
+            let entries = dep
+                .dep_kinds
+                .iter()
+                .map(|info| (info.kind, info.target.as_ref()))
+                .chain(legacy);
+            for (declared_kind, target) in entries {
+                let kind = dep_kind(declared_kind);
+                // cargo builds dev-dependencies only of the packages being tested: the
+                // roots. Other members' dev edges (and, with `--exclude-dev`, all of
+                // them) are not walked.
+                if kind == DepKind::Dev && (opts.exclude_dev || !is_root[from]) {
+                    continue;
+                }
+                if !declared.is_active(dep, dep_name, declared_kind, target) {
+                    continue;
+                }
+                if let Some(platform) = target
+                    && !platforms.keeps(platform)
+                {
+                    continue;
+                }
+                out.push(Edge { to, kind });
+            }
+        }
+        out.sort_by_key(|e| (e.to, e.kind));
+        out.dedup();
+    }
+
+    let kinds = walk(&roots, &edges);
+
+    let packages = metadata
+        .packages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Package {
+            id: p.id.repr.clone(),
+            name: p.name.to_string(),
+            version: p.version.clone(),
+            source: p.source.as_ref().map(|s| s.repr.clone()),
+            manifest_path: p.manifest_path.clone().into_std_path_buf(),
+            repository: p.repository.clone(),
+            homepage: p.homepage.clone(),
+            authors: p.authors.clone(),
+            license_file: p.license_file.as_ref().map(|f| f.to_string()),
+            workspace_member: is_member[i],
+        })
+        .collect();
+
+    Ok(Graph {
+        packages,
+        roots,
+        edges,
+        kinds,
+        workspace_root: metadata.workspace_root.clone().into_std_path_buf(),
+        workspace_metadata: metadata.workspace_metadata.clone(),
+    })
+}
+
+/// An unknown future kind counts as normal: auditing too much beats missing a crate.
+fn dep_kind(kind: DependencyKind) -> DepKind {
+    match kind {
+        DependencyKind::Development => DepKind::Dev,
+        DependencyKind::Build => DepKind::Build,
+        _ => DepKind::Normal,
+    }
+}
+
+/// Breadth-first walk over (package, path kind) states; each state is visited once,
+/// so this is O(3 * (packages + edges)). Roots are reached by the empty path, which
+/// counts as `normal`.
+fn walk(roots: &[usize], edges: &[Vec<Edge>]) -> Vec<Kinds> {
+    let mut kinds = vec![Kinds::NONE; edges.len()];
+    let mut queue = VecDeque::new();
+    for &r in roots {
+        if !kinds[r].contains(DepKind::Normal) {
+            kinds[r].insert(DepKind::Normal);
+            queue.push_back((r, DepKind::Normal));
+        }
+    }
+    while let Some((p, k)) = queue.pop_front() {
+        for e in &edges[p] {
+            let nk = k.max(e.kind);
+            if !kinds[e.to].contains(nk) {
+                kinds[e.to].insert(nk);
+                queue.push_back((e.to, nk));
+            }
+        }
+    }
+    kinds
+}
+
+/// Caches, per distinct target expression, whether its edges are kept.
+struct PlatformFilter<'m> {
+    targets: Vec<Target>,
+    cache: HashMap<&'m Platform, bool>,
+}
+
+impl<'m> PlatformFilter<'m> {
+    /// Kept when it can be true on some target and, with `--target`, applies to one
+    /// of the given triples.
+    fn keeps(&mut self, platform: &'m Platform) -> bool {
+        if let Some(&keep) = self.cache.get(platform) {
+            return keep;
+        }
+        let condition = Condition::from_platform(platform);
+        let keep = condition.is_possible()
+            && (self.targets.is_empty() || self.targets.iter().any(|t| condition.matches(t)));
+        self.cache.insert(platform, keep);
+        keep
+    }
+}
+
+/// A parent's declared dependencies and the optional ones its enabled features switch on.
+struct Declarations<'m> {
+    /// Declarations by package name.
+    by_name: HashMap<&'m str, Vec<&'m Dependency>>,
+    /// Names (rename or package name, as in `[dependencies]`) of optional dependencies
+    /// switched on: implicit features that are enabled, `dep:NAME` and strong
+    /// `NAME/feat` in the definition of an enabled feature.
+    activated: HashSet<&'m str>,
+}
+
+impl<'m> Declarations<'m> {
+    fn new(parent: &'m cargo_metadata::Package, node: &'m Node) -> Declarations<'m> {
+        let mut by_name: HashMap<&str, Vec<&Dependency>> = HashMap::new();
+        for d in &parent.dependencies {
+            by_name.entry(d.name.as_str()).or_default().push(d);
+        }
+        let mut activated = HashSet::new();
+        for feature in &node.features {
+            let feature: &str = feature;
+            match parent.features.get(feature) {
+                // Not defined in `[features]`: the implicit feature of an optional
+                // dependency of that name.
+                None => {
+                    activated.insert(feature);
+                }
+                Some(items) => {
+                    for item in items {
+                        if let Some(name) = item.strip_prefix("dep:") {
+                            activated.insert(name);
+                        } else if let Some((name, _)) = item.split_once('/')
+                            && !name.ends_with('?')
+                        {
+                            activated.insert(name);
+                        }
+                    }
+                }
+            }
+        }
+        Declarations { by_name, activated }
+    }
+
+    /// Whether one `dep_kinds` entry of `dep` is built: some matching declaration
+    /// (same package, extern name, kind and target) is not optional or is switched on.
+    fn is_active(
+        &self,
+        dep: &NodeDep,
+        package_name: &str,
+        kind: DependencyKind,
+        target: Option<&Platform>,
+    ) -> bool {
+        let Some(decls) = self.by_name.get(package_name) else {
+            // No declaration at all: metadata we do not understand. Keep the edge,
+            // auditing too much beats missing a crate.
+            return true;
+        };
+        let same_kind_target = |d: &&&Dependency| d.kind == kind && d.target.as_ref() == target;
+        let active = |d: &&&Dependency| {
+            !d.optional
+                || self
+                    .activated
+                    .contains(d.rename.as_deref().unwrap_or(&d.name))
+        };
+        // Prefer declarations whose extern name is the resolve's; a dependency without
+        // `rename` whose library has another name than the package does not match
+        // by name, so fall back to the unrenamed declarations, then to all of them.
+        let tiers: [&dyn Fn(&&&Dependency) -> bool; 3] = [
+            &|d| extern_name_eq(d.rename.as_deref().unwrap_or(&d.name), &dep.name),
+            &|d| d.rename.is_none(),
+            &|_| true,
+        ];
+        for tier in tiers {
+            let mut candidates = decls
+                .iter()
+                .filter(same_kind_target)
+                .filter(tier)
+                .peekable();
+            if candidates.peek().is_some() {
+                return candidates.any(|d| active(&d));
+            }
+        }
+        // Declared, but never with this kind and target: metadata we do not
+        // understand; keep the edge.
+        true
+    }
+}
+
+/// `toml_name` as an extern crate name (`-` becomes `_`) equals `extern_name`.
+fn extern_name_eq(toml_name: &str, extern_name: &str) -> bool {
+    toml_name.len() == extern_name.len()
+        && toml_name
+            .bytes()
+            .zip(extern_name.bytes())
+            .all(|(a, b)| a == b || (a == b'-' && b == b'_'))
+}

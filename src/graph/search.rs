@@ -1,0 +1,461 @@
+//! Queries on a built graph: shortest paths to a package, and `via` walks.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet, VecDeque};
+
+use super::{DepKind, Graph, Kinds, Step};
+
+/// Partial paths a single [`PathFinder::paths`] call may create before it gives up
+/// and returns what it has: bounds the work on huge, densely connected graphs.
+const MAX_PARTIAL_PATHS: usize = 200_000;
+
+const UNREACHED: u32 = u32::MAX;
+
+/// Answers path queries on one graph. Holds the reverse edges and, per package and
+/// path kind, the length of the shortest walk from a root (the search's heuristic).
+pub struct PathFinder<'g> {
+    graph: &'g Graph,
+    /// Per package, the packages with an edge into it and the edge's kind, sorted.
+    preds: Vec<Vec<(usize, DepKind)>>,
+    /// `dist[p][k]`: shortest walk from a root to `p` whose kind is exactly `k`.
+    dist: Vec<[u32; 3]>,
+    is_root: Vec<bool>,
+}
+
+/// A partial path, from `pkg` to the target, as a linked list towards the target.
+struct Partial {
+    pkg: usize,
+    /// Kind of the edge from `pkg` to the next package (`None` at the target).
+    edge: Option<DepKind>,
+    next: usize,
+    /// Edges from `pkg` to the target.
+    len: u32,
+    /// Strongest edge kind from `pkg` to the target (`None`: no edge yet).
+    kind: Option<DepKind>,
+}
+
+impl<'g> PathFinder<'g> {
+    pub fn new(graph: &'g Graph) -> PathFinder<'g> {
+        let n = graph.packages.len().max(graph.edges.len());
+        let mut preds: Vec<Vec<(usize, DepKind)>> = vec![Vec::new(); n];
+        for (from, out) in graph.edges.iter().enumerate() {
+            for e in out {
+                if e.to < n {
+                    preds[e.to].push((from, e.kind));
+                }
+            }
+        }
+        // Edges are visited by increasing `from`, so each list is already sorted.
+        let mut is_root = vec![false; n];
+        for &r in &graph.roots {
+            if r < n {
+                is_root[r] = true;
+            }
+        }
+        let mut dist = vec![[UNREACHED; 3]; n];
+        let mut queue = VecDeque::new();
+        for &r in &graph.roots {
+            if r < n && dist[r][DepKind::Normal as usize] == UNREACHED {
+                dist[r][DepKind::Normal as usize] = 0;
+                queue.push_back((r, DepKind::Normal));
+            }
+        }
+        while let Some((p, k)) = queue.pop_front() {
+            let d = dist[p][k as usize];
+            for e in graph.edges.get(p).into_iter().flatten() {
+                let nk = k.max(e.kind);
+                if e.to < n && dist[e.to][nk as usize] == UNREACHED {
+                    dist[e.to][nk as usize] = d + 1;
+                    queue.push_back((e.to, nk));
+                }
+            }
+        }
+        PathFinder {
+            graph,
+            preds,
+            dist,
+            is_root,
+        }
+    }
+
+    /// Up to `max` shortest simple paths from a root to `target`, root first, whose
+    /// kind (strongest edge kind; `normal` for a root alone) is in `allowed`.
+    ///
+    /// In order of increasing length; among paths of one length, in a deterministic
+    /// order (the search expands predecessors by package index). Two paths through
+    /// the same packages that differ only in edge kinds count once (the first
+    /// found). The search is A* backwards from the target; it stops after
+    /// `MAX_PARTIAL_PATHS` partial paths and then returns what it found.
+    pub fn paths(&self, target: usize, allowed: Kinds, max: usize) -> Vec<Vec<Step>> {
+        let mut found: Vec<Vec<Step>> = Vec::new();
+        if max == 0 || target >= self.dist.len() || allowed.is_empty() {
+            return found;
+        }
+        let mut seen: HashSet<Vec<usize>> = HashSet::new();
+        let mut arena: Vec<Partial> = Vec::new();
+        // Among partial paths of equal estimate, the longest first (it is nearest to a
+        // root), then the oldest: depth-first on ties, so a wide graph with many
+        // equally short paths does not get searched breadth-first.
+        let mut heap: BinaryHeap<Reverse<(u32, Reverse<u32>, usize)>> = BinaryHeap::new();
+        if let Some(h) = self.heuristic(target, None, allowed) {
+            arena.push(Partial {
+                pkg: target,
+                edge: None,
+                next: usize::MAX,
+                len: 0,
+                kind: None,
+            });
+            heap.push(Reverse((h, Reverse(0), 0)));
+        }
+        while let Some(Reverse((_, _, idx))) = heap.pop() {
+            let (pkg, len, kind) = {
+                let p = &arena[idx];
+                (p.pkg, p.len, p.kind)
+            };
+            if self.is_root[pkg] && allowed.contains(kind.unwrap_or(DepKind::Normal)) {
+                let path = self.unwind(&arena, idx);
+                if seen.insert(path.iter().map(|s| s.package).collect()) {
+                    found.push(path);
+                    if found.len() >= max {
+                        break;
+                    }
+                }
+            }
+            for &(pred, edge) in &self.preds[pkg] {
+                if arena.len() >= MAX_PARTIAL_PATHS {
+                    break;
+                }
+                if self.on_path(&arena, idx, pred) {
+                    continue;
+                }
+                let nk = Some(kind.map_or(edge, |k| k.max(edge)));
+                let Some(h) = self.heuristic(pred, nk, allowed) else {
+                    continue;
+                };
+                arena.push(Partial {
+                    pkg: pred,
+                    edge: Some(edge),
+                    next: idx,
+                    len: len + 1,
+                    kind: nk,
+                });
+                heap.push(Reverse((len + 1 + h, Reverse(len + 1), arena.len() - 1)));
+            }
+        }
+        found
+    }
+
+    /// A lower bound on the edges from a root to `pkg` for a prefix that, joined to a
+    /// suffix of kind `suffix`, gives a path of an allowed kind; `None`: impossible.
+    fn heuristic(&self, pkg: usize, suffix: Option<DepKind>, allowed: Kinds) -> Option<u32> {
+        let m = suffix.unwrap_or(DepKind::Normal);
+        let d = &self.dist[pkg];
+        let best = allowed
+            .iter()
+            .filter(|&k| k >= m)
+            .map(|k| {
+                if k == m {
+                    // Any prefix no stronger than the suffix keeps the kind `m`.
+                    DepKind::ALL
+                        .iter()
+                        .filter(|&&p| p <= m)
+                        .map(|&p| d[p as usize])
+                        .min()
+                        .unwrap_or(UNREACHED)
+                } else {
+                    d[k as usize]
+                }
+            })
+            .min()
+            .unwrap_or(UNREACHED);
+        (best != UNREACHED).then_some(best)
+    }
+
+    /// Whether `pkg` is already on the partial path starting at `idx`.
+    fn on_path(&self, arena: &[Partial], mut idx: usize, pkg: usize) -> bool {
+        while idx != usize::MAX {
+            if arena[idx].pkg == pkg {
+                return true;
+            }
+            idx = arena[idx].next;
+        }
+        false
+    }
+
+    fn unwind(&self, arena: &[Partial], mut idx: usize) -> Vec<Step> {
+        let mut path = Vec::new();
+        let mut into: Option<DepKind> = None;
+        while idx != usize::MAX {
+            let p = &arena[idx];
+            path.push(Step {
+                package: p.pkg,
+                edge: into,
+            });
+            into = p.edge;
+            idx = p.next;
+        }
+        path
+    }
+
+    pub fn graph(&self) -> &'g Graph {
+        self.graph
+    }
+}
+
+/// See [`Graph::reaches_via`]. A breadth-first walk over (package, number of `via`
+/// names matched so far); matching each name at the first chance is optimal for a
+/// subsequence, so this is O((via + 1) * (packages + edges)).
+pub(super) fn reaches_via(graph: &Graph, target: usize, via: &[String]) -> bool {
+    if target >= graph.packages.len() {
+        return false;
+    }
+    // Without `via`, the walk's answer is `kinds` (when the graph has them).
+    if via.is_empty()
+        && graph.kinds.len() == graph.packages.len()
+        && !graph.kinds[target].is_empty()
+    {
+        return true;
+    }
+    // A name that no package has: no walk can match it (saves the walk).
+    if via
+        .iter()
+        .any(|v| !graph.packages.iter().any(|p| crate_names_eq(&p.name, v)))
+    {
+        return false;
+    }
+    let n = via.len();
+    let width = n + 1;
+    let advance = |pkg: usize, matched: usize| {
+        if matched < n && crate_names_eq(&graph.packages[pkg].name, &via[matched]) {
+            matched + 1
+        } else {
+            matched
+        }
+    };
+    let mut seen = vec![false; graph.packages.len() * width];
+    let mut queue = VecDeque::new();
+    for &r in &graph.roots {
+        if r >= graph.packages.len() {
+            continue;
+        }
+        let j = advance(r, 0);
+        if !seen[r * width + j] {
+            seen[r * width + j] = true;
+            queue.push_back((r, j));
+        }
+    }
+    while let Some((p, j)) = queue.pop_front() {
+        if p == target && j == n {
+            return true;
+        }
+        for e in graph.edges.get(p).into_iter().flatten() {
+            if e.to >= graph.packages.len() {
+                continue;
+            }
+            let nj = advance(e.to, j);
+            if !seen[e.to * width + nj] {
+                seen[e.to * width + nj] = true;
+                queue.push_back((e.to, nj));
+            }
+        }
+    }
+    false
+}
+
+/// Crate names equal as [`super::fold_crate_name`] compares them, without allocating.
+fn crate_names_eq(a: &str, b: &str) -> bool {
+    let fold = |c: u8| {
+        if c == b'-' {
+            b'_'
+        } else {
+            c.to_ascii_lowercase()
+        }
+    };
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| fold(x) == fold(y))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{Edge, Package};
+
+    fn pkg(name: &str) -> Package {
+        Package {
+            id: name.into(),
+            name: name.into(),
+            version: semver::Version::new(1, 0, 0),
+            source: None,
+            manifest_path: Default::default(),
+            repository: None,
+            homepage: None,
+            authors: vec![],
+            license_file: None,
+            workspace_member: false,
+        }
+    }
+
+    /// A graph by hand: `edges` as (from, to, kind).
+    fn graph(names: &[&str], roots: &[usize], edges: &[(usize, usize, DepKind)]) -> Graph {
+        let mut out = vec![Vec::new(); names.len()];
+        for &(f, t, kind) in edges {
+            out[f].push(Edge { to: t, kind });
+        }
+        Graph {
+            packages: names.iter().map(|n| pkg(n)).collect(),
+            roots: roots.to_vec(),
+            edges: out,
+            kinds: vec![Kinds::NONE; names.len()],
+            workspace_root: Default::default(),
+            workspace_metadata: serde_json::Value::Null,
+        }
+    }
+
+    fn names(g: &Graph, paths: &[Vec<Step>]) -> Vec<String> {
+        paths
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .map(|s| g.packages[s.package].name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(">")
+            })
+            .collect()
+    }
+
+    use DepKind::{Build, Dev, Normal};
+
+    #[test]
+    fn shortest_first_and_deterministic() {
+        // r -> a -> t, r -> b -> c -> t, r -> t2 (unrelated)
+        let g = graph(
+            &["r", "a", "b", "c", "t"],
+            &[0],
+            &[
+                (0, 1, Normal),
+                (0, 2, Normal),
+                (1, 4, Normal),
+                (2, 3, Normal),
+                (3, 4, Normal),
+            ],
+        );
+        let p = g.paths(4, Kinds::ALL, 5);
+        assert_eq!(names(&g, &p), ["r>a>t", "r>b>c>t"]);
+        assert_eq!(p[0][0].edge, None);
+        assert_eq!(p[0][1].edge, Some(Normal));
+        assert_eq!(names(&g, &g.paths(4, Kinds::ALL, 1)), ["r>a>t"]);
+        assert!(g.paths(4, Kinds::ALL, 0).is_empty());
+    }
+
+    #[test]
+    fn kinds_filter_paths() {
+        // r -dev-> a -> t ; r -> b -build-> t
+        let g = graph(
+            &["r", "a", "b", "t"],
+            &[0],
+            &[(0, 1, Dev), (1, 3, Normal), (0, 2, Normal), (2, 3, Build)],
+        );
+        assert_eq!(names(&g, &g.paths(3, Kinds::of(Dev), 5)), ["r>a>t"]);
+        assert_eq!(names(&g, &g.paths(3, Kinds::of(Build), 5)), ["r>b>t"]);
+        assert!(g.paths(3, Kinds::of(Normal), 5).is_empty());
+        assert_eq!(names(&g, &g.paths(3, Kinds::ALL, 5)).len(), 2);
+    }
+
+    #[test]
+    fn paths_may_pass_through_another_root() {
+        // root r0 -dev-> root r1 -> t: a dev path exists only through r0.
+        let g = graph(&["r0", "r1", "t"], &[0, 1], &[(0, 1, Dev), (1, 2, Normal)]);
+        assert_eq!(names(&g, &g.paths(2, Kinds::of(Normal), 5)), ["r1>t"]);
+        assert_eq!(names(&g, &g.paths(2, Kinds::of(Dev), 5)), ["r0>r1>t"]);
+    }
+
+    #[test]
+    fn simple_paths_only_with_cycles() {
+        // r -> a <-> b, b -> t
+        let g = graph(
+            &["r", "a", "b", "t"],
+            &[0],
+            &[
+                (0, 1, Normal),
+                (1, 2, Normal),
+                (2, 1, Normal),
+                (2, 3, Normal),
+            ],
+        );
+        assert_eq!(names(&g, &g.paths(3, Kinds::ALL, 10)), ["r>a>b>t"]);
+    }
+
+    #[test]
+    fn root_target_and_unreachable() {
+        let g = graph(&["r", "x"], &[0], &[]);
+        assert_eq!(names(&g, &g.paths(0, Kinds::ALL, 5)), ["r"]);
+        assert!(g.paths(1, Kinds::ALL, 5).is_empty());
+        assert!(g.paths(99, Kinds::ALL, 5).is_empty());
+    }
+
+    #[test]
+    fn parallel_edges_of_two_kinds_count_once() {
+        let g = graph(&["r", "t"], &[0], &[(0, 1, Normal), (0, 1, Dev)]);
+        assert_eq!(g.paths(1, Kinds::ALL, 5).len(), 1);
+        assert_eq!(g.paths(1, Kinds::of(Dev), 5)[0][1].edge, Some(Dev));
+    }
+
+    #[test]
+    fn dense_graph_is_bounded() {
+        // Layers of 30 packages, fully connected layer to layer: 30^6 paths.
+        let width = 30;
+        let layers = 7;
+        let mut names = vec!["r".to_string()];
+        let mut edges = Vec::new();
+        for l in 0..layers {
+            for i in 0..width {
+                names.push(format!("p{l}_{i}"));
+                let me = names.len() - 1;
+                if l == 0 {
+                    edges.push((0, me, Normal));
+                } else {
+                    for j in 0..width {
+                        edges.push((1 + (l - 1) * width + j, me, Normal));
+                    }
+                }
+            }
+        }
+        names.push("t".into());
+        let t = names.len() - 1;
+        for j in 0..width {
+            edges.push((1 + (layers - 1) * width + j, t, Normal));
+        }
+        let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+        let g = graph(&refs, &[0], &edges);
+        let p = g.paths(t, Kinds::ALL, 5);
+        assert_eq!(p.len(), 5);
+        assert!(p.iter().all(|p| p.len() == layers + 2));
+        // Only dev paths were asked for and there are none: must still end.
+        assert!(g.paths(t, Kinds::of(Dev), 5).is_empty());
+    }
+
+    #[test]
+    fn via_in_order() {
+        // r -> a -> b -> t, r -> c -> t
+        let g = graph(
+            &["r", "a", "b-x", "c", "t"],
+            &[0],
+            &[
+                (0, 1, Normal),
+                (1, 2, Normal),
+                (2, 4, Normal),
+                (0, 3, Normal),
+                (3, 4, Normal),
+            ],
+        );
+        let via = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(g.reaches_via(4, &via(&["a", "B_x"])));
+        assert!(g.reaches_via(4, &via(&["r", "a"])));
+        assert!(g.reaches_via(4, &via(&["c"])));
+        assert!(g.reaches_via(4, &via(&["c", "t"])));
+        assert!(!g.reaches_via(4, &via(&["b-x", "a"])));
+        assert!(!g.reaches_via(4, &via(&["a", "c"])));
+        assert!(!g.reaches_via(4, &via(&["a", "a"])));
+        assert!(!g.reaches_via(4, &via(&["zzz"])));
+        assert!(!g.reaches_via(99, &via(&["a"])));
+    }
+}

@@ -1,0 +1,437 @@
+//! The graph stage against cargo itself: generated path-only workspaces, real
+//! `cargo metadata --offline`, and `cargo tree` as the oracle for the set of packages
+//! cargo builds (SPEC section 2, "Reference").
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use cargo_vendor_audit::graph::{DepKind, Graph, GraphOptions, Kinds};
+use cargo_vendor_audit::metadata::{self, CargoInvocation, MetadataSource};
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A library package `name` at `dir` with extra manifest text.
+fn package(dir: &Path, name: &str, extra: &str) {
+    write(
+        &dir.join("Cargo.toml"),
+        &format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{extra}"
+        ),
+    );
+    write(&dir.join("src/lib.rs"), "");
+}
+
+/// A leaf library with a feature `x` (so `NAME/x` and `NAME?/x` are valid).
+fn leaf(root: &Path, name: &str) {
+    package(&root.join("deps").join(name), name, "[features]\nx = []\n");
+}
+
+fn dep(name: &str, rest: &str) -> String {
+    format!("{name} = {{ path = \"../../../deps/{name}\"{rest} }}\n")
+}
+
+/// The workspace: `ws/` (virtual: members `app`, `lib2`) and non-member path
+/// packages in `deps/`, outside the workspace so they are not members.
+///
+/// What each package tests, and whether cargo builds it:
+/// - `a`: normal dep of both members; its `v` feature (enabled by app) is only
+///   `a-weak?/x`, so its optional `a-weak` is not built (deno's openssl pattern).
+/// - `opt-on`: optional, implicit feature enabled by app's default: built.
+/// - `opt-off`: optional, never enabled: not even in resolve.
+/// - `weak`: optional, app's `f = ["weak?/x"]` enabled: in resolve, not built.
+/// - `strong`: optional, app's `g = ["strong/x"]` enabled: built.
+/// - `dep-colon`: optional, app's `h = ["dep:dep-colon"]`: built.
+/// - `renamed-pkg` as `ren`: optional, app's `r = ["dep:ren"]`: built.
+/// - `renamed-weak` as `rw`: optional, only `rw?/x`: not built.
+/// - `twice`: optional under `cfg(unix)` (never enabled), plain under `cfg(windows)`:
+///   built, for windows only.
+/// - `winonly`: `cfg(windows)`. `unixonly`: `cfg(unix)`. `triple-only`: the plain
+///   triple `x86_64-pc-windows-msvc`.
+/// - `pinned`: only under `cfg(any())`: cargo tree lists it, cargo never builds it.
+/// - `bdep` -> `bdep-child`: build-dependency of app and its normal dep: build.
+/// - `ddep` with build-dep `ddep-build`: dev-dependency of app: both dev.
+/// - `mixed`: normal dep of `a`, dev-dep of app: normal and dev.
+/// - `l2dev`: dev-dependency of member lib2: dev, only when lib2 is a root.
+/// - `ddep-dev`: dev-dependency of the non-member `ddep`: not even in the metadata.
+fn generate(root: &Path) {
+    let ws = root.join("ws");
+    write(
+        &ws.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"crates/app\", \"crates/lib2\"]\nresolver = \"2\"\n",
+    );
+    let app = format!(
+        "[dependencies]\n{}{}{}{}{}{}{}{}{}\
+         [target.'cfg(windows)'.dependencies]\n{}{}\
+         [target.'cfg(unix)'.dependencies]\n{}{}\
+         [target.x86_64-pc-windows-msvc.dependencies]\n{}\
+         [target.'cfg(any())'.dependencies]\n{}\
+         [build-dependencies]\n{}\
+         [dev-dependencies]\n{}{}\
+         [features]\ndefault = [\"opt-on\", \"f\", \"g\", \"h\", \"r\", \"fw\"]\n\
+         f = [\"weak?/x\"]\ng = [\"strong/x\"]\nh = [\"dep:dep-colon\"]\nr = [\"dep:ren\"]\n\
+         fw = [\"rw?/x\"]\n",
+        dep("a", ", features = [\"v\"]"),
+        dep("opt-on", ", optional = true"),
+        dep("opt-off", ", optional = true"),
+        dep("weak", ", optional = true"),
+        dep("strong", ", optional = true"),
+        dep("dep-colon", ", optional = true"),
+        "ren = { package = \"renamed-pkg\", path = \"../../../deps/renamed-pkg\", optional = true }\n",
+        "rw = { package = \"renamed-weak\", path = \"../../../deps/renamed-weak\", optional = true }\n",
+        "",
+        dep("winonly", ""),
+        dep("twice", ""),
+        dep("unixonly", ""),
+        dep("twice", ", optional = true"),
+        dep("triple-only", ""),
+        dep("pinned", ""),
+        dep("bdep", ""),
+        dep("ddep", ""),
+        dep("mixed", ""),
+    );
+    package(&ws.join("crates/app"), "app", &app);
+    package(
+        &ws.join("crates/lib2"),
+        "lib2",
+        &format!(
+            "[dependencies]\n{}[dev-dependencies]\n{}",
+            dep("a", ""),
+            dep("l2dev", "")
+        ),
+    );
+
+    let deps = root.join("deps");
+    package(
+        &deps.join("a"),
+        "a",
+        "[dependencies]\n\
+         a-weak = { path = \"../a-weak\", optional = true }\n\
+         mixed = { path = \"../mixed\" }\n\
+         [features]\nv = [\"a-weak?/x\"]\n",
+    );
+    package(
+        &deps.join("bdep"),
+        "bdep",
+        "[dependencies]\nbdep-child = { path = \"../bdep-child\" }\n",
+    );
+    package(
+        &deps.join("ddep"),
+        "ddep",
+        "[build-dependencies]\nddep-build = { path = \"../ddep-build\" }\n\
+         [dev-dependencies]\nddep-dev = { path = \"../ddep-dev\" }\n",
+    );
+    for name in [
+        "a-weak",
+        "opt-on",
+        "opt-off",
+        "weak",
+        "strong",
+        "dep-colon",
+        "renamed-pkg",
+        "renamed-weak",
+        "winonly",
+        "unixonly",
+        "triple-only",
+        "twice",
+        "pinned",
+        "bdep-child",
+        "ddep-build",
+        "ddep-dev",
+        "mixed",
+        "l2dev",
+    ] {
+        leaf(root, name);
+    }
+}
+
+fn run(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(cargo())
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Package names that `cargo tree ... --prefix none -f '{p}'` prints
+/// (lines `name v0.1.0 (/path)`, possibly with ` (*)`).
+fn tree_names(ws: &Path, edges: &str, extra: &[&str]) -> BTreeSet<String> {
+    let mut args = vec![
+        "tree",
+        "--offline",
+        "--prefix",
+        "none",
+        "-f",
+        "{p}",
+        "-e",
+        edges,
+    ];
+    args.extend_from_slice(extra);
+    run(ws, &args)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+const ALL_EDGES: &str = "normal,build,dev";
+
+fn reached_names(g: &Graph) -> BTreeSet<String> {
+    g.reached().map(|i| g.packages[i].name.clone()).collect()
+}
+
+fn kinds_of(g: &Graph, name: &str) -> Kinds {
+    let i = (0..g.packages.len())
+        .find(|&i| g.packages[i].name == name)
+        .unwrap_or_else(|| panic!("{name} not in metadata"));
+    g.kinds[i]
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    ws: std::path::PathBuf,
+    metadata: cargo_metadata::Metadata,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path());
+    let ws = dir.path().join("ws");
+    // Through the loader, as the tool runs it.
+    let metadata = metadata::load(&MetadataSource::Cargo(CargoInvocation {
+        manifest_path: Some(ws.join("Cargo.toml")),
+        offline: true,
+        ..Default::default()
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    Fixture {
+        _dir: dir,
+        ws,
+        metadata,
+    }
+}
+
+fn build(f: &Fixture, opts: GraphOptions) -> Graph {
+    Graph::build(&f.metadata, &opts).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn reached_set_equals_cargo_tree() {
+    let f = fixture();
+    let in_resolve: BTreeSet<String> = f
+        .metadata
+        .resolve
+        .as_ref()
+        .unwrap()
+        .nodes
+        .iter()
+        .map(|n| f.metadata[&n.id].name.to_string())
+        .collect();
+    // The fixture exercises what it means to: these are listed in `resolve`
+    // although cargo does not build them.
+    for name in ["weak", "a-weak", "renamed-weak", "pinned"] {
+        assert!(in_resolve.contains(name), "{name} should be in resolve");
+    }
+
+    let g = build(&f, GraphOptions::default());
+    let ours = reached_names(&g);
+    let tree = tree_names(&f.ws, ALL_EDGES, &["--workspace", "--target", "all"]);
+    // cargo tree --target all keeps `cfg(any())` edges; `pinned` is reached only so.
+    let mut expected = tree.clone();
+    assert!(
+        expected.remove("pinned"),
+        "cargo tree lists pinned: {tree:?}"
+    );
+    assert_eq!(ours, expected);
+    assert_eq!(
+        ours,
+        set(&[
+            "app",
+            "lib2",
+            "a",
+            "mixed",
+            "opt-on",
+            "strong",
+            "dep-colon",
+            "renamed-pkg",
+            "winonly",
+            "unixonly",
+            "triple-only",
+            "twice",
+            "bdep",
+            "bdep-child",
+            "ddep",
+            "ddep-build",
+            "l2dev",
+        ])
+    );
+}
+
+#[test]
+fn per_target_equals_cargo_tree() {
+    let f = fixture();
+    for triple in ["x86_64-unknown-linux-gnu", "x86_64-pc-windows-msvc"] {
+        let g = build(
+            &f,
+            GraphOptions {
+                targets: vec![triple.into()],
+                ..Default::default()
+            },
+        );
+        // For one triple cargo evaluates `cfg(any())` too: no exception.
+        let tree = tree_names(&f.ws, ALL_EDGES, &["--workspace", "--target", triple]);
+        assert_eq!(reached_names(&g), tree, "{triple}");
+    }
+    let linux = build(
+        &f,
+        GraphOptions {
+            targets: vec!["x86_64-unknown-linux-gnu".into()],
+            ..Default::default()
+        },
+    );
+    let names = reached_names(&linux);
+    assert!(names.contains("unixonly"));
+    // `twice` is optional (off) for unix and plain for windows only.
+    for absent in ["winonly", "twice", "triple-only", "pinned"] {
+        assert!(!names.contains(absent), "{absent} on linux");
+    }
+}
+
+#[test]
+fn per_package_roots_equal_cargo_tree() {
+    let f = fixture();
+    for member in ["app", "lib2"] {
+        let g = build(
+            &f,
+            GraphOptions {
+                packages: vec![member.into()],
+                ..Default::default()
+            },
+        );
+        let mut tree = tree_names(&f.ws, ALL_EDGES, &["-p", member, "--target", "all"]);
+        tree.remove("pinned");
+        assert_eq!(reached_names(&g), tree, "-p {member}");
+    }
+}
+
+#[test]
+fn kinds_by_reasoning() {
+    let f = fixture();
+    let g = build(&f, GraphOptions::default());
+    let n = Kinds::of(DepKind::Normal);
+    let b = Kinds::of(DepKind::Build);
+    let d = Kinds::of(DepKind::Dev);
+    let nd: Kinds = [DepKind::Normal, DepKind::Dev].into_iter().collect();
+    // Members are roots: reached by the empty path, normal.
+    assert_eq!(kinds_of(&g, "app"), n);
+    assert_eq!(kinds_of(&g, "lib2"), n);
+    assert_eq!(kinds_of(&g, "a"), n);
+    assert_eq!(kinds_of(&g, "strong"), n);
+    assert_eq!(kinds_of(&g, "renamed-pkg"), n);
+    // bdep is a build-dependency, bdep-child a normal dep of it: the path is build.
+    assert_eq!(kinds_of(&g, "bdep"), b);
+    assert_eq!(kinds_of(&g, "bdep-child"), b);
+    // A build-dependency of a dev-dependency is dev.
+    assert_eq!(kinds_of(&g, "ddep"), d);
+    assert_eq!(kinds_of(&g, "ddep-build"), d);
+    assert_eq!(kinds_of(&g, "l2dev"), d);
+    // mixed: app -> a -> mixed (normal) and app -dev-> mixed.
+    assert_eq!(kinds_of(&g, "mixed"), nd);
+    // Not built at all.
+    for name in ["weak", "a-weak", "renamed-weak", "pinned"] {
+        assert!(kinds_of(&g, name).is_empty(), "{name}");
+    }
+    // cargo does not even resolve dev-dependencies of non-members.
+    assert!(g.packages.iter().all(|p| p.name != "ddep-dev"));
+
+    // -p app: lib2 is no root, so its dev-dependency l2dev is not reached.
+    let g = build(
+        &f,
+        GraphOptions {
+            packages: vec!["app".into()],
+            ..Default::default()
+        },
+    );
+    assert!(kinds_of(&g, "l2dev").is_empty());
+    assert!(kinds_of(&g, "lib2").is_empty());
+
+    // --exclude-dev: ddep and its build-dependency are gone, mixed is normal only.
+    let g = build(
+        &f,
+        GraphOptions {
+            exclude_dev: true,
+            ..Default::default()
+        },
+    );
+    assert!(kinds_of(&g, "ddep").is_empty());
+    assert!(kinds_of(&g, "ddep-build").is_empty());
+    assert_eq!(kinds_of(&g, "mixed"), n);
+    // cargo tree agrees on the set with `-e normal,build`.
+    let mut tree = tree_names(&f.ws, "normal,build", &["--workspace", "--target", "all"]);
+    tree.remove("pinned");
+    assert_eq!(reached_names(&g), tree);
+}
+
+#[test]
+fn paths_in_the_fixture() {
+    let f = fixture();
+    let g = build(&f, GraphOptions::default());
+    let idx = |name: &str| {
+        (0..g.packages.len())
+            .find(|&i| g.packages[i].name == name)
+            .unwrap()
+    };
+    let specs = |p: &[cargo_vendor_audit::graph::Step]| -> Vec<String> {
+        p.iter()
+            .map(|s| g.packages[s.package].name.clone())
+            .collect()
+    };
+    let p = g.paths(idx("ddep-build"), Kinds::ALL, 5);
+    assert_eq!(p.len(), 1);
+    assert_eq!(specs(&p[0]), ["app", "ddep", "ddep-build"]);
+    assert_eq!(p[0][1].edge, Some(DepKind::Dev));
+    assert_eq!(p[0][2].edge, Some(DepKind::Build));
+    // mixed: the dev path is shorter, the normal one goes through `a`.
+    let p = g.paths(idx("mixed"), Kinds::ALL, 5);
+    let all: Vec<Vec<String>> = p.iter().map(|p| specs(p)).collect();
+    assert_eq!(all[0], ["app", "mixed"]);
+    assert!(all.contains(&vec!["app".into(), "a".into(), "mixed".into()]));
+    assert!(all.contains(&vec!["lib2".into(), "a".into(), "mixed".into()]));
+    let p = g.paths(idx("mixed"), Kinds::of(DepKind::Normal), 5);
+    assert_eq!(specs(&p[0]).len(), 3);
+    assert!(g.reaches_via(idx("bdep-child"), &["app".into(), "bdep".into()]));
+    assert!(!g.reaches_via(idx("bdep-child"), &["lib2".into()]));
+}
+
+#[test]
+fn cargo_failure_carries_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = metadata::load(&MetadataSource::Cargo(CargoInvocation {
+        manifest_path: Some(dir.path().join("Cargo.toml")),
+        offline: true,
+        ..Default::default()
+    }))
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("metadata --format-version 1"), "{msg}");
+    assert!(msg.contains("exit status"), "{msg}");
+    assert!(msg.contains("Cargo.toml"), "{msg}");
+}
