@@ -281,7 +281,10 @@ fn assert_waived(report: &Value, code: i32) {
     );
     let f = one(report, "restricted-entity", "evil");
     assert_eq!(f["severity"], "info");
-    assert_eq!(f["exception"]["crate"], "evil", "{f:#}");
+    let written = f["exception"]["crate"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{f:#}"));
+    assert_eq!(written.to_lowercase().replace('_', "-"), "evil", "{f:#}");
     assert_eq!(
         report["summary"],
         json!({"packages": report["summary"]["packages"], "audited": report["summary"]["audited"],
@@ -337,6 +340,17 @@ fn assert_exception_at(x: &Value, text: &str, report: &Value) {
     assert!(
         (first..=last).contains(&line),
         "`at` line {line} is not within the exception (lines {first}-{last})"
+    );
+}
+
+#[test]
+fn exception_crate_names_fold_case_and_dashes() {
+    let (r, c, _) = with_exception("", "crate = \"EVIL\"\nexpires = 2027-01-01");
+    assert_waived(&r, c);
+    // The exception as written.
+    assert_eq!(
+        one(&r, "restricted-entity", "evil")["exception"]["crate"],
+        "EVIL"
     );
 }
 
@@ -652,6 +666,70 @@ fn every_code_in_one_report_sorted_as_spec_says() {
 }
 
 #[test]
+fn findings_of_one_crate_sort_by_semver_version() {
+    // 0.9.0 and 0.10.0 are not semver-compatible, so cargo keeps both.
+    let fx = Fixture::builder()
+        .member(
+            Krate::new("app", "0.1.0")
+                .dep(Dep::crates_io("dup", "0.10"))
+                .dep(Dep::crates_io("dup", "0.9").rename("dup_old")),
+        )
+        .vendored(Krate::new("dup", "0.9.0").repository("https://github.com/EvilCorp/dup"))
+        .vendored(Krate::new("dup", "0.10.0").repository("https://github.com/EvilCorp/dup"))
+        .build();
+    let run = fx.audit(Some(&evilcorp_orgs())).json();
+    run.expect_code(1);
+    let report = run.report();
+    let versions: Vec<&str> = findings(&report)
+        .iter()
+        .map(|f| f["package"]["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["0.9.0", "0.10.0"]);
+}
+
+#[test]
+fn every_code_renders_in_human_output() {
+    let fx = fixture();
+    let path = fx.write_policy(&all_codes_policy());
+    let normal = fx.audit_file(&path).run();
+    normal.expect_code(1);
+    for needle in [
+        "expired-exception",
+        "restricted-entity",
+        "unapproved-git",
+        "unapproved-registry",
+        "unused-exception",
+        "upcoming-restriction",
+        "missing-facts",
+        "ghost",
+        "gdep",
+        "altdep",
+        "future-crate",
+    ] {
+        assert!(
+            normal.stdout.contains(needle),
+            "no `{needle}` in:\n{}",
+            normal.stdout
+        );
+    }
+    // info findings only with -v.
+    assert!(
+        !normal.stdout.contains("not-affiliated"),
+        "{}",
+        normal.stdout
+    );
+    let verbose = fx.audit_file(&path).arg("-v").run();
+    verbose.expect_code(1);
+    assert!(
+        verbose.stdout.contains("not-affiliated"),
+        "{}",
+        verbose.stdout
+    );
+    assert!(verbose.stdout.contains("a namesake"), "{}", verbose.stdout);
+    assert_eq!(normal.stderr, "");
+}
+
+#[test]
 fn report_top_level_fields() {
     let fx = fixture();
     let run = fx.audit(Some(&evilcorp_orgs())).json();
@@ -811,6 +889,24 @@ fn package_selects_roots() {
         packages_with(&report, "restricted-entity"),
         strings(&app_only)
     );
+}
+
+#[test]
+fn package_spec_with_version_and_exclude() {
+    let fx = fixture();
+    let report = fx
+        .audit(Some(&evilcorp_orgs()))
+        .args(["-p", "tool@0.1.0"])
+        .json()
+        .report();
+    assert_eq!(packages_with(&report, "restricted-entity"), ["toolonly"]);
+
+    let report = fx
+        .audit(Some(&evilcorp_orgs()))
+        .args(["--workspace", "--exclude", "app"])
+        .json()
+        .report();
+    assert_eq!(packages_with(&report, "restricted-entity"), ["toolonly"]);
 }
 
 #[test]
@@ -1547,6 +1643,64 @@ fn policy_discovered_at_the_workspace_root_first() {
     );
     std::fs::write(fx.ws.join("meta.toml"), named_policy("from-metadata")).unwrap();
     assert_policy_used(&fx, "at-root", &fx.ws.join("vendor-audit.toml"));
+}
+
+#[test]
+fn policy_discovered_from_a_member_manifest_or_directory() {
+    let fx = discovery_fixture(&[("vendor-audit.toml", &named_policy("at-root"))], "");
+    let source = fx.ws.join("vendor-audit.toml").display().to_string();
+    let run = fx
+        .audit(None)
+        .no_manifest_path()
+        .arg("--manifest-path")
+        .arg(fx.ws.join("app").join("Cargo.toml"))
+        .json();
+    run.expect_code(1);
+    assert_eq!(
+        run.report()["policies"],
+        json!([{"id": "at-root", "source": source}])
+    );
+
+    let mut cmd = fx.bare_command();
+    cmd.current_dir(fx.ws.join("app")).args([
+        "vendor-audit",
+        "--format",
+        "json",
+        "--offline",
+        "--today",
+        TODAY,
+    ]);
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["policies"],
+        json!([{"id": "at-root", "source": source}])
+    );
+}
+
+#[test]
+fn a_broken_discovered_policy_is_exit_2_naming_it() {
+    let fx = discovery_fixture(
+        &[(
+            "vendor-audit.toml",
+            "schema = 1\n\n[policy]\nid = \"x\"\nbogus = 1\n",
+        )],
+        "",
+    );
+    let run = fx.audit(None).run();
+    run.expect_code(2);
+    let at = format!("{}:5:1", fx.ws.join("vendor-audit.toml").display());
+    assert!(
+        run.stderr.contains(&at),
+        "expected `{at}` in:\n{}",
+        run.stderr
+    );
 }
 
 #[test]

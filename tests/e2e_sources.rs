@@ -21,7 +21,9 @@ use support::*;
 ///              ├─ pinned 0.1.0 (cfg(any()): never built)
 ///              ├─ winonly 0.1.0 (cfg(windows))
 ///              ├─ bdep 0.1.0 (build) ── bbase 0.1.0
-///              └─ ddep 0.1.0 (dev) ── bar
+///              ├─ trip 0.1.0 (target x86_64-pc-windows-gnu, a plain triple)
+///              ├─ real-name 0.1.0 (renamed `alias`)
+///              └─ ddep 0.1.0 (dev) ── bar, ddbuild 0.1.0 (build)
 /// sibling (member) ── app (path)
 /// ```
 fn fixture() -> &'static Fixture {
@@ -40,6 +42,8 @@ fn fixture() -> &'static Fixture {
                     .dep(Dep::crates_io("winonly", "0.1").target("cfg(windows)"))
                     .dep(Dep::crates_io("bdep", "0.1").build())
                     .dep(Dep::crates_io("ddep", "0.1").dev())
+                    .dep(Dep::crates_io("trip", "0.1").target("x86_64-pc-windows-gnu"))
+                    .dep(Dep::crates_io("real-name", "0.1").rename("alias"))
                     .feature("default", &["weak", "strong"])
                     .feature("weak", &["weakdep?/std"])
                     .feature("strong", &["dep:strongopt"])
@@ -59,7 +63,14 @@ fn fixture() -> &'static Fixture {
             .vendored(Krate::new("winonly", "0.1.0"))
             .vendored(Krate::new("bdep", "0.1.0").dep(Dep::crates_io("bbase", "0.1")))
             .vendored(Krate::new("bbase", "0.1.0"))
-            .vendored(Krate::new("ddep", "0.1.0").dep(Dep::crates_io("bar", "2")))
+            .vendored(
+                Krate::new("ddep", "0.1.0")
+                    .dep(Dep::crates_io("bar", "2"))
+                    .dep(Dep::crates_io("ddbuild", "0.1").build()),
+            )
+            .vendored(Krate::new("ddbuild", "0.1.0"))
+            .vendored(Krate::new("trip", "0.1.0"))
+            .vendored(Krate::new("real-name", "0.1.0"))
             .git(Krate::new("gdep", "0.3.0").dep(Dep::crates_io("bar", "2")))
             .registry(Krate::new("altdep", "0.4.2"))
             .build()
@@ -67,11 +78,14 @@ fn fixture() -> &'static Fixture {
 }
 
 /// crates.io packages that are built (not weakdep, not pinned).
-const BUILT_VENDORED: [&str; 7] = [
+const BUILT_VENDORED: [&str; 10] = [
     "bar",
     "bbase",
     "bdep",
+    "ddbuild",
     "ddep",
+    "real-name",
+    "trip",
     "foo",
     "strongopt",
     "winonly",
@@ -109,13 +123,16 @@ fn cargo_reports_each_source_as_expected() {
         ("bar".into(), crates_io.clone()),
         ("bbase".into(), crates_io.clone()),
         ("bdep".into(), crates_io.clone()),
+        ("ddbuild".into(), crates_io.clone()),
         ("ddep".into(), crates_io.clone()),
         ("foo".into(), crates_io.clone()),
         ("gdep".into(), Value::from(fx.git_source("gdep"))),
         ("helper".into(), Value::Null),
         ("pinned".into(), crates_io.clone()),
+        ("real-name".into(), crates_io.clone()),
         ("sibling".into(), Value::Null),
         ("strongopt".into(), crates_io.clone()),
+        ("trip".into(), crates_io.clone()),
         ("weakdep".into(), crates_io.clone()),
         ("winonly".into(), crates_io.clone()),
     ];
@@ -172,6 +189,7 @@ fn audited_set_for_one_target_is_what_cargo_tree_prints() {
     let triple = "x86_64-unknown-linux-gnu";
     let tree = fx.cargo_tree_packages(&["--target", triple]);
     assert!(!tree.contains(&"winonly".to_string()), "{tree:?}");
+    assert!(!tree.contains(&"trip".to_string()), "{tree:?}");
     let run = fx
         .audit(Some(&everything()))
         .args(["--include-workspace", "--target", triple])
@@ -190,6 +208,10 @@ fn kinds_are_the_strongest_edge_on_each_path() {
     assert_eq!(k("bdep"), ["build"]);
     assert_eq!(k("bbase"), ["build"]);
     assert_eq!(k("ddep"), ["dev"]);
+    // A build-dependency of a dev-dependency is dev.
+    assert_eq!(k("ddbuild"), ["dev"]);
+    // Renamed: found through the package, not the extern name.
+    assert_eq!(k("real-name"), ["normal"]);
     // From every root, shortest first: sibling builds app, and so app's build-dependency.
     assert_eq!(
         paths(one(&report, "restricted-entity", "bbase")),
