@@ -576,3 +576,24 @@ fn feature_flags_are_forwarded() {
         }
     }
 }
+
+#[test]
+#[ignore = "bug: human output says an unapproved registry or git source `matches allow-registries` / `matches allow-git`, the opposite of why it is flagged"]
+fn human_output_does_not_say_an_unapproved_origin_matches_the_allow_list() {
+    let fx = fixture();
+    let run = fx
+        .audit(Some(&origins(
+            "unknown-registry = \"deny\"\nunknown-git = \"deny\"",
+        )))
+        .run();
+    run.expect_code(1);
+    assert!(run.stdout.contains("altdep"), "{}", run.stdout);
+    assert!(run.stdout.contains("gdep"), "{}", run.stdout);
+    for claim in ["matches allow-registries", "matches allow-git"] {
+        assert!(
+            !run.stdout.contains(claim),
+            "the output claims `{claim}`:\n{}",
+            run.stdout
+        );
+    }
+}

@@ -671,6 +671,28 @@ impl Fixture {
         path
     }
 
+    /// Writes a policy file named `name` under the fixture's `policies/` (for output that
+    /// shows the policy's path and must not change from run to run).
+    pub fn write_named_policy(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.root.join("policies").join(name);
+        write(&path, text);
+        path
+    }
+
+    /// Output with the run-specific parts replaced: the tempdir by `[ROOT]`, the registry
+    /// port by `[PORT]`, git commits by `[REV]`.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.replace(&self.root.display().to_string(), "[ROOT]");
+        if let Some(s) = &self.server {
+            out = out.replace(&format!("127.0.0.1:{}", s.port), "127.0.0.1:[PORT]");
+        }
+        for rev in self.git_revs.values() {
+            out = out.replace(rev.as_str(), "[REV]");
+            out = out.replace(&rev[..7], "[REV]");
+        }
+        out
+    }
+
     /// A file path under the fixture's tempdir that no other test uses.
     pub fn scratch_path(&self, name: &str) -> PathBuf {
         let n = self.counter.fetch_add(1, Ordering::SeqCst);
