@@ -139,3 +139,10 @@ pub struct Degraded {
     pub source: String,
     pub message: String,
 }
+
+pub mod api;
+pub mod cache;
+pub mod dump;
+pub mod lock;
+pub mod publisher;
+pub mod vet;
