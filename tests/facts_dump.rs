@@ -227,18 +227,18 @@ fn check(path: &Path, layout_2026: bool) {
 
     // `Foo_Bar` in the dump is `foo-bar` in the graph. Its owner has no username in the
     // 2026 layout: the GitHub login from oauth_github stands in.
-    let foo = &found.facts[&CrateKey::new("foo-bar", "0.1.0")];
+    let foo_bar = &found.facts[&CrateKey::new("foo-bar", "0.1.0")];
     let _ = layout_2026;
     let login = "FooMaker";
     assert_eq!(
-        foo.owners.as_ref().unwrap().value,
+        foo_bar.owners.as_ref().unwrap().value,
         vec![Owner::User {
             id: 11,
             login: login.into()
         }]
     );
     assert_eq!(
-        foo.publisher.as_ref().unwrap().value,
+        foo_bar.publisher.as_ref().unwrap().value,
         Some(Publisher::User {
             id: 11,
             login: login.into()
