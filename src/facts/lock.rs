@@ -104,6 +104,19 @@ impl FactsLock {
         FactsLock {
             packages: gathered.facts.clone(),
         }
+        .normalized()
+    }
+
+    /// The same lock with each owner list in the order the file keeps (users, then teams,
+    /// by login), duplicates dropped: what reading the written file gives back.
+    pub fn normalized(mut self) -> FactsLock {
+        for facts in self.packages.values_mut() {
+            if let Some(owners) = &mut facts.owners {
+                owners.value.sort_by(compare_owners);
+                owners.value.dedup();
+            }
+        }
+        self
     }
 
     /// The facts recorded for `key`.
