@@ -145,4 +145,5 @@ pub mod cache;
 pub mod dump;
 pub mod lock;
 pub mod publisher;
+pub mod sources;
 pub mod vet;
