@@ -333,3 +333,26 @@ fn unwritable_cache_degrades_but_answers() {
     assert_eq!(got.degraded.len(), 1, "{:#?}", got.degraded);
     assert!(got.degraded[0].message.contains("cache"));
 }
+
+#[test]
+fn a_server_that_only_fails_is_given_up() {
+    let server = FakeCratesIo::start();
+    let wanted: Vec<CrateKey> = (0..8).map(|i| key(&format!("f{i}"), "1.0.0")).collect();
+    for k in &wanted {
+        server.route(
+            &format!("/api/v1/crates/{}/owners", k.name),
+            vec![Reply::status(403)],
+        );
+    }
+    let mut api = CratesIoApi::new(fast_config(&server.base_url), None).unwrap();
+    let got = api.gather_needed(&owners_only(&wanted));
+    assert!(got.facts.is_empty());
+    // Five failed crates, then one note for the three never asked.
+    assert_eq!(server.requests().len(), 5);
+    assert_eq!(got.degraded.len(), 6, "{:#?}", got.degraded);
+    let last = &got.degraded[5].message;
+    assert!(
+        last.contains("keeps failing") && last.contains("3 questions"),
+        "{last}"
+    );
+}

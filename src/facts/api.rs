@@ -12,7 +12,8 @@
 //! empty answer, cached like any other. 429 and 5xx are retried with exponential backoff
 //! (honouring `Retry-After` in seconds), a bounded number of times. When the server
 //! cannot be reached at all, the client stops asking after a few failures and says so
-//! once. Nothing here aborts: problems come back as [`Degraded`](super::Degraded) entries.
+//! once; likewise when every answer is a failure (say, 403 for all). Nothing here
+//! aborts: problems come back as [`Degraded`](super::Degraded) entries.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
@@ -53,6 +54,9 @@ pub struct ApiConfig {
     pub max_retry_after: Duration,
     /// Connection failures in a row after which the server is taken as unreachable.
     pub max_connect_failures: u32,
+    /// Failed requests in a row (HTTP errors after retries, timeouts) after which the
+    /// client stops asking: a server that rejects everything is not asked 400 times.
+    pub max_failures_in_row: u32,
     /// Never touch the network: answer from the cache only.
     pub offline: bool,
 }
@@ -68,6 +72,7 @@ impl Default for ApiConfig {
             backoff: Duration::from_secs(2),
             max_retry_after: Duration::from_secs(60),
             max_connect_failures: 3,
+            max_failures_in_row: 5,
             offline: false,
         }
     }
@@ -114,6 +119,9 @@ pub struct CratesIoApi {
     connect_failures: u32,
     /// Why the server is taken as unreachable, once it is.
     unreachable: Option<String>,
+    failures_in_row: u32,
+    /// Why the client stopped asking a server that answers only with failures.
+    gave_up: Option<String>,
     cache_failure_reported: bool,
     requests: u64,
 }
@@ -195,6 +203,8 @@ impl CratesIoApi {
             last_request: None,
             connect_failures: 0,
             unreachable: None,
+            failures_in_row: 0,
+            gave_up: None,
             cache_failure_reported: false,
             requests: 0,
         })
@@ -217,8 +227,23 @@ impl CratesIoApi {
         self.last_request = Some(Instant::now());
     }
 
-    /// GETs `path` under the base URL: `Ok(None)` for 404.
+    /// GETs `path` under the base URL: `Ok(None)` for 404. Counts failures in a row.
     fn get(&mut self, path: &str) -> Result<Option<String>, Failure> {
+        let result = self.get_once(path);
+        match &result {
+            Ok(_) => self.failures_in_row = 0,
+            Err(Failure::Failed(message)) => {
+                self.failures_in_row += 1;
+                if self.failures_in_row >= self.config.max_failures_in_row {
+                    self.gave_up = Some(message.clone());
+                }
+            }
+            Err(Failure::Unreachable) => {}
+        }
+        result
+    }
+
+    fn get_once(&mut self, path: &str) -> Result<Option<String>, Failure> {
         let url = format!("{}{}", self.config.base_url, path);
         let mut attempt = 0;
         loop {
@@ -371,7 +396,7 @@ impl CratesIoApi {
 
     /// Whether a request may be sent now.
     fn may_ask(&self) -> bool {
-        !self.config.offline && self.unreachable.is_none()
+        !self.config.offline && self.unreachable.is_none() && self.gave_up.is_none()
     }
 }
 
@@ -435,6 +460,14 @@ impl FactSource for CratesIoApi {
                 format!(
                     "crates.io API at {} cannot be reached ({why}); stopped asking after {} failures, {skipped} questions left unanswered",
                     self.config.base_url, self.config.max_connect_failures
+                ),
+            );
+        } else if let Some(last) = &self.gave_up {
+            gathered.degrade(
+                source,
+                format!(
+                    "crates.io API at {} keeps failing (last: {last}); stopped asking after {} failed requests in a row, {skipped} questions left unanswered",
+                    self.config.base_url, self.config.max_failures_in_row
                 ),
             );
         } else if self.config.offline && skipped > 0 {
