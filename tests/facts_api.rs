@@ -108,6 +108,8 @@ fn answers_failures_cache_and_offline() {
     let cache = ApiCache::new(cache_dir.path());
     let wanted = vec![
         key("serde", "1.0.0"),
+        // A second version of the same crate: its owners are not asked again.
+        key("serde", "1.0.1"),
         key("teamed", "0.1.0"),
         key("trusted", "1.2.3"),
         key("busy", "1.0.0"),
@@ -164,6 +166,8 @@ fn answers_failures_cache_and_offline() {
         Some(Publisher::Trusted("gitlab:grp/sub/busy".into()))
     );
     // 404: not on crates.io, a known-empty answer.
+    let serde_101 = got.get(&key("serde", "1.0.1")).unwrap();
+    assert_eq!(serde_101.owners, serde.owners);
     let private = got.get(&key("private", "0.0.1")).unwrap();
     assert_eq!(private.owners.as_ref().unwrap().value, vec![]);
     assert_eq!(private.publisher.as_ref().unwrap().value, None);
@@ -209,6 +213,7 @@ fn answers_failures_cache_and_offline() {
         "/api/v1/crates/private/0.0.1",
         "/api/v1/crates/private/owners",
         "/api/v1/crates/serde/1.0.0",
+        "/api/v1/crates/serde/1.0.1",
         "/api/v1/crates/serde/owners",
         "/api/v1/crates/slow/owners",
         "/api/v1/crates/teamed/0.1.0",
