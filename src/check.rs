@@ -10,7 +10,7 @@ use crate::matcher::{self, Options};
 use crate::metadata::{self, CargoInvocation, MetadataSource};
 use crate::policy::{self, Policy};
 use crate::report::human::{self, Style, Verbosity};
-use crate::report::{Report, Summary, Tool};
+use crate::report::{self, Report, Summary, Tool};
 use crate::{Failure, facts};
 
 /// The policy used when none is given or found.
@@ -125,6 +125,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     match args.format {
         Format::Json => report.write_json(&mut buf),
         Format::Human => human::render(&report, verbosity, style, &mut buf),
+        Format::Sarif | Format::Markdown | Format::Github => {
+            let ctx = report::Context::new(&loaded.graph.workspace_root, args.fail_on);
+            match args.format {
+                Format::Sarif => report::sarif::render(&report, &ctx, &mut buf),
+                Format::Markdown => report::markdown::render(&report, &ctx, &mut buf),
+                _ => report::github::render(&report, &ctx, &mut buf),
+            }
+        }
     }
     .map_err(|e| Failure::new(format!("could not render the report: {e}")))?;
     write_output(args.output.as_deref(), &buf, out)?;

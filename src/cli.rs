@@ -195,6 +195,12 @@ pub struct CheckArgs {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// A summary for $GITHUB_STEP_SUMMARY or a pull-request comment
+    Markdown,
+    /// GitHub workflow commands (annotations)
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

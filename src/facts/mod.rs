@@ -140,9 +140,16 @@ pub struct Degraded {
     pub message: String,
 }
 
+pub mod api;
+pub mod cache;
 pub mod crate_sources;
+pub mod dump;
+pub mod lock;
 pub mod metadata;
+pub mod publisher;
+pub mod sources;
 pub mod url;
+pub mod vet;
 
 use crate::graph::Graph;
 
@@ -175,3 +182,4 @@ pub fn gather(graph: &Graph, scan_sources: bool) -> (Vec<PackageFacts>, Vec<Degr
     }
     (facts, degraded)
 }
+

@@ -1,0 +1,333 @@
+//! The local cache of crates.io API answers, shared by every project of the machine.
+//!
+//! Lives under the platform cache dir, `cargo-vendor-audit/` (`$XDG_CACHE_HOME` moves it
+//! on Linux). One JSON file per crate for its owners (`owners/NAME.json`) and one per
+//! crate version for its publisher (`publishers/NAME/VERSION.json`). Each file is written
+//! to a unique temporary file in the same folder, synced, then renamed over the old one,
+//! so a reader (or a second process writing the same answer) never sees a torn file.
+//! Answers older than the age limit are stale and asked again.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::publisher::{normalize_crate_name, rfc3339};
+use super::{Owner, Publisher};
+
+/// Default age limit of cached owners: owners change, so a day.
+pub const DEFAULT_OWNERS_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+/// Default age limit of a cached version publisher: it never changes once published,
+/// but a 404 (crate not yet published) might, so 30 days.
+pub const DEFAULT_PUBLISHER_MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
+
+const SCHEMA: u32 = 1;
+
+/// Why the cache could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the crates.io answer cache at {}: {source}", path.display())]
+pub struct CacheError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+/// A cached answer and when it was fetched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cached<T> {
+    pub value: T,
+    /// RFC 3339.
+    pub fetched: String,
+}
+
+/// The cache of API answers in one folder.
+#[derive(Clone, Debug)]
+pub struct ApiCache {
+    dir: PathBuf,
+    owners_max_age: Duration,
+    publisher_max_age: Duration,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+enum OwnerJson {
+    User { id: u64, login: String },
+    Team { id: u64, login: String },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+enum PublisherJson {
+    User { id: u64, login: String },
+    Trusted { repository: String },
+}
+
+#[derive(Serialize, Deserialize)]
+struct OwnersFile {
+    schema: u32,
+    fetched: String,
+    fetched_unix: u64,
+    /// `false`: crates.io answered 404 (not a crates.io crate).
+    found: bool,
+    owners: Vec<OwnerJson>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PublisherFile {
+    schema: u32,
+    fetched: String,
+    fetched_unix: u64,
+    found: bool,
+    publisher: Option<PublisherJson>,
+}
+
+impl ApiCache {
+    /// The machine-wide cache folder: `<platform cache dir>/cargo-vendor-audit`
+    /// (`$XDG_CACHE_HOME/cargo-vendor-audit`, else `~/.cache/cargo-vendor-audit` on Linux).
+    pub fn default_dir() -> Option<PathBuf> {
+        dirs::cache_dir().map(|d| d.join("cargo-vendor-audit"))
+    }
+
+    /// A cache in `dir` (created when first written) with the default age limits.
+    pub fn new(dir: impl Into<PathBuf>) -> ApiCache {
+        ApiCache {
+            dir: dir.into(),
+            owners_max_age: DEFAULT_OWNERS_MAX_AGE,
+            publisher_max_age: DEFAULT_PUBLISHER_MAX_AGE,
+        }
+    }
+
+    pub fn with_max_age(mut self, owners: Duration, publisher: Duration) -> ApiCache {
+        self.owners_max_age = owners;
+        self.publisher_max_age = publisher;
+        self
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn owners_path(&self, name: &str) -> Option<PathBuf> {
+        let name = normalize_crate_name(name);
+        let name = safe_segment(&name)?;
+        Some(self.dir.join("owners").join(format!("{name}.json")))
+    }
+
+    fn publisher_path(&self, name: &str, version: &str) -> Option<PathBuf> {
+        let name = normalize_crate_name(name);
+        let name = safe_segment(&name)?;
+        let version = safe_segment(version)?;
+        Some(
+            self.dir
+                .join("publishers")
+                .join(name)
+                .join(format!("{version}.json")),
+        )
+    }
+
+    /// The fresh cached owners of `name`: `Some(value: None)` = crates.io said 404.
+    pub fn owners(&self, name: &str) -> Option<Cached<Option<Vec<Owner>>>> {
+        let text = fs::read_to_string(self.owners_path(name)?).ok()?;
+        let file: OwnersFile = serde_json::from_str(&text).ok()?;
+        if file.schema != SCHEMA || is_stale(file.fetched_unix, self.owners_max_age) {
+            return None;
+        }
+        let owners = file
+            .owners
+            .into_iter()
+            .map(|o| match o {
+                OwnerJson::User { id, login } => Owner::User { id, login },
+                OwnerJson::Team { id, login } => Owner::Team { id, login },
+            })
+            .collect();
+        Some(Cached {
+            value: file.found.then_some(owners),
+            fetched: file.fetched,
+        })
+    }
+
+    /// Stores the owners of `name` (`None` = crates.io said 404), fetched at `fetched`.
+    pub fn put_owners(
+        &self,
+        name: &str,
+        owners: Option<&[Owner]>,
+        fetched: SystemTime,
+    ) -> Result<(), CacheError> {
+        let Some(path) = self.owners_path(name) else {
+            return Ok(());
+        };
+        let file = OwnersFile {
+            schema: SCHEMA,
+            fetched: rfc3339(fetched),
+            fetched_unix: unix(fetched),
+            found: owners.is_some(),
+            owners: owners
+                .unwrap_or_default()
+                .iter()
+                .map(|o| match o.clone() {
+                    Owner::User { id, login } => OwnerJson::User { id, login },
+                    Owner::Team { id, login } => OwnerJson::Team { id, login },
+                })
+                .collect(),
+        };
+        write_atomic(&path, &serde_json::to_vec_pretty(&file).unwrap_or_default())
+    }
+
+    /// The fresh cached publisher of `name` `version`: `Some(value: None)` = crates.io said
+    /// 404; `Some(value: Some(None))` = no recorded publisher.
+    #[allow(clippy::type_complexity)]
+    pub fn publisher(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Option<Cached<Option<Option<Publisher>>>> {
+        let text = fs::read_to_string(self.publisher_path(name, version)?).ok()?;
+        let file: PublisherFile = serde_json::from_str(&text).ok()?;
+        if file.schema != SCHEMA || is_stale(file.fetched_unix, self.publisher_max_age) {
+            return None;
+        }
+        let publisher = file.publisher.map(|p| match p {
+            PublisherJson::User { id, login } => Publisher::User { id, login },
+            PublisherJson::Trusted { repository } => Publisher::Trusted(repository),
+        });
+        Some(Cached {
+            value: file.found.then_some(publisher),
+            fetched: file.fetched,
+        })
+    }
+
+    /// Stores the publisher of `name` `version` (`None` = crates.io said 404).
+    pub fn put_publisher(
+        &self,
+        name: &str,
+        version: &str,
+        publisher: Option<Option<&Publisher>>,
+        fetched: SystemTime,
+    ) -> Result<(), CacheError> {
+        let Some(path) = self.publisher_path(name, version) else {
+            return Ok(());
+        };
+        let file = PublisherFile {
+            schema: SCHEMA,
+            fetched: rfc3339(fetched),
+            fetched_unix: unix(fetched),
+            found: publisher.is_some(),
+            publisher: publisher.flatten().map(|p| match p.clone() {
+                Publisher::User { id, login } => PublisherJson::User { id, login },
+                Publisher::Trusted(repository) => PublisherJson::Trusted { repository },
+            }),
+        };
+        write_atomic(&path, &serde_json::to_vec_pretty(&file).unwrap_or_default())
+    }
+}
+
+fn unix(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn is_stale(fetched_unix: u64, max_age: Duration) -> bool {
+    let now = unix(SystemTime::now());
+    // A time in the future (clock moved back) counts as fresh only up to max_age.
+    now.abs_diff(fetched_unix) > max_age.as_secs()
+}
+
+/// `s` if it can be a file name as is: crate names and semver versions always can.
+fn safe_segment(s: &str) -> Option<&str> {
+    let ok = !s.is_empty()
+        && !s.starts_with('.')
+        && s.len() <= 200
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'));
+    ok.then_some(s)
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `bytes` to `path` so that no reader ever sees a partial file: a unique temporary
+/// file in the same folder, synced, then renamed over `path`.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+    let err = |source| CacheError {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(err)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(
+        ".{file_name}.{}.{}.tmp",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut file = File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result.map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ApiCache::new(dir.path());
+        let owners = vec![
+            Owner::User {
+                id: 1,
+                login: "a".into(),
+            },
+            Owner::Team {
+                id: 1,
+                login: "github:o:t".into(),
+            },
+        ];
+        cache
+            .put_owners("Foo_Bar", Some(&owners), SystemTime::now())
+            .unwrap();
+        assert_eq!(cache.owners("foo-bar").unwrap().value, Some(owners));
+        cache.put_owners("gone", None, SystemTime::now()).unwrap();
+        assert_eq!(cache.owners("gone").unwrap().value, None);
+        let old = SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+        cache.put_owners("old", Some(&[]), old).unwrap();
+        assert!(cache.owners("old").is_none());
+
+        let p = Publisher::Trusted("github:o/r".into());
+        cache
+            .put_publisher("x", "1.0.0+meta", Some(Some(&p)), old)
+            .unwrap();
+        assert_eq!(
+            cache.publisher("x", "1.0.0+meta").unwrap().value,
+            Some(Some(p))
+        );
+        cache
+            .put_publisher("x", "2.0.0", Some(None), SystemTime::now())
+            .unwrap();
+        assert_eq!(cache.publisher("x", "2.0.0").unwrap().value, Some(None));
+    }
+
+    #[test]
+    fn refuses_names_that_escape_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ApiCache::new(dir.path());
+        cache
+            .put_publisher("x", "../../evil", Some(None), SystemTime::now())
+            .unwrap();
+        assert!(cache.publisher("x", "../../evil").is_none());
+        assert!(!dir.path().join("evil.json").exists());
+    }
+}

@@ -1,0 +1,170 @@
+//! Which publisher fact sources `check` and `fetch` use, in which order (SPEC section 7).
+//!
+//! Takes the resolved options (`--facts`, `--db-dump`, `--vet-imports`,
+//! `--crates-io-api`, `--api-rate`, the cache dir) and the mode, and gives the gathered
+//! facts; for `fetch`, also writes the facts lock and lists what changed. The caller
+//! passes only crates.io packages: the dump and the API know nothing else.
+
+use std::path::PathBuf;
+
+use super::api::{ApiConfig, ApiError, CratesIoApi};
+use super::cache::ApiCache;
+use super::dump::DumpSource;
+use super::lock::{FactsLock, LockChange, LockError, LockSource, diff};
+use super::publisher::{CrateKey, FactSource, Gathered, gather_in_order};
+use super::vet::VetSource;
+use super::{Degraded, Provenance};
+
+/// How the sources may be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `check`: the lock, the files given, then the API through the cache for what is
+    /// still missing (answers go to the cache, not the lock).
+    Online,
+    /// `check --offline`: the lock, the files given and cached API answers; no network.
+    Offline,
+    /// `check --locked` / `--frozen`: the lock only; no cache, no network.
+    Locked,
+    /// `fetch`: the files given and the API through the cache; not the old lock.
+    Fetch,
+}
+
+/// The resolved fact-source options.
+#[derive(Clone, Debug)]
+pub struct SourceOptions {
+    /// `--facts PATH`, else `vendor-audit.lock` at the workspace root.
+    pub facts_lock: PathBuf,
+    pub db_dump: Option<PathBuf>,
+    pub vet_imports: Option<PathBuf>,
+    /// `--crates-io-api` goes in `base_url`, `--api-rate` in `min_interval`.
+    pub api: ApiConfig,
+    /// The API answer cache; `None` = [`ApiCache::default_dir`].
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl SourceOptions {
+    /// Defaults for a workspace: its lock, no files, crates.io, the machine's cache.
+    pub fn new(facts_lock: impl Into<PathBuf>) -> SourceOptions {
+        SourceOptions {
+            facts_lock: facts_lock.into(),
+            db_dump: None,
+            vet_imports: None,
+            api: ApiConfig::default(),
+            cache_dir: None,
+        }
+    }
+}
+
+/// What stops the facts from being gathered at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SourcesError {
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+/// Gathers publisher facts for `wanted` from the sources `mode` allows, in SPEC order:
+/// lock, dump, cargo-vet imports, API. A source that fails degrades; only a malformed
+/// facts lock (a committed file to fix) or a refused API setting is an error.
+pub fn gather_publisher_facts(
+    options: &SourceOptions,
+    mode: Mode,
+    wanted: &[CrateKey],
+) -> Result<Gathered, SourcesError> {
+    let mut early = Vec::new();
+    let mut lock = None;
+    if mode != Mode::Fetch {
+        match FactsLock::read_if_exists(&options.facts_lock)? {
+            Some(found) => lock = Some(LockSource::new(found)),
+            None if mode == Mode::Locked => early.push(Degraded {
+                source: Provenance::FactsLock.as_str().to_string(),
+                message: format!(
+                    "no facts lock at {}: run `cargo vendor-audit fetch` to write it",
+                    options.facts_lock.display()
+                ),
+            }),
+            None => {}
+        }
+    }
+    let mut dump = options
+        .db_dump
+        .as_ref()
+        .filter(|_| mode != Mode::Locked)
+        .map(DumpSource::new);
+    let mut vet = options
+        .vet_imports
+        .as_ref()
+        .filter(|_| mode != Mode::Locked)
+        .map(VetSource::new);
+    let mut api = match mode {
+        Mode::Locked => None,
+        Mode::Online | Mode::Offline | Mode::Fetch => {
+            let cache = options
+                .cache_dir
+                .clone()
+                .or_else(ApiCache::default_dir)
+                .map(ApiCache::new);
+            let config = ApiConfig {
+                offline: options.api.offline || mode == Mode::Offline,
+                ..options.api.clone()
+            };
+            Some(CratesIoApi::new(config, cache)?)
+        }
+    };
+    let mut sources: Vec<&mut dyn FactSource> = Vec::new();
+    if let Some(s) = lock.as_mut() {
+        sources.push(s);
+    }
+    if let Some(s) = dump.as_mut() {
+        sources.push(s);
+    }
+    if let Some(s) = vet.as_mut() {
+        sources.push(s);
+    }
+    if let Some(s) = api.as_mut() {
+        sources.push(s);
+    }
+    let mut gathered = gather_in_order(&mut sources, wanted);
+    early.append(&mut gathered.degraded);
+    gathered.degraded = early;
+    Ok(gathered)
+}
+
+/// What `fetch` did.
+#[derive(Debug)]
+pub struct FetchOutcome {
+    /// The lock written.
+    pub lock: FactsLock,
+    /// What changed since the old lock (all of it when there was none).
+    pub changes: Vec<LockChange>,
+    /// Sources that failed; their crates are missing from the lock.
+    pub degraded: Vec<Degraded>,
+}
+
+/// `fetch`: gathers facts for `wanted` from the dump, the imports and the API (not the old
+/// lock), writes the facts lock, and lists what changed since the old one. An old lock
+/// that cannot be parsed is replaced (and said so); it does not stop the fetch.
+pub fn fetch_lock(
+    options: &SourceOptions,
+    wanted: &[CrateKey],
+) -> Result<FetchOutcome, SourcesError> {
+    let mut gathered = gather_publisher_facts(options, Mode::Fetch, wanted)?;
+    let old = match FactsLock::read_if_exists(&options.facts_lock) {
+        Ok(old) => old.unwrap_or_default(),
+        Err(e) => {
+            gathered.degraded.push(Degraded {
+                source: Provenance::FactsLock.as_str().to_string(),
+                message: format!("{e}; it is replaced, and changes are listed against nothing"),
+            });
+            FactsLock::default()
+        }
+    };
+    let lock = FactsLock::from_gathered(&gathered);
+    lock.write(&options.facts_lock)?;
+    Ok(FetchOutcome {
+        changes: diff(&old, &lock),
+        lock,
+        degraded: gathered.degraded,
+    })
+}

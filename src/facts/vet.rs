@@ -1,0 +1,264 @@
+//! cargo-vet's `supply-chain/imports.lock` as a source of version publishers.
+//!
+//! Takes the file's `[[publisher.NAME]]` entries (`version`, `when`, and either
+//! `user-id`/`user-login`/`user-name` or `trusted-publisher`) and gives the publisher of
+//! exactly that version, with provenance `cargo-vet-imports` and `fetched` = `when`.
+//! Everything else in the file (`[audits]`, `[[unpublished]]`, unknown keys) is ignored.
+//! The file knows nothing about owners.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::publisher::{CrateKey, FactSource, Gathered, PublisherFacts, normalize_crate_name};
+use super::{Provenance, Publisher, Sourced};
+
+/// Why an imports.lock could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum VetError {
+    #[error("cannot read cargo-vet imports {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cargo-vet imports {}:{line}:{column}: {message}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+/// One version's publisher as the imports.lock records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VetPublisher {
+    pub publisher: Publisher,
+    /// The entry's `when` (a date, `YYYY-MM-DD`).
+    pub when: Option<String>,
+}
+
+/// The publisher entries of one imports.lock, by normalized crate name and version.
+#[derive(Clone, Debug, Default)]
+pub struct VetImports {
+    entries: HashMap<(String, String), VetPublisher>,
+}
+
+#[derive(Deserialize)]
+struct RawLock {
+    #[serde(default)]
+    publisher: HashMap<String, Vec<RawPublisher>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct RawPublisher {
+    version: String,
+    when: Option<toml::Value>,
+    user_id: Option<u64>,
+    user_login: Option<String>,
+    trusted_publisher: Option<String>,
+}
+
+impl VetImports {
+    /// Reads and parses the imports.lock at `path`.
+    pub fn load(path: &Path) -> Result<VetImports, VetError> {
+        let text = std::fs::read_to_string(path).map_err(|source| VetError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        VetImports::parse(&text, path)
+    }
+
+    /// Parses an imports.lock's text; `path` only names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<VetImports, VetError> {
+        let raw: RawLock = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|s| line_column(text, s.start))
+                .unwrap_or((1, 1));
+            VetError::Parse {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.message().to_string(),
+            }
+        })?;
+        let mut entries = HashMap::new();
+        for (name, list) in raw.publisher {
+            let name = normalize_crate_name(&name);
+            for entry in list {
+                let publisher = match (entry.trusted_publisher, entry.user_id) {
+                    (Some(trusted), _) => Publisher::Trusted(trusted),
+                    (None, Some(id)) => Publisher::User {
+                        id,
+                        login: entry.user_login.unwrap_or_default(),
+                    },
+                    // An entry naming nobody tells nothing: leave the version unknown.
+                    (None, None) => continue,
+                };
+                let when = entry.when.map(|w| match w {
+                    toml::Value::String(s) => s,
+                    other => other.to_string(),
+                });
+                entries.insert(
+                    (name.clone(), entry.version),
+                    VetPublisher { publisher, when },
+                );
+            }
+        }
+        Ok(VetImports { entries })
+    }
+
+    /// The recorded publisher of exactly `name` `version`.
+    pub fn publisher(&self, name: &str, version: &str) -> Option<&VetPublisher> {
+        self.entries
+            .get(&(normalize_crate_name(name), version.to_string()))
+    }
+
+    /// How many version entries were read.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// `--vet-imports PATH` as a [`FactSource`]: the file is read on the first `gather`, and a
+/// file that cannot be read or parsed degrades the source instead of failing the run.
+pub struct VetSource {
+    path: PathBuf,
+    loaded: Option<Result<VetImports, String>>,
+}
+
+impl VetSource {
+    pub fn new(path: impl Into<PathBuf>) -> VetSource {
+        VetSource {
+            path: path.into(),
+            loaded: None,
+        }
+    }
+}
+
+impl FactSource for VetSource {
+    fn name(&self) -> &'static str {
+        Provenance::CargoVetImports.as_str()
+    }
+
+    fn gather(&mut self, wanted: &[CrateKey]) -> Gathered {
+        let path = &self.path;
+        let loaded = self
+            .loaded
+            .get_or_insert_with(|| VetImports::load(path).map_err(|e| e.to_string()));
+        let mut gathered = Gathered::default();
+        match loaded {
+            Err(message) => gathered.degrade(Provenance::CargoVetImports.as_str(), message.clone()),
+            Ok(imports) => {
+                for key in wanted {
+                    if let Some(found) = imports.publisher(&key.name, &key.version) {
+                        gathered.add(
+                            key.clone(),
+                            PublisherFacts {
+                                owners: None,
+                                publisher: Some(Sourced {
+                                    value: Some(found.publisher.clone()),
+                                    provenance: Provenance::CargoVetImports,
+                                    fetched: found.when.clone(),
+                                }),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        gathered
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+[[unpublished.cranelift]]
+version = "0.136.0-dev"
+audited_as = "0.134.3"
+
+[[publisher.aho-corasick]]
+version = "1.0.2"
+when = "2023-06-04"
+user-id = 189
+user-login = "BurntSushi"
+user-name = "Andrew Gallant"
+some-future-key = true
+
+[[publisher.third-party2]]
+version = "10.0.0"
+when = "2022-12-18"
+trusted-publisher = "github:testing/third-party2"
+
+[audits.mozilla.audits.foo]
+who = "x"
+"#;
+
+    #[test]
+    fn reads_users_and_trusted_publishers_for_exact_versions() {
+        let imports = VetImports::parse(SAMPLE, Path::new("imports.lock")).unwrap();
+        assert_eq!(imports.len(), 2);
+        let aho = imports.publisher("aho_corasick", "1.0.2").unwrap();
+        assert_eq!(
+            aho.publisher,
+            Publisher::User {
+                id: 189,
+                login: "BurntSushi".into()
+            }
+        );
+        assert_eq!(aho.when.as_deref(), Some("2023-06-04"));
+        assert!(imports.publisher("aho-corasick", "1.0.3").is_none());
+        assert_eq!(
+            imports
+                .publisher("third-party2", "10.0.0")
+                .unwrap()
+                .publisher,
+            Publisher::Trusted("github:testing/third-party2".into())
+        );
+    }
+
+    #[test]
+    fn malformed_file_names_line_and_column() {
+        let err = VetImports::parse("[[publisher.x]]\nversion = \n", Path::new("i.lock"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("cargo-vet imports i.lock:2:"), "{err}");
+    }
+
+    #[test]
+    fn line_column_counts_from_one() {
+        assert_eq!(line_column("ab\ncd", 0), (1, 1));
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+    }
+}
