@@ -9,16 +9,19 @@ use serde_json::{Value, json};
 use support::*;
 
 /// crates.io packages of the fixture (all served by the directory source).
-const VENDORED: [(&str, &str); 16] = [
+const VENDORED: [(&str, &str); 19] = [
     ("acme-gitlab", "1.0.0"),
     ("acme-gitplus", "1.0.0"),
     ("acme-home", "1.1.0"),
     ("acme-near", "1.0.0"),
     ("acme-repo", "1.0.0"),
+    ("acme-userinfo", "1.0.0"),
     ("copy-crate", "0.2.0"),
+    ("copy-license", "0.2.0"),
     ("copy-near", "0.2.0"),
     ("host-exact", "0.1.0"),
     ("host-near", "0.1.0"),
+    ("host-port", "0.1.0"),
     ("host-sub", "0.1.0"),
     ("mail-near", "0.3.0"),
     ("mail-sub", "0.3.0"),
@@ -37,7 +40,15 @@ fn vendored(name: &str, version: &str) -> Krate {
         "acme-home" => k.homepage("https://www.GitHub.com/acmecorp/site/"),
         "acme-gitplus" => k.repository("git+https://GitHub.com/AcmeCorp/y.git?branch=main#readme"),
         "host-sub" => k.repository("https://git.sub.example.com/team/repo"),
-        "host-near" => k.repository("https://notexample.com/team/repo"),
+        "host-near" => k
+            .repository("https://notexample.com/team/repo")
+            .homepage("https://example.com.evil.net/"),
+        "host-port" => k.repository("https://git.Example.com:8443/team/repo"),
+        "acme-userinfo" => k.repository("https://token@github.com/AcmeCorp/z"),
+        "copy-license" => k.file(
+            "LICENSE-MIT",
+            "MIT License\n\nCopyright (c) 2020 Acme Holdings Inc.\n\nPermission is hereby granted...\n",
+        ),
         "host-exact" => k.homepage("https://example.com"),
         "oh-crate" => k.repository("https://gitee.com/openharmony/ylong.git"),
         "oh-near" => k.repository("https://gitee.com/openharmony-sig/ylong"),
@@ -98,7 +109,13 @@ fn orgs_match_the_org_on_its_host_and_not_lookalikes() {
     // Not AcmeCorpX on github.com, not AcmeCorp on gitlab.com.
     assert_eq!(
         packages_with(&report, "restricted-entity"),
-        names(&["acme-gitplus", "acme-home", "acme-repo", "helper"])
+        names(&[
+            "acme-gitplus",
+            "acme-home",
+            "acme-repo",
+            "acme-userinfo",
+            "helper"
+        ])
     );
 
     let f = one(&report, "restricted-entity", "acme-repo");
@@ -192,10 +209,10 @@ fn hosts_match_the_host_and_its_subdomains_only() {
         .json();
     run.expect_code(1);
     let report = run.report();
-    // Not notexample.com.
+    // Not notexample.com, not example.com.evil.net; the port does not matter.
     assert_eq!(
         packages_with(&report, "restricted-entity"),
-        names(&["host-exact", "host-sub"])
+        names(&["host-exact", "host-port", "host-sub"])
     );
     let f = one(&report, "restricted-entity", "host-sub");
     assert_eq!(f["severity"], "deny");
@@ -368,7 +385,21 @@ fn copyright_holders_need_scan_sources() {
     let run = fx.audit(Some(&text)).arg("--scan-sources").json();
     run.expect_code(0);
     let report = run.report();
-    assert_eq!(packages_with(&report, "restricted-entity"), ["copy-crate"]);
+    assert_eq!(
+        packages_with(&report, "restricted-entity"),
+        names(&["copy-crate", "copy-license"])
+    );
+    assert_eq!(
+        evidence(one(&report, "restricted-entity", "copy-license")),
+        [ev(
+            "copyright-holders",
+            "Acme Holdings Inc",
+            "copyright",
+            "Copyright (c) 2020 Acme Holdings Inc. (LICENSE-MIT)",
+            "low",
+            "crate-sources"
+        )]
+    );
     let f = one(&report, "restricted-entity", "copy-crate");
     // low confidence: info.
     assert_eq!(f["severity"], "info");
