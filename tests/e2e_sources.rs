@@ -22,6 +22,7 @@ use support::*;
 ///              ├─ winonly 0.1.0 (cfg(windows))
 ///              ├─ bdep 0.1.0 (build) ── bbase 0.1.0
 ///              ├─ trip 0.1.0 (target x86_64-pc-windows-gnu, a plain triple)
+///              ├─ never 0.1.0 (cfg(all(unix, windows)): true on no target)
 ///              ├─ real-name 0.1.0 (renamed `alias`)
 ///              └─ ddep 0.1.0 (dev) ── bar, ddbuild 0.1.0 (build)
 /// sibling (member) ── app (path)
@@ -43,6 +44,7 @@ fn fixture() -> &'static Fixture {
                     .dep(Dep::crates_io("bdep", "0.1").build())
                     .dep(Dep::crates_io("ddep", "0.1").dev())
                     .dep(Dep::crates_io("trip", "0.1").target("x86_64-pc-windows-gnu"))
+                    .dep(Dep::crates_io("never", "0.1").target("cfg(all(unix, windows))"))
                     .dep(Dep::crates_io("real-name", "0.1").rename("alias"))
                     .feature("default", &["weak", "strong"])
                     .feature("weak", &["weakdep?/std"])
@@ -70,6 +72,7 @@ fn fixture() -> &'static Fixture {
             )
             .vendored(Krate::new("ddbuild", "0.1.0"))
             .vendored(Krate::new("trip", "0.1.0"))
+            .vendored(Krate::new("never", "0.1.0"))
             .vendored(Krate::new("real-name", "0.1.0"))
             .git(Krate::new("gdep", "0.3.0").dep(Dep::crates_io("bar", "2")))
             .registry(Krate::new("altdep", "0.4.2"))
@@ -77,7 +80,7 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-/// crates.io packages that are built (not weakdep, not pinned).
+/// crates.io packages that are built (not weakdep, pinned or never).
 const BUILT_VENDORED: [&str; 10] = [
     "bar",
     "bbase",
@@ -128,6 +131,7 @@ fn cargo_reports_each_source_as_expected() {
         ("foo".into(), crates_io.clone()),
         ("gdep".into(), Value::from(fx.git_source("gdep"))),
         ("helper".into(), Value::Null),
+        ("never".into(), crates_io.clone()),
         ("pinned".into(), crates_io.clone()),
         ("real-name".into(), crates_io.clone()),
         ("sibling".into(), Value::Null),
@@ -157,7 +161,12 @@ fn audited_set_is_what_cargo_tree_prints() {
     assert!(!tree.contains(&"weakdep".to_string()), "{tree:?}");
     assert!(tree.contains(&"pinned".to_string()), "{tree:?}");
     assert!(tree.contains(&"strongopt".to_string()), "{tree:?}");
-    let expected: Vec<String> = tree.into_iter().filter(|n| n != "pinned").collect();
+    // never's cfg(all(unix, windows)) holds on no target either.
+    assert!(tree.contains(&"never".to_string()), "{tree:?}");
+    let expected: Vec<String> = tree
+        .into_iter()
+        .filter(|n| n != "pinned" && n != "never")
+        .collect();
 
     let run = fx
         .audit(Some(&everything()))
@@ -223,6 +232,41 @@ fn kinds_are_the_strongest_edge_on_each_path() {
 }
 
 #[test]
+fn paths_keep_to_the_kinds_in_scope() {
+    let fx = fixture();
+    let report = fx.audit(Some(&everything())).json().report();
+    let bar = paths(one(&report, "restricted-entity", "bar"));
+    assert!(
+        bar.iter().any(|p| p.contains(&"ddep@0.1.0".to_string())),
+        "{bar:?}"
+    );
+    // Without dev edges, bar is reached only through foo and gdep.
+    let report = fx
+        .audit(Some(&everything()))
+        .arg("--exclude-dev")
+        .json()
+        .report();
+    let f = one(&report, "restricted-entity", "bar");
+    assert_eq!(kinds(f), ["normal"]);
+    let bar = paths(f);
+    assert!(!bar.is_empty());
+    for p in &bar {
+        assert!(!p.contains(&"ddep@0.1.0".to_string()), "{bar:?}");
+    }
+    assert_eq!(find(&report, "restricted-entity", "ddep").len(), 0);
+    // Only dev in scope: bar is audited as dev, through ddep only.
+    let text = policy(
+        "dependency-kinds = [\"dev\"]",
+        &entity("all", r#"crates = ["*"]"#),
+    );
+    let report = fx.audit(Some(&text)).json().report();
+    let f = one(&report, "restricted-entity", "bar");
+    assert_eq!(kinds(f), ["dev"]);
+    assert_eq!(paths(f)[0], ["app@0.1.0", "ddep@0.1.0", "bar@2.0.1"]);
+    assert_eq!(find(&report, "restricted-entity", "foo").len(), 0);
+}
+
+#[test]
 #[ignore = "bug: paths and `via` walk a member's dev-dependency edge when that member is reached from another root (sibling -> app -> app's dev-dep ddep), a path cargo never builds"]
 fn paths_do_not_follow_dev_dependencies_of_a_dependency() {
     let fx = fixture();
@@ -254,7 +298,10 @@ fn audited_set_from_one_root_is_what_cargo_tree_prints() {
     let fx = fixture();
     let tree = fx.cargo_tree_packages(&["--target", "all", "-p", "sibling"]);
     assert!(!tree.contains(&"ddep".to_string()), "{tree:?}");
-    let expected: Vec<String> = tree.into_iter().filter(|n| n != "pinned").collect();
+    let expected: Vec<String> = tree
+        .into_iter()
+        .filter(|n| n != "pinned" && n != "never")
+        .collect();
     let run = fx
         .audit(Some(&everything()))
         .args(["--include-workspace", "-p", "sibling"])
@@ -562,7 +609,7 @@ fn feature_flags_are_forwarded() {
         let expected: Vec<String> = fx
             .cargo_tree_packages(&tree_args)
             .into_iter()
-            .filter(|n| !["pinned", "app", "sibling"].contains(&n.as_str()))
+            .filter(|n| !["pinned", "never", "app", "sibling"].contains(&n.as_str()))
             .collect();
         let run = fx.audit(Some(&everything())).args(&flags).json();
         run.expect_code(0);
