@@ -1573,6 +1573,34 @@ fn several_policies_merge_and_the_later_settings_win() {
 }
 
 #[test]
+fn extends_loads_the_base_first() {
+    let fx = fixture();
+    let base = fx.write_named_policy(
+        "extends-base.toml",
+        &format!(
+            "schema = 1\n\n[policy]\nid = \"base\"\n\n{}",
+            entity("evilcorp", r#"orgs = ["github.com/EvilCorp"]"#)
+        ),
+    );
+    let child = fx.write_named_policy(
+        "extends-child.toml",
+        "schema = 1\n\n[policy]\nid = \"child\"\nextends = [\"extends-base.toml\"]\n",
+    );
+    let run = fx.audit_file(&child).json();
+    run.expect_code(1);
+    let report = run.report();
+    assert_eq!(
+        report["policies"],
+        json!([{"id": "base", "source": base.display().to_string()},
+               {"id": "child", "source": child.display().to_string()}])
+    );
+    assert_eq!(
+        packages_with(&report, "restricted-entity"),
+        strings(&EVILCORP)
+    );
+}
+
+#[test]
 fn the_same_entity_in_two_policies_is_exit_2_naming_both() {
     let fx = fixture();
     let a = fx.write_policy(&policy("", &entity("evilcorp", r#"crates = ["a"]"#)));

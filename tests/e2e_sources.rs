@@ -320,6 +320,26 @@ fn audited_set_from_one_root_is_what_cargo_tree_prints() {
 }
 
 #[test]
+fn exception_kinds_must_cover_every_kind_the_package_is_reached_by() {
+    let fx = fixture();
+    let waived = |kinds: &str| {
+        let text = policy(
+            "",
+            &format!(
+                "{}[[exception]]\ncrate = \"bar\"\nkinds = {kinds}\nreason = \"r\"\nexpires = 2027-01-01\n",
+                entity("barred", r#"crates = ["bar"]"#)
+            ),
+        );
+        let report = fx.audit(Some(&text)).json().report();
+        !one(&report, "restricted-entity", "bar")["exception"].is_null()
+    };
+    // bar is reached through normal and dev edges.
+    assert!(!waived(r#"["dev"]"#));
+    assert!(!waived(r#"["normal"]"#));
+    assert!(waived(r#"["normal", "dev"]"#));
+}
+
+#[test]
 fn path_packages_are_audited_with_a_null_source() {
     let fx = fixture();
     let run = fx
