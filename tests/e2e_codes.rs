@@ -1431,12 +1431,11 @@ fn run_in_tty(fx: &Fixture, policy_text: &str, no_color: bool) -> String {
 
 #[test]
 fn no_color_is_honoured_on_a_terminal() {
-    if std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: no `script` command for a pseudo-terminal");
+    let pty = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", "true", "/dev/null"])
+        .output();
+    if !pty.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: `script` cannot give a pseudo-terminal here");
         return;
     }
     let fx = fixture();

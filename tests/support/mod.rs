@@ -624,6 +624,9 @@ impl Fixture {
             .env("CARGO_NET_OFFLINE", "true")
             .env("CARGO_TARGET_DIR", self.root.join("target"))
             .env("XDG_CACHE_HOME", self.root.join("cache"))
+            // The fixture's registry is on 127.0.0.1: never through a proxy.
+            .env("no_proxy", "127.0.0.1,localhost")
+            .env("NO_PROXY", "127.0.0.1,localhost")
             .env_remove("CARGO_TERM_COLOR")
             .env_remove("NO_COLOR")
             .env_remove("CARGO_BUILD_TARGET")
