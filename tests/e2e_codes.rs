@@ -1230,6 +1230,48 @@ fn output_file_holds_the_report() {
 }
 
 #[test]
+fn ci_formats_carry_the_same_findings_and_exit_code() {
+    let fx = fixture();
+    let path = fx.write_policy(&policy(
+        "",
+        &entity(
+            "evilcorp",
+            r#"repositories = ["https://github.com/EvilCorp/evil"]"#,
+        ),
+    ));
+
+    let run = fx.audit_file(&path).args(["--format", "sarif"]).run();
+    run.expect_code(1);
+    let sarif: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{sarif:#}");
+    assert_eq!(results[0]["ruleId"], "restricted-entity");
+    assert!(
+        results[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("evil 1.0.0"),
+        "{sarif:#}"
+    );
+
+    let run = fx.audit_file(&path).args(["--format", "github"]).run();
+    run.expect_code(1);
+    let errors: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", run.stdout);
+    assert!(errors[0].contains("evil"), "{}", run.stdout);
+
+    let run = fx.audit_file(&path).args(["--format", "markdown"]).run();
+    run.expect_code(1);
+    assert!(run.stdout.contains("evil"), "{}", run.stdout);
+    assert!(run.stdout.contains("restricted-entity"), "{}", run.stdout);
+}
+
+#[test]
 fn output_to_an_unwritable_place_is_exit_2() {
     let fx = fixture();
     let path = fx.root.join("no-such-dir").join("report.json");
