@@ -195,15 +195,29 @@ fn audited_set_is_what_cargo_tree_prints() {
 #[test]
 fn audited_set_for_one_target_is_what_cargo_tree_prints() {
     let fx = fixture();
-    let triple = "x86_64-unknown-linux-gnu";
-    let tree = fx.cargo_tree_packages(&["--target", triple]);
-    assert!(!tree.contains(&"winonly".to_string()), "{tree:?}");
-    assert!(!tree.contains(&"trip".to_string()), "{tree:?}");
-    let run = fx
-        .audit(Some(&everything()))
-        .args(["--include-workspace", "--target", triple])
-        .json();
-    assert_eq!(packages_with(&run.report(), "restricted-entity"), tree);
+    // (triple, present, absent)
+    for (triple, present, absent) in [
+        ("x86_64-unknown-linux-gnu", vec![], vec!["winonly", "trip"]),
+        ("x86_64-pc-windows-gnu", vec!["winonly", "trip"], vec![]),
+        ("x86_64-pc-windows-msvc", vec!["winonly"], vec!["trip"]),
+    ] {
+        let tree = fx.cargo_tree_packages(&["--target", triple]);
+        for name in &present {
+            assert!(tree.contains(&name.to_string()), "{triple}: {tree:?}");
+        }
+        for name in &absent {
+            assert!(!tree.contains(&name.to_string()), "{triple}: {tree:?}");
+        }
+        let run = fx
+            .audit(Some(&everything()))
+            .args(["--include-workspace", "--target", triple])
+            .json();
+        assert_eq!(
+            packages_with(&run.report(), "restricted-entity"),
+            tree,
+            "{triple}"
+        );
+    }
 }
 
 #[test]
