@@ -678,3 +678,112 @@ fn human_output_does_not_say_an_unapproved_origin_matches_the_allow_list() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// A git dependency on a forge, through edited metadata (`--metadata-path`)
+
+/// The fixture's metadata with gdep's `file://` repository replaced by `url`.
+fn metadata_with_git_url(fx: &Fixture, url: &str) -> std::path::PathBuf {
+    let metadata = fx.metadata_json().replace(&fx.git_url("gdep"), url);
+    assert!(metadata.contains(&format!("git+{url}#")), "{metadata}");
+    let path = fx.scratch_path("metadata.json");
+    std::fs::write(&path, metadata).unwrap();
+    path
+}
+
+#[test]
+fn git_sources_on_a_forge_match_orgs_and_allow_git() {
+    let fx = fixture();
+    let url = "https://GitHub.com/My-Org/gdep.git";
+    let metadata = metadata_with_git_url(fx, url);
+    let run_with = |text: &str| {
+        fx.audit(Some(text))
+            .arg("--metadata-path")
+            .arg(&metadata)
+            .json()
+    };
+
+    let run = run_with(&policy(
+        "",
+        &entity("myorg", r#"orgs = ["github.com/my-org"]"#),
+    ));
+    run.expect_code(1);
+    let report = run.report();
+    assert_eq!(packages_with(&report, "restricted-entity"), ["gdep"]);
+    let f = one(&report, "restricted-entity", "gdep");
+    assert_eq!(
+        evidence(f),
+        [ev(
+            "orgs",
+            "github.com/my-org",
+            "git-source",
+            url,
+            "high",
+            "cargo-metadata"
+        )]
+    );
+    assert!(
+        f["package"]["source"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("git+{url}#")),
+        "{f:#}"
+    );
+
+    let flagged = |allow: &str| {
+        let text = origins(&format!(
+            "unknown-git = \"deny\"\nallow-git = [{}]",
+            toml_str(allow)
+        ));
+        packages_with(&run_with(&text).report(), "unapproved-git")
+    };
+    let none: Vec<String> = Vec::new();
+    assert_eq!(flagged("github.com/my-org"), none);
+    assert_eq!(flagged("github.com/MY-ORG"), none);
+    assert_eq!(flagged("https://github.com/my-org/gdep"), none);
+    assert_eq!(flagged("github.com/my-org-x"), ["gdep"]);
+    assert_eq!(flagged("github.com/my"), ["gdep"]);
+    assert_eq!(flagged("gitlab.com/my-org"), ["gdep"]);
+    assert_eq!(flagged("https://github.com/my-org/gde"), ["gdep"]);
+}
+
+#[test]
+fn crates_io_under_its_sparse_url_is_crates_io() {
+    let fx = fixture();
+    let sparse = "sparse+https://index.crates.io/";
+    let metadata = fx.metadata_json().replace(CRATES_IO, sparse);
+    let path = fx.scratch_path("metadata.json");
+    std::fs::write(&path, metadata).unwrap();
+    let run_with = |text: &str| {
+        fx.audit(Some(text))
+            .arg("--metadata-path")
+            .arg(&path)
+            .json()
+    };
+
+    let run = run_with(&policy("", &entity("cio", r#"registries = ["crates-io"]"#)));
+    run.expect_code(1);
+    let report = run.report();
+    assert_eq!(
+        packages_with(&report, "restricted-entity"),
+        built_vendored()
+    );
+    assert_eq!(
+        one(&report, "restricted-entity", "foo")["package"]["source"],
+        sparse
+    );
+
+    // Allowed by the default `allow-registries = ["crates-io"]`: only the alt registry.
+    let run = run_with(&origins("unknown-registry = \"deny\""));
+    assert_eq!(
+        packages_with(&run.report(), "unapproved-registry"),
+        ["altdep"]
+    );
+
+    // And publisher matchers want facts for them.
+    let run = run_with(&policy("", &entity("pubs", "crates-io-users = [1]")));
+    assert_eq!(
+        packages_with(&run.report(), "missing-facts"),
+        built_vendored()
+    );
+}
