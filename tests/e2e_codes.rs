@@ -1154,6 +1154,28 @@ fn bad_option_values_are_exit_2() {
         .run();
     run.expect_code(2);
     assert!(run.stderr.contains("sometimes"), "{}", run.stderr);
+    // -v and -q exclude each other.
+    let run = fx.audit(Some(&evilcorp_orgs())).args(["-v", "-q"]).run();
+    run.expect_code(2);
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn missing_manifest_is_exit_2_naming_it() {
+    let fx = fixture();
+    let manifest = fx.root.join("nowhere").join("Cargo.toml");
+    let run = fx
+        .audit(Some(&evilcorp_orgs()))
+        .no_manifest_path()
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .run();
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains(&manifest.display().to_string()),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
