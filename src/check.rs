@@ -2,9 +2,13 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::cli::{CheckArgs, Format, GraphArgs};
 use crate::date::Date;
+use crate::facts::publisher::CrateKey;
+use crate::facts::sources::{self, Mode, SourceOptions};
+use crate::facts::{Degraded, PackageFacts};
 use crate::graph::{Graph, GraphOptions};
 use crate::matcher::{self, Options};
 use crate::metadata::{self, CargoInvocation, MetadataSource};
@@ -12,6 +16,9 @@ use crate::policy::{self, Policy};
 use crate::report::human::{self, Style, Verbosity};
 use crate::report::{self, Report, Summary, Tool};
 use crate::{Failure, facts};
+
+/// The facts lock's name at the workspace root.
+pub const FACTS_LOCK: &str = "vendor-audit.lock";
 
 /// The policy used when none is given or found.
 pub const DEFAULT_POLICY: &str = "builtin:us-federal";
@@ -109,7 +116,7 @@ fn discover_policy(
 /// Runs `check` and gives the exit code.
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let loaded = load(&args.graph)?;
-    let report = audit(&loaded, &args.graph);
+    let report = audit(&loaded, &args.graph)?;
     let is_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = Style {
         color: crate::cli::use_color(args.graph.color, is_terminal),
@@ -139,9 +146,85 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     Ok(u8::from(report.fails(args.fail_on)))
 }
 
+/// The publisher-fact sources the arguments name (SPEC section 7).
+pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions, Failure> {
+    let lock = args
+        .facts
+        .clone()
+        .unwrap_or_else(|| loaded.graph.workspace_root.join(FACTS_LOCK));
+    let mut options = SourceOptions::new(lock);
+    options.db_dump = args.db_dump.clone();
+    options.vet_imports = args.vet_imports.clone();
+    options.api.base_url = args.crates_io_api.trim_end_matches('/').to_string();
+    if !(args.api_rate.is_finite() && args.api_rate > 0.0) {
+        return Err(Failure::new(format!(
+            "--api-rate must be a positive number of requests per second, not {}",
+            args.api_rate
+        )));
+    }
+    options.api.min_interval = Duration::from_secs_f64(1.0 / args.api_rate);
+    options.api.offline = args.offline || args.frozen;
+    options.cache_max_age = Some(Duration::from_secs(args.cache_max_age.saturating_mul(3600)));
+    Ok(options)
+}
+
+/// Which sources `check` may use: `--locked`/`--frozen` the lock only, `--offline` no network.
+pub fn mode(args: &GraphArgs) -> Mode {
+    if args.locked || args.frozen {
+        Mode::Locked
+    } else if args.offline {
+        Mode::Offline
+    } else {
+        Mode::Online
+    }
+}
+
+/// The crates.io packages reached, as the fact sources name them.
+pub fn crates_io_packages(graph: &Graph) -> Vec<(usize, CrateKey)> {
+    graph
+        .reached()
+        .filter(|&i| {
+            let p = &graph.packages[i];
+            p.source
+                .as_deref()
+                .is_some_and(facts::metadata::is_crates_io)
+        })
+        .map(|i| {
+            let p = &graph.packages[i];
+            (i, CrateKey::new(p.name.clone(), p.version.to_string()))
+        })
+        .collect()
+}
+
+/// Every fact about every package: the metadata's, copyright lines with `--scan-sources`,
+/// and crates.io owners and publishers from the sources `mode` allows.
+pub fn gather_facts(
+    loaded: &Loaded,
+    args: &GraphArgs,
+    mode: Mode,
+) -> Result<(Vec<PackageFacts>, Vec<Degraded>), Failure> {
+    let (mut facts, mut degraded) = facts::gather(&loaded.graph, args.scan_sources);
+    let packages = crates_io_packages(&loaded.graph);
+    if packages.is_empty() {
+        return Ok((facts, degraded));
+    }
+    let options = source_options(loaded, args)?;
+    let keys: Vec<CrateKey> = packages.iter().map(|(_, k)| k.clone()).collect();
+    let gathered = sources::gather_publisher_facts(&options, mode, &keys)
+        .map_err(|e| Failure::new(format!("could not read the publisher facts: {e}")))?;
+    for (i, key) in &packages {
+        if let Some(found) = gathered.facts.get(key) {
+            facts[*i].owners = found.owners.clone();
+            facts[*i].publisher = found.publisher.clone();
+        }
+    }
+    degraded.extend(gathered.degraded);
+    Ok((facts, degraded))
+}
+
 /// Facts, matcher and report for a loaded graph and policy.
-pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Report {
-    let (facts, degraded) = facts::gather(&loaded.graph, args.scan_sources);
+pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Result<Report, Failure> {
+    let (facts, degraded) = gather_facts(loaded, args, mode(args))?;
     let opts = Options {
         today: loaded.today,
         include_workspace: args.include_workspace,
@@ -166,7 +249,7 @@ pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Report {
         default_policy: loaded.default_policy,
     };
     report.count();
-    report
+    Ok(report)
 }
 
 /// Writes to FILE (through a temporary file and a rename, so a reader never sees half a

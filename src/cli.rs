@@ -28,6 +28,11 @@ pub enum Command {
     /// Audit the dependency graph against the policy (the default subcommand)
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+    /// Gather crates.io owners and publishers for the graph and write the facts lock
+    #[command(
+        after_help = "Examples:\n  cargo vendor-audit fetch && git add vendor-audit.lock\n  cargo vendor-audit fetch --db-dump db-dump.tar.gz --vet-imports supply-chain/imports.lock"
+    )]
+    Fetch(FetchArgs),
     /// Explain one package: its facts, its paths, every entity tried, and the verdict
     #[command(
         after_help = "Examples:\n  cargo vendor-audit explain ylong_io\n  cargo vendor-audit explain windows-sys@0.59.0 --policy vendor-audit.toml"
@@ -44,6 +49,12 @@ pub enum Command {
     /// Work with policy files without auditing
     #[command(subcommand)]
     Policy(PolicyCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +179,24 @@ pub struct GraphArgs {
     /// Coloring of the output
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
+    /// The facts lock to read, or for `fetch` to write (default: vendor-audit.lock at the workspace root)
+    #[arg(long, value_name = "PATH")]
+    pub facts: Option<PathBuf>,
+    /// A crates.io database dump (the .tar.gz or its extracted folder) to take owners and publishers from
+    #[arg(long, value_name = "PATH")]
+    pub db_dump: Option<PathBuf>,
+    /// A cargo-vet supply-chain/imports.lock to take version publishers from
+    #[arg(long, value_name = "PATH")]
+    pub vet_imports: Option<PathBuf>,
+    /// The crates.io API base URL
+    #[arg(long, value_name = "URL", default_value = "https://crates.io")]
+    pub crates_io_api: String,
+    /// Requests per second to the API; above 1 only with a --crates-io-api other than crates.io
+    #[arg(long, value_name = "N", default_value_t = 1.0)]
+    pub api_rate: f64,
+    /// Use cached crates.io owners answers up to this many hours old
+    #[arg(long, value_name = "HOURS", default_value_t = 24)]
+    pub cache_max_age: u64,
 }
 
 #[derive(Debug, Args)]
@@ -210,7 +239,9 @@ pub enum ColorChoice {
     Never,
 }
 
-const SUBCOMMANDS: &[&str] = &["check", "explain", "list", "init", "policy", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "check", "fetch", "explain", "list", "init", "policy", "help",
+];
 
 /// Arguments as clap should see them: without the `vendor-audit` that cargo passes, and
 /// with `check` inserted when no subcommand is named.

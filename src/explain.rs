@@ -46,7 +46,7 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
             args.spec
         )));
     }
-    let (facts, degraded) = facts::gather(graph, args.graph.scan_sources);
+    let (facts, degraded) = check::gather_facts(&loaded, &args.graph, check::mode(&args.graph))?;
     let opts = Options {
         today: loaded.today,
         include_workspace: args.graph.include_workspace,

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod date;
 pub mod explain;
 pub mod facts;
+pub mod fetch;
 pub mod graph;
 pub mod init;
 pub mod list;
@@ -82,6 +83,7 @@ pub fn run(
     };
     let result = match &cli.command {
         cli::Command::Check(args) => check::run(args, out),
+        cli::Command::Fetch(args) => fetch::run(args, out, err),
         cli::Command::Explain(args) => explain::run(args, out),
         cli::Command::List(args) => list::run(args, out),
         cli::Command::Init(args) => init::run(&args.path, err),

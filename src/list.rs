@@ -10,7 +10,7 @@ use crate::Failure;
 use crate::check::{self, Loaded};
 use crate::cli::{GroupBy, ListArgs, ListFormat};
 use crate::facts::url::normalize;
-use crate::facts::{self, Origin, Owner, PackageFacts, Publisher};
+use crate::facts::{Origin, Owner, PackageFacts, Publisher};
 use crate::matcher::{self, Options};
 use crate::report::Code;
 use crate::report::human::clean;
@@ -41,7 +41,8 @@ pub struct Group {
 
 pub fn run(args: &ListArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let loaded = check::load(&args.graph)?;
-    let rows = rows(&loaded, &args.graph);
+    let (facts, _) = check::gather_facts(&loaded, &args.graph, check::mode(&args.graph))?;
+    let rows = rows(&loaded, &facts, &args.graph);
     let mut buf = Vec::new();
     let written = match args.by {
         None => write_rows(&rows, args.format, &mut buf),
@@ -82,14 +83,13 @@ pub fn publisher_text(p: &Option<Publisher>) -> String {
 }
 
 /// The rows of every audited package, in name and version order.
-pub fn rows(loaded: &Loaded, args: &crate::cli::GraphArgs) -> Vec<Row> {
-    let (facts, _) = facts::gather(&loaded.graph, args.scan_sources);
+pub fn rows(loaded: &Loaded, facts: &[PackageFacts], args: &crate::cli::GraphArgs) -> Vec<Row> {
     let opts = Options {
         today: loaded.today,
         include_workspace: args.include_workspace,
         exclude_dev: args.exclude_dev,
     };
-    let outcome = matcher::evaluate(&loaded.graph, &facts, &loaded.policy, &opts);
+    let outcome = matcher::evaluate(&loaded.graph, facts, &loaded.policy, &opts);
     let mut entities: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in &outcome.findings {
         if let (Some(p), Some(e), Code::RestrictedEntity | Code::UpcomingRestriction) =

@@ -86,6 +86,7 @@ fn setup(dir: &Path, server: &FakeCratesIo) -> SourceOptions {
             ..ApiConfig::default()
         },
         cache_dir: Some(dir.join("cache")),
+        cache_max_age: None,
     }
 }
 

@@ -182,4 +182,3 @@ pub fn gather(graph: &Graph, scan_sources: bool) -> (Vec<PackageFacts>, Vec<Degr
     }
     (facts, degraded)
 }
-

@@ -6,9 +6,10 @@
 //! passes only crates.io packages: the dump and the API know nothing else.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::api::{ApiConfig, ApiError, CratesIoApi};
-use super::cache::ApiCache;
+use super::cache::{ApiCache, DEFAULT_PUBLISHER_MAX_AGE};
 use super::dump::DumpSource;
 use super::lock::{FactsLock, LockChange, LockError, LockSource, diff};
 use super::publisher::{CrateKey, FactSource, Gathered, gather_in_order};
@@ -40,6 +41,9 @@ pub struct SourceOptions {
     pub api: ApiConfig,
     /// The API answer cache; `None` = [`ApiCache::default_dir`].
     pub cache_dir: Option<PathBuf>,
+    /// `--cache-max-age`: the oldest cached owners answer to use (publishers of a version
+    /// do not change, so they are kept at least as long as the default).
+    pub cache_max_age: Option<Duration>,
 }
 
 impl SourceOptions {
@@ -51,6 +55,7 @@ impl SourceOptions {
             vet_imports: None,
             api: ApiConfig::default(),
             cache_dir: None,
+            cache_max_age: None,
         }
     }
 }
@@ -104,7 +109,11 @@ pub fn gather_publisher_facts(
                 .cache_dir
                 .clone()
                 .or_else(ApiCache::default_dir)
-                .map(ApiCache::new);
+                .map(ApiCache::new)
+                .map(|c| match options.cache_max_age {
+                    Some(age) => c.with_max_age(age, age.max(DEFAULT_PUBLISHER_MAX_AGE)),
+                    None => c,
+                });
             let config = ApiConfig {
                 offline: options.api.offline || mode == Mode::Offline,
                 ..options.api.clone()

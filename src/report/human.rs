@@ -81,15 +81,7 @@ pub fn render(
                 style.blue("note")
             )?;
         }
-        for d in &report.degraded {
-            writeln!(
-                out,
-                "{}: fact source `{}` degraded: {}",
-                style.severity(Severity::Warn),
-                d.source,
-                clean(&d.message)
-            )?;
-        }
+        degraded(report, verbosity, style, out)?;
         let mut folded: Vec<&Finding> = Vec::new();
         for f in &report.findings {
             if f.severity == Severity::Info && verbosity != Verbosity::Verbose {
@@ -104,6 +96,50 @@ pub fn render(
         fold_missing(&folded, style, out)?;
     }
     summary(report, style, out)
+}
+
+/// Each failing source once: its first and last messages (the last usually says why it
+/// gave up), with the count of the others; `-v` shows every one.
+fn degraded(
+    report: &Report,
+    verbosity: Verbosity,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut sources: Vec<&str> = report.degraded.iter().map(|d| d.source.as_str()).collect();
+    sources.dedup();
+    for source in sources {
+        let msgs: Vec<&str> = report
+            .degraded
+            .iter()
+            .filter(|d| d.source == source)
+            .map(|d| d.message.as_str())
+            .collect();
+        let shown: Vec<&str> = if verbosity == Verbosity::Verbose || msgs.len() <= 2 {
+            msgs.clone()
+        } else {
+            vec![msgs[0], msgs[msgs.len() - 1]]
+        };
+        for m in &shown {
+            writeln!(
+                out,
+                "{}: fact source `{}` degraded: {}",
+                style.severity(Severity::Warn),
+                clean(source),
+                clean(m)
+            )?;
+        }
+        if shown.len() < msgs.len() {
+            writeln!(
+                out,
+                "   {} {} more message(s) from `{}`; -v shows them",
+                style.blue("="),
+                msgs.len() - shown.len(),
+                clean(source)
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn fold_missing(folded: &[&Finding], style: Style, out: &mut dyn Write) -> io::Result<()> {
@@ -134,7 +170,11 @@ fn fold_missing(folded: &[&Finding], style: Style, out: &mut dyn Write) -> io::R
             of.len(),
             names.join(", ")
         )?;
-        writeln!(out, "   {} -v lists each one\n", style.blue("="))?;
+        writeln!(
+            out,
+            "   {} run `cargo vendor-audit fetch` (or pass --db-dump or --vet-imports) to gather them; -v lists each one\n",
+            style.blue("=")
+        )?;
     }
     Ok(())
 }
