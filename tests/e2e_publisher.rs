@@ -223,3 +223,56 @@ fn missing_facts_never_for_path_packages() {
         "{report:#}"
     );
 }
+
+#[test]
+fn facts_option_names_another_lock() {
+    let fx = fixture();
+    let empty = fx.scratch_path("empty.lock");
+    std::fs::write(&empty, "schema = 1\n").unwrap();
+    let report = fx
+        .audit(Some(&one_entity("crates-io-users = [12345]")))
+        .arg("--facts")
+        .arg(&empty)
+        .json()
+        .report();
+    assert_eq!(
+        packages_with(&report, "missing-facts"),
+        CRATES.map(String::from).to_vec()
+    );
+    assert_eq!(
+        packages_with(&report, "restricted-entity"),
+        Vec::<String>::new()
+    );
+
+    let moved = fx.scratch_path("moved.lock");
+    std::fs::write(&moved, LOCK).unwrap();
+    let report = fx
+        .audit(Some(&one_entity("crates-io-users = [12345]")))
+        .arg("--facts")
+        .arg(&moved)
+        .json()
+        .report();
+    assert_eq!(packages_with(&report, "restricted-entity"), ["pub-user"]);
+}
+
+#[test]
+fn a_broken_facts_lock_is_exit_2_naming_it() {
+    let fx = fixture();
+    let broken = fx.scratch_path("broken.lock");
+    std::fs::write(
+        &broken,
+        "schema = 1\n\n[[package]]\nname = \"x\"\nversion = \n",
+    )
+    .unwrap();
+    let run = fx
+        .audit(Some(&one_entity("crates-io-users = [12345]")))
+        .arg("--facts")
+        .arg(&broken)
+        .run();
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains(&format!("{}:5:", broken.display())),
+        "{}",
+        run.stderr
+    );
+}
