@@ -30,8 +30,9 @@ pub const DEFAULT_BASE_URL: &str = "https://crates.io";
 /// The User-Agent every request sends: tool, version and contact URL.
 pub fn user_agent() -> String {
     format!(
-        "cargo-vendor-audit/{} (+https://github.com/cargo-vendor-audit/cargo-vendor-audit)",
-        env!("CARGO_PKG_VERSION")
+        "cargo-vendor-audit/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_REPOSITORY")
     )
 }
 
