@@ -362,7 +362,7 @@ fn csv_line(out: &mut dyn Write, cells: &[&str]) -> std::io::Result<()> {
     let cells: Vec<String> = cells
         .iter()
         .map(|c| {
-            let c = if c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            let c = if *c != "-" && c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
                 format!("'{c}")
             } else {
                 c.to_string()

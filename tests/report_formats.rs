@@ -496,11 +496,17 @@ fn markdown_snapshot() {
 #[test]
 fn human_snapshot() {
     let style = human::Style { color: false };
-    for (name, verbosity) in [("human", human::Verbosity::Normal), ("human-verbose", human::Verbosity::Verbose)] {
+    for (name, verbosity) in [
+        ("human", human::Verbosity::Normal),
+        ("human-verbose", human::Verbosity::Verbose),
+    ] {
         let mut out = Vec::new();
         human::render(&fixture(), verbosity, style, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(!text.contains('\u{1b}'), "no raw escape from the hostile crate reaches the terminal");
+        assert!(
+            !text.contains('\u{1b}'),
+            "no raw escape from the hostile crate reaches the terminal"
+        );
         insta::assert_snapshot!(name, text);
     }
 }
