@@ -552,7 +552,11 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
                 .iter()
                 .find(|&&x| opts.today < policy.exceptions[x].expires)
             {
-                used[x] = true;
+                // Every exception that matched is used, an expired one beside the one
+                // that waives included: it is stale (`policy check` says so), not unused.
+                for &c in &candidates {
+                    used[c] = true;
+                }
                 let exc = &policy.exceptions[x];
                 finding.severity = Severity::Info;
                 finding.message = format!(
