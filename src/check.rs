@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::cli::{CheckArgs, Format, GraphArgs};
 use crate::date::Date;
+use crate::facts::api::Progress;
 use crate::facts::publisher::CrateKey;
 use crate::facts::sources::{self, Mode, SourceOptions};
 use crate::facts::{Degraded, PackageFacts};
@@ -164,6 +165,11 @@ pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions
     }
     options.api.min_interval = Duration::from_secs_f64(1.0 / args.api_rate);
     options.api.offline = args.offline || args.frozen;
+    // A long run of API questions says how it goes, on stderr, so a CI log is not silent.
+    options.api.progress = Some(Progress(std::sync::Arc::new(|line: &str| {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{:>12} {}", "Facts", crate::report::human::clean(line));
+    })));
     options.cache_max_age = Some(Duration::from_secs(args.cache_max_age.saturating_mul(3600)));
     Ok(options)
 }

@@ -17,7 +17,14 @@ const CHECK_EXAMPLES: &str = "Examples:
   cargo vendor-audit --metadata-path metadata.json --policy builtin:us-federal --target x86_64-unknown-linux-gnu";
 
 #[derive(Debug, Parser)]
-#[command(name = "cargo-vendor-audit", bin_name = "cargo vendor-audit", version, about = ABOUT)]
+#[command(
+    name = "cargo-vendor-audit",
+    bin_name = "cargo vendor-audit",
+    version,
+    about = ABOUT,
+    override_usage = "cargo vendor-audit [check] [OPTIONS]\n       cargo vendor-audit <COMMAND> [OPTIONS]",
+    after_help = "`check` is the default: `cargo vendor-audit --format json` is `cargo vendor-audit check --format json`.\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 the audit could not run."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -343,10 +343,11 @@ pub fn near_misses(e: &Entity, crate_name: &str, f: &PackageFacts) -> Vec<String
     }
     let folded = fold_crate_name(crate_name);
     for alias in std::iter::once(&e.name).chain(&e.aliases) {
-        let a = fold_crate_name(alias.split_whitespace().next().unwrap_or(""));
+        let word = alias.split_whitespace().next().unwrap_or("");
+        let a = fold_crate_name(word);
         if a.len() >= 3 && folded.contains(&a) {
             out.push(format!(
-                "the crate name `{crate_name}` contains `{alias}`; a name alone is not provenance"
+                "the crate name `{crate_name}` contains `{word}` (from `{alias}`); a name alone is not provenance"
             ));
             break;
         }

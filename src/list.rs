@@ -179,16 +179,18 @@ pub fn group(rows: &[Row], by: GroupBy) -> Vec<Group> {
     out
 }
 
-fn opt_list(v: &Option<Vec<String>>) -> String {
+fn opt_list(v: &Option<Vec<String>>, origin: &str) -> String {
     match v {
+        None if origin != "crates.io" => "-".to_string(),
         None => "unknown".to_string(),
         Some(v) if v.is_empty() => "none".to_string(),
         Some(v) => v.join(", "),
     }
 }
 
-fn opt_publisher(p: &Option<String>) -> String {
+fn opt_publisher(p: &Option<String>, origin: &str) -> String {
     match p.as_deref() {
+        None if origin != "crates.io" => "-".to_string(),
         None => "unknown".to_string(),
         Some("") => "none recorded".to_string(),
         Some(p) => p.to_string(),
@@ -224,8 +226,8 @@ fn write_rows(rows: &[Row], format: ListFormat, out: &mut dyn Write) -> std::io:
                         &r.origin,
                         &r.kinds.join(" "),
                         r.repository.as_deref().unwrap_or(""),
-                        &opt_list(&r.owners),
-                        &opt_publisher(&r.publisher),
+                        &opt_list(&r.owners, &r.origin),
+                        &opt_publisher(&r.publisher, &r.origin),
                         &r.entities.join(" "),
                     ],
                 )?;
@@ -241,8 +243,8 @@ fn write_rows(rows: &[Row], format: ListFormat, out: &mut dyn Write) -> std::io:
                         r.origin.clone(),
                         r.kinds.join(","),
                         r.repository.clone().unwrap_or_else(|| "-".to_string()),
-                        opt_list(&r.owners),
-                        opt_publisher(&r.publisher),
+                        opt_list(&r.owners, &r.origin),
+                        opt_publisher(&r.publisher, &r.origin),
                         if r.entities.is_empty() {
                             "-".to_string()
                         } else {
@@ -360,7 +362,7 @@ fn csv_line(out: &mut dyn Write, cells: &[&str]) -> std::io::Result<()> {
     let cells: Vec<String> = cells
         .iter()
         .map(|c| {
-            let c = if c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            let c = if *c != "-" && c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
                 format!("'{c}")
             } else {
                 c.to_string()

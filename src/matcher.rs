@@ -514,7 +514,7 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
                     && fold_crate_name(&n.crate_name) == fold_crate_name(&pkg.name)
             }) {
                 let message = format!(
-                    "{} {} matches {} ({}) but was reviewed as not affiliated at {}: {}; the match: {summary}",
+                    "{} {} matches {} ({}), but the `[[not-affiliated]]` entry at {} says it is not affiliated: {} (match: {summary})",
                     pkg.name, pkg.version, entity.name, entity.id, na.location, na.reason
                 );
                 local.push(ctx.finding(
@@ -552,7 +552,11 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
                 .iter()
                 .find(|&&x| opts.today < policy.exceptions[x].expires)
             {
-                used[x] = true;
+                // Every exception that matched is used, an expired one beside the one
+                // that waives included: it is stale (`policy check` says so), not unused.
+                for &c in &candidates {
+                    used[c] = true;
+                }
                 let exc = &policy.exceptions[x];
                 finding.severity = Severity::Info;
                 finding.message = format!(

@@ -30,8 +30,9 @@ pub const DEFAULT_BASE_URL: &str = "https://crates.io";
 /// The User-Agent every request sends: tool, version and contact URL.
 pub fn user_agent() -> String {
     format!(
-        "cargo-vendor-audit/{} (+https://github.com/cargo-vendor-audit/cargo-vendor-audit)",
-        env!("CARGO_PKG_VERSION")
+        "cargo-vendor-audit/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_REPOSITORY")
     )
 }
 
@@ -59,7 +60,22 @@ pub struct ApiConfig {
     pub max_failures_in_row: u32,
     /// Never touch the network: answer from the cache only.
     pub offline: bool,
+    /// Told, in words, how a long run of questions goes (start, then every 50 answers).
+    pub progress: Option<Progress>,
 }
+
+/// A receiver of progress lines, e.g. one that writes them to stderr.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}
+
+/// Runs of questions at least this long are reported as they go.
+pub const PROGRESS_THRESHOLD: usize = 20;
 
 impl Default for ApiConfig {
     fn default() -> ApiConfig {
@@ -74,6 +90,7 @@ impl Default for ApiConfig {
             max_connect_failures: 3,
             max_failures_in_row: 5,
             offline: false,
+            progress: None,
         }
     }
 }
@@ -302,14 +319,16 @@ impl CratesIoApi {
             ureq::Error::Timeout(t) => {
                 matches!(t, ureq::Timeout::Connect | ureq::Timeout::Resolve)
             }
-            ureq::Error::Io(io) => matches!(
-                io.kind(),
-                ErrorKind::ConnectionRefused
-                    | ErrorKind::HostUnreachable
-                    | ErrorKind::NetworkUnreachable
-                    | ErrorKind::AddrNotAvailable
-                    | ErrorKind::NotFound
-            ),
+            ureq::Error::Io(io) => {
+                matches!(
+                    io.kind(),
+                    ErrorKind::ConnectionRefused
+                        | ErrorKind::HostUnreachable
+                        | ErrorKind::NetworkUnreachable
+                        | ErrorKind::AddrNotAvailable
+                        | ErrorKind::NotFound
+                ) || is_name_resolution_failure(io)
+            }
             _ => false,
         };
         let message = format!("GET {url}: {e}");
@@ -431,7 +450,33 @@ impl FactSource for CratesIoApi {
         // Owners are per crate: ask once per name, whatever the number of versions.
         let mut owners_of: BTreeMap<&str, Option<Sourced<Vec<Owner>>>> = BTreeMap::new();
         let mut skipped = 0usize;
+        let to_ask = self.questions_to_ask(needed);
+        let progress = self.config.progress.clone();
+        let report = |line: &str| {
+            if let Some(p) = &progress {
+                (p.0)(line)
+            }
+        };
+        if to_ask >= PROGRESS_THRESHOLD {
+            let secs = self.config.min_interval.as_secs_f64() * to_ask as f64;
+            report(&format!(
+                "asking the crates.io API at {} for {to_ask} answers, at most one every {:.1}s (about {}); \
+                 a committed facts lock (`cargo vendor-audit fetch`, then `check --locked`) or --offline avoids this",
+                self.config.base_url,
+                self.config.min_interval.as_secs_f64(),
+                human_duration(secs)
+            ));
+        }
+        let started_with = self.requests;
+        let mut reported = 0u64;
         for n in needed {
+            if to_ask >= PROGRESS_THRESHOLD {
+                let asked = self.requests - started_with;
+                if asked >= reported + 50 {
+                    reported = asked;
+                    report(&format!("asked {asked} of about {to_ask} questions"));
+                }
+            }
             let name = n.key.name.as_str();
             if !url_safe(name) || !url_safe(&n.key.version) {
                 gathered.degrade(
@@ -480,7 +525,51 @@ impl FactSource for CratesIoApi {
     }
 }
 
+/// The resolver's "failed to lookup address information", which std reports with no
+/// specific error kind.
+fn is_name_resolution_failure(io: &std::io::Error) -> bool {
+    io.to_string().contains("failed to lookup address")
+}
+
+/// `95 s` -> `2 min`.
+fn human_duration(secs: f64) -> String {
+    if secs < 90.0 {
+        format!("{} s", secs.round() as u64)
+    } else if secs < 5400.0 {
+        format!("{} min", (secs / 60.0).round() as u64)
+    } else {
+        format!("{:.1} h", secs / 3600.0)
+    }
+}
+
 impl CratesIoApi {
+    /// How many questions of `needed` the cache cannot answer (0 when no asking is allowed).
+    fn questions_to_ask(&self, needed: &[Needed]) -> usize {
+        if !self.may_ask() {
+            return 0;
+        }
+        let mut names = std::collections::BTreeSet::new();
+        let mut count = 0;
+        for n in needed {
+            let cached_owners = |name: &str| {
+                self.cache
+                    .as_ref()
+                    .is_some_and(|c| c.owners(name).is_some())
+            };
+            if n.owners && names.insert(n.key.name.as_str()) && !cached_owners(&n.key.name) {
+                count += 1;
+            }
+            let cached = self
+                .cache
+                .as_ref()
+                .is_some_and(|c| c.publisher(&n.key.name, &n.key.version).is_some());
+            if n.publisher && !cached {
+                count += 1;
+            }
+        }
+        count
+    }
+
     fn owners_for(
         &mut self,
         name: &str,

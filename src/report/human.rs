@@ -5,6 +5,9 @@ use std::io::{self, Write};
 
 use super::{Code, Finding, Report, Severity};
 
+/// Citations shown per finding without `-v`.
+pub const CITATIONS_SHOWN: usize = 3;
+
 /// How much to show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verbosity {
@@ -201,7 +204,12 @@ fn finding(f: &Finding, verbosity: Verbosity, style: Style, out: &mut dyn Write)
         if let Some(d) = &e.effective {
             writeln!(out, "   {} effective: {d}", eq)?;
         }
-        for c in &e.citations {
+        let shown = if verbosity == Verbosity::Verbose {
+            e.citations.len()
+        } else {
+            CITATIONS_SHOWN
+        };
+        for c in e.citations.iter().take(shown) {
             let url = c
                 .url
                 .as_deref()
@@ -213,6 +221,16 @@ fn finding(f: &Finding, verbosity: Verbosity, style: Style, out: &mut dyn Write)
                 eq,
                 clean(&c.title),
                 clean(&c.instrument)
+            )?;
+        }
+        if e.citations.len() > shown {
+            let rest: Vec<&str> = e.citations[shown..].iter().map(|c| c.id.as_str()).collect();
+            writeln!(
+                out,
+                "   {} cited: and {} more ({}); -v shows them",
+                eq,
+                rest.len(),
+                rest.join(", ")
             )?;
         }
     }
@@ -317,8 +335,18 @@ fn summary(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()>
         .count();
     let mut parts = Vec::new();
     parts.push(format!("{} denied", s.deny));
+    let missing = report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::MissingFacts && f.severity == Severity::Warn)
+        .count();
+    let of_which = if missing > 0 {
+        format!(" ({missing} missing-facts)")
+    } else {
+        String::new()
+    };
     parts.push(format!(
-        "{} warning{}",
+        "{} warning{}{of_which}",
         s.warn,
         if s.warn == 1 { "" } else { "s" }
     ));

@@ -16,7 +16,7 @@ use super::{Code, Context, Finding, PolicyPlace, Report, Severity};
 /// `$schema` of the log.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// `tool.driver.informationUri`.
-pub const INFORMATION_URI: &str = "https://github.com/cargo-vendor-audit/cargo-vendor-audit";
+pub const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 /// The `uriBaseId` every workspace-relative path is given against.
 pub const SRCROOT: &str = "%SRCROOT%";
 /// The key of the one `partialFingerprints` entry; bump `/v1` if what it hashes changes.
