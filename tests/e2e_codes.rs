@@ -489,7 +489,6 @@ fn expired_exception_is_a_finding_and_the_finding_stands() {
 }
 
 #[test]
-#[ignore = "bug: an expired exception for a finding that another, valid exception waives is reported as unused-exception (\"matched no finding\")"]
 fn an_expired_exception_next_to_a_valid_one_is_not_unused() {
     let fx = fixture();
     let text = only_evil(
