@@ -37,6 +37,7 @@ pub const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-ind
 /// The name of the alternative registry in `.cargo/config.toml`.
 pub const ALT_REGISTRY: &str = "myreg";
 
+/// How a dependency is declared: `[dependencies]`, `[build-dependencies]`, `[dev-dependencies]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Normal,
@@ -397,8 +398,9 @@ impl FixtureBuilder {
     }
 
     pub fn build(self) -> Fixture {
+        sweep_stale_fixtures();
         let dir = tempfile::Builder::new()
-            .prefix("vendor-audit-e2e-")
+            .prefix(TEMPDIR_PREFIX)
             .tempdir()
             .expect("create tempdir");
         let root = dir.path().canonicalize().unwrap();
@@ -531,6 +533,32 @@ impl FixtureBuilder {
         run_ok(&mut check);
         fixture
     }
+}
+
+/// The prefix of every fixture's tempdir.
+const TEMPDIR_PREFIX: &str = "vendor-audit-e2e-";
+
+/// Fixtures shared through a `static` are never dropped, so their tempdirs outlive the
+/// test process. Once per process, remove those left by runs that ended long ago.
+fn sweep_stale_fixtures() {
+    static SWEEP: std::sync::Once = std::sync::Once::new();
+    SWEEP.call_once(|| {
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+            return;
+        };
+        let old = std::time::Duration::from_secs(3600);
+        for e in entries.flatten() {
+            let stale = e.file_name().to_string_lossy().starts_with(TEMPDIR_PREFIX)
+                && e.metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > old);
+            if stale {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    });
 }
 
 fn git(dir: &Path, args: &[&str]) -> String {
