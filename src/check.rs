@@ -1,7 +1,7 @@
 //! `cargo vendor-audit check`: the whole pipeline, from arguments to an exit code.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::{CheckArgs, Format, GraphArgs};
@@ -276,25 +276,7 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> R
     }
 }
 
-/// Write, then rename into place.
+/// Write, then rename into place (see [`crate::facts::cache`]).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::facts::cache::write_atomic(path, bytes).map_err(|e| e.source)
 }
