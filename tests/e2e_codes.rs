@@ -1328,7 +1328,10 @@ fn ci_formats_carry_the_same_findings_and_exit_code() {
 #[test]
 fn output_to_an_unwritable_place_is_exit_2() {
     let fx = fixture();
-    let path = fx.root.join("no-such-dir").join("report.json");
+    // Under a regular file: no folder can be made there.
+    let file = fx.scratch_path("a-file");
+    std::fs::write(&file, "").unwrap();
+    let path = file.join("report.json");
     let run = fx
         .audit(Some(&evilcorp_orgs()))
         .arg("--output")
