@@ -281,7 +281,7 @@ fn paths_keep_to_the_kinds_in_scope() {
 }
 
 #[test]
-#[ignore = "bug: paths and `via` walk a member's dev-dependency edge when that member is reached from another root (sibling -> app -> app's dev-dep ddep), a path cargo never builds"]
+
 fn paths_do_not_follow_dev_dependencies_of_a_dependency() {
     let fx = fixture();
     // sibling depends on app, but building sibling does not build app's dev-dependencies:
@@ -659,7 +659,7 @@ fn feature_flags_are_forwarded() {
 }
 
 #[test]
-#[ignore = "bug: human output says an unapproved registry or git source `matches allow-registries` / `matches allow-git`, the opposite of why it is flagged"]
+
 fn human_output_does_not_say_an_unapproved_origin_matches_the_allow_list() {
     let fx = fixture();
     let run = fx

@@ -32,6 +32,9 @@ struct Partial {
     len: u32,
     /// Strongest edge kind from `pkg` to the target (`None`: no edge yet).
     kind: Option<DepKind>,
+    /// `pkg` leaves by a dev-dependency edge, so the path must start at it: cargo
+    /// builds dev-dependencies only of the packages it builds as roots.
+    closed: bool,
 }
 
 impl<'g> PathFinder<'g> {
@@ -104,13 +107,14 @@ impl<'g> PathFinder<'g> {
                 next: usize::MAX,
                 len: 0,
                 kind: None,
+                closed: false,
             });
             heap.push(Reverse((h, Reverse(0), 0)));
         }
         while let Some(Reverse((_, _, idx))) = heap.pop() {
-            let (pkg, len, kind) = {
+            let (pkg, len, kind, closed) = {
                 let p = &arena[idx];
-                (p.pkg, p.len, p.kind)
+                (p.pkg, p.len, p.kind, p.closed)
             };
             if self.is_root[pkg] && allowed.contains(kind.unwrap_or(DepKind::Normal)) {
                 let path = self.unwind(&arena, idx);
@@ -121,11 +125,16 @@ impl<'g> PathFinder<'g> {
                     }
                 }
             }
+            if closed {
+                continue;
+            }
             for &(pred, edge) in &self.preds[pkg] {
                 if arena.len() >= MAX_PARTIAL_PATHS {
                     break;
                 }
-                if self.on_path(&arena, idx, pred) {
+                // A dev edge is only ever the first edge of a walk, out of a root.
+                let dev = edge == DepKind::Dev;
+                if (dev && !self.is_root[pred]) || self.on_path(&arena, idx, pred) {
                     continue;
                 }
                 let nk = Some(kind.map_or(edge, |k| k.max(edge)));
@@ -138,6 +147,7 @@ impl<'g> PathFinder<'g> {
                     next: idx,
                     len: len + 1,
                     kind: nk,
+                    closed: dev,
                 });
                 heap.push(Reverse((len + 1 + h, Reverse(len + 1), arena.len() - 1)));
             }
@@ -234,6 +244,7 @@ pub(super) fn reaches_via(graph: &Graph, target: usize, via: &[String]) -> bool 
     };
     let mut seen = vec![false; graph.packages.len() * width];
     let mut queue = VecDeque::new();
+    // The third field: the walk starts here, so dev-dependency edges may be taken.
     for &r in &graph.roots {
         if r >= graph.packages.len() {
             continue;
@@ -241,21 +252,21 @@ pub(super) fn reaches_via(graph: &Graph, target: usize, via: &[String]) -> bool 
         let j = advance(r, 0);
         if !seen[r * width + j] {
             seen[r * width + j] = true;
-            queue.push_back((r, j));
+            queue.push_back((r, j, true));
         }
     }
-    while let Some((p, j)) = queue.pop_front() {
+    while let Some((p, j, start)) = queue.pop_front() {
         if p == target && j == n {
             return true;
         }
         for e in graph.edges.get(p).into_iter().flatten() {
-            if e.to >= graph.packages.len() {
+            if e.to >= graph.packages.len() || (e.kind == DepKind::Dev && !start) {
                 continue;
             }
             let nj = advance(e.to, j);
             if !seen[e.to * width + nj] {
                 seen[e.to * width + nj] = true;
-                queue.push_back((e.to, nj));
+                queue.push_back((e.to, nj, false));
             }
         }
     }

@@ -100,9 +100,10 @@ fn message(f: &Finding) -> String {
     let mut lines = vec![clean(&f.message)];
     for ev in &f.evidence {
         lines.push(format!(
-            "evidence: {} `{}` matches {} `{}` ({} confidence, from {}; pattern at {})",
+            "evidence: {} `{}` {} {} `{}` ({} confidence, from {}; pattern at {})",
             ev.fact,
             clean(&ev.value),
+            ev.relation(),
             ev.matcher,
             clean(&ev.pattern),
             ev.confidence,

@@ -236,9 +236,10 @@ fn finding(f: &Finding, verbosity: Verbosity, style: Style, out: &mut dyn Write)
     }
     for ev in &f.evidence {
         let mut line = format!(
-            "{} `{}` matches {} `{}` [{}]",
+            "{} `{}` {} {} `{}` [{}]",
             ev.fact,
             clean(&ev.value),
+            ev.relation(),
             ev.matcher,
             clean(&ev.pattern),
             ev.confidence

@@ -193,9 +193,10 @@ fn evidence(f: &Finding) -> String {
         .take(MAX_EVIDENCE)
         .map(|ev| {
             format!(
-                "{} {} matches {} {} ({})",
+                "{} {} {} {} {} ({})",
                 escape_cell(&ev.fact),
                 code(&ev.value),
+                ev.relation(),
                 escape_cell(&ev.matcher),
                 code(&ev.pattern),
                 escape_cell(&ev.confidence)

@@ -138,6 +138,17 @@ pub struct Evidence {
     pub note: Option<String>,
 }
 
+impl Evidence {
+    /// How the fact relates to the pattern, in words: `matches`, or for `[origins]`
+    /// findings `is not in` (the fact is flagged because the allow-list lacks it).
+    pub fn relation(&self) -> &'static str {
+        match self.matcher.as_str() {
+            "allow-registries" | "allow-git" => "is not in",
+            _ => "matches",
+        }
+    }
+}
+
 /// An exception as written, for findings about exceptions and waived findings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ExceptionRef {

@@ -380,9 +380,10 @@ fn message(f: &Finding, related: &[Related]) -> String {
             .iter()
             .map(|ev| {
                 format!(
-                    "{} `{}` matches {} `{}` ({} confidence, from {})",
+                    "{} `{}` {} {} `{}` ({} confidence, from {})",
                     ev.fact,
                     plain(&ev.value),
+                    ev.relation(),
                     ev.matcher,
                     plain(&ev.pattern),
                     ev.confidence,
