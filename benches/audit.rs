@@ -293,61 +293,7 @@ impl Bench {
     fn stages(&mut self) {
         let runs = self.runs(11);
         for name in CORPUS {
-            let path = corpus_path(name);
-            let mut times: [Vec<Duration>; 6] = Default::default();
-            for _ in 0..runs + 1 {
-                let t = Instant::now();
-                let metadata = metadata::load(&MetadataSource::File(path.clone())).unwrap();
-                times[0].push(t.elapsed());
-                let t = Instant::now();
-                let graph = Graph::build(&metadata, &GraphOptions::default()).unwrap();
-                times[1].push(t.elapsed());
-                let t = Instant::now();
-                let policy = policy::load(&["builtin:us-federal".to_string()]).unwrap();
-                times[2].push(t.elapsed());
-                let t = Instant::now();
-                let (facts, degraded) = facts::gather(&graph, false);
-                times[3].push(t.elapsed());
-                let today: Date = TODAY.parse().unwrap();
-                let opts = Options {
-                    today,
-                    include_workspace: false,
-                    exclude_dev: false,
-                };
-                let t = Instant::now();
-                let outcome = matcher::evaluate(&graph, &facts, &policy, &opts);
-                times[4].push(t.elapsed());
-                let report = Report {
-                    schema: 1,
-                    tool: Tool {
-                        name: "cargo-vendor-audit".into(),
-                        version: env!("CARGO_PKG_VERSION").into(),
-                    },
-                    policies: policy.sources.clone(),
-                    today: TODAY.into(),
-                    summary: Summary {
-                        packages: graph.packages.len(),
-                        audited: outcome.audited,
-                        ..Summary::default()
-                    },
-                    degraded,
-                    findings: outcome.findings,
-                    default_policy: false,
-                };
-                let t = Instant::now();
-                let mut buf = Vec::new();
-                report.write_json(&mut buf).unwrap();
-                times[5].push(t.elapsed());
-                drop(metadata);
-            }
-            for (i, stage) in ["load", "graph", "policy", "facts", "match", "render json"]
-                .iter()
-                .enumerate()
-            {
-                let mut walls = std::mem::take(&mut times[i]);
-                walls.remove(0); // warm-up
-                self.record(&format!("stage {stage}: {name}"), walls, 0);
-            }
+            self.stages_of(name, &corpus_path(name), "builtin:us-federal", runs);
         }
         // check::audit as `check` calls it (facts + match + report), for the record.
         let path = corpus_path("deno");
@@ -367,6 +313,63 @@ impl Bench {
             })
             .collect();
         self.record("stage facts+match+report (check::audit): deno", walls, 0);
+    }
+
+    /// Each stage of `check` in-process, `runs` times after a warm-up run.
+    fn stages_of(&mut self, label: &str, path: &Path, policy_spec: &str, runs: usize) {
+        let mut times: [Vec<Duration>; 6] = Default::default();
+        for _ in 0..runs + 1 {
+            let t = Instant::now();
+            let metadata = metadata::load(&MetadataSource::File(path.to_path_buf())).unwrap();
+            times[0].push(t.elapsed());
+            let t = Instant::now();
+            let graph = Graph::build(&metadata, &GraphOptions::default()).unwrap();
+            times[1].push(t.elapsed());
+            let t = Instant::now();
+            let policy = policy::load(&[policy_spec.to_string()]).unwrap();
+            times[2].push(t.elapsed());
+            let t = Instant::now();
+            let (facts, degraded) = facts::gather(&graph, false);
+            times[3].push(t.elapsed());
+            let today: Date = TODAY.parse().unwrap();
+            let opts = Options {
+                today,
+                include_workspace: false,
+                exclude_dev: false,
+            };
+            let t = Instant::now();
+            let outcome = matcher::evaluate(&graph, &facts, &policy, &opts);
+            times[4].push(t.elapsed());
+            let report = Report {
+                schema: 1,
+                tool: Tool {
+                    name: "cargo-vendor-audit".into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                },
+                policies: policy.sources.clone(),
+                today: TODAY.into(),
+                summary: Summary {
+                    packages: graph.packages.len(),
+                    audited: outcome.audited,
+                    ..Summary::default()
+                },
+                degraded,
+                findings: outcome.findings,
+                default_policy: false,
+            };
+            let t = Instant::now();
+            let mut buf = Vec::new();
+            report.write_json(&mut buf).unwrap();
+            times[5].push(t.elapsed());
+        }
+        for (i, stage) in ["load", "graph", "policy", "facts", "match", "render json"]
+            .iter()
+            .enumerate()
+        {
+            let mut walls = std::mem::take(&mut times[i]);
+            walls.remove(0); // warm-up
+            self.record(&format!("stage {stage}: {label}"), walls, 0);
+        }
     }
 
     fn graphs(&mut self) {
@@ -391,6 +394,9 @@ impl Bench {
                 &[],
                 runs,
             );
+            if n == 50_000 {
+                self.stages_of("generated 50000", &path, "builtin:us-federal", 1);
+            }
         }
     }
 
@@ -410,6 +416,10 @@ impl Bench {
                 &[],
                 runs,
             );
+            if n == 20_000 {
+                let spec = path.display().to_string();
+                self.stages_of("deno, 20000 entities", &corpus_path("deno"), &spec, 1);
+            }
         }
         // The policy stage alone, and the matcher's index, in-process.
         let path = self.tmp.join("policy-20000.toml");
@@ -642,6 +652,22 @@ impl Bench {
 
 /// In a child process, so that its peak RSS is the reader's alone.
 fn child(job: &str) {
+    // `graph:N:PATH` and `policy:N:PATH` write a generated input, for profiling by hand.
+    if let Some(rest) = job.strip_prefix("graph:") {
+        let (n, path) = rest.split_once(':').expect("graph:N:PATH");
+        let mut f = std::io::BufWriter::new(File::create(path).unwrap());
+        let spec = generate::graph::GraphSpec {
+            packages: n.parse().unwrap(),
+            seed: 1,
+        };
+        generate::graph::write_metadata(spec, &mut f).unwrap();
+        return;
+    }
+    if let Some(rest) = job.strip_prefix("policy:") {
+        let (n, path) = rest.split_once(':').expect("policy:N:PATH");
+        std::fs::write(path, generate::policy::policy_toml(n.parse().unwrap(), 1)).unwrap();
+        return;
+    }
     let mut parts = job.splitn(3, ':');
     let (what, scale, path) = (
         parts.next().unwrap(),
