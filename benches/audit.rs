@@ -77,8 +77,8 @@ fn main() {
     println!("machine: {}", machine());
     println!("binary: {BIN}");
     println!();
-    println!("| case | median wall | min wall | peak RSS (median) | runs |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("| case | median wall | min wall | median CPU | peak RSS (median) | runs |");
+    println!("|---|---:|---:|---:|---:|---:|");
     for g in &groups {
         match g.as_str() {
             "corpus" => b.corpus(),
@@ -99,6 +99,8 @@ struct Stat {
     case: String,
     median: Duration,
     min: Duration,
+    /// Median user + system CPU time (whole-process cases).
+    cpu: Option<Duration>,
     rss_kib: u64,
     runs: usize,
 }
@@ -157,7 +159,7 @@ fn median<T: Copy + Ord>(mut v: Vec<T>) -> T {
 /// Through a fresh copy of this bench binary (`AUDIT_BENCH_CHILD=measure`), which spawns
 /// the program and waits for it with `wait4`: a child's peak RSS counts the memory of the
 /// process it was forked from, so that process must be small, and this one is not.
-fn run_once(program: &str, args: &[String], env: &[(&str, String)], out: &Path) -> (Duration, u64) {
+fn run_once(program: &str, args: &[String], env: &[(&str, String)], out: &Path) -> Sample {
     let result = out.with_extension("measure");
     let mut cmd = Command::new(std::env::current_exe().expect("bench binary"));
     cmd.arg(program)
@@ -176,8 +178,9 @@ fn run_once(program: &str, args: &[String], env: &[(&str, String)], out: &Path) 
     let mut fields = text
         .split_whitespace()
         .map(|f| f.parse::<u64>().unwrap_or(0));
-    let (code, nanos, rss) = match (fields.next(), fields.next(), fields.next()) {
-        (Some(c), Some(n), Some(r)) => (c, n, r),
+    let (code, nanos, rss, cpu) = match (fields.next(), fields.next(), fields.next(), fields.next())
+    {
+        (Some(c), Some(n), Some(r), Some(u)) => (c, n, r, u),
         _ => panic!(
             "{program} {args:?} could not be measured: {}",
             String::from_utf8_lossy(&output.stderr)
@@ -189,7 +192,20 @@ fn run_once(program: &str, args: &[String], env: &[(&str, String)], out: &Path) 
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    (Duration::from_nanos(nanos), rss)
+    Sample {
+        wall: Duration::from_nanos(nanos),
+        cpu: Duration::from_nanos(cpu),
+        rss_kib: rss,
+    }
+}
+
+/// One run of a whole process.
+#[derive(Clone, Copy)]
+struct Sample {
+    wall: Duration,
+    /// User + system CPU time: less disturbed than wall time by other load on the machine.
+    cpu: Duration,
+    rss_kib: u64,
 }
 
 /// `AUDIT_BENCH_CHILD=measure PROGRAM ARGS...`: runs it, writes `code nanos maxrss_kib`.
@@ -204,6 +220,8 @@ fn measure() {
         cmd.env_remove(k);
     }
     let start = Instant::now();
+    // Reaped by wait4 below, which also gives its resource usage (Child::wait does not).
+    #[allow(clippy::zombie_processes)]
     let child = cmd.spawn().expect("spawn");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
@@ -217,9 +235,11 @@ fn measure() {
     } else {
         99
     };
+    let tv = |t: libc::timeval| t.tv_sec as u128 * 1_000_000_000 + t.tv_usec as u128 * 1000;
+    let cpu = tv(usage.ru_utime) + tv(usage.ru_stime);
     std::fs::write(
         result,
-        format!("{code} {} {}", wall.as_nanos(), usage.ru_maxrss),
+        format!("{code} {} {} {cpu}", wall.as_nanos(), usage.ru_maxrss),
     )
     .expect("result file");
 }
@@ -240,23 +260,38 @@ impl Bench {
     ) {
         let out = self.tmp.join("out");
         run_once(program, args, env, &out);
-        let mut walls = Vec::new();
-        let mut rss = Vec::new();
-        for _ in 0..runs {
-            let (w, r) = run_once(program, args, env, &out);
-            walls.push(w);
-            rss.push(r);
-        }
-        self.record(case, walls, median(rss));
+        let samples = (0..runs)
+            .map(|_| run_once(program, args, env, &out))
+            .collect();
+        self.record_samples(case, samples);
     }
 
+    fn record_samples(&mut self, case: &str, samples: Vec<Sample>) {
+        let cpu = median(samples.iter().map(|s| s.cpu).collect());
+        let rss = median(samples.iter().map(|s| s.rss_kib).collect());
+        let walls = samples.iter().map(|s| s.wall).collect();
+        self.record_full(case, walls, Some(cpu), rss);
+    }
+
+    /// An in-process measurement: wall times only.
     fn record(&mut self, case: &str, walls: Vec<Duration>, rss_kib: u64) {
+        self.record_full(case, walls, None, rss_kib);
+    }
+
+    fn record_full(
+        &mut self,
+        case: &str,
+        walls: Vec<Duration>,
+        cpu: Option<Duration>,
+        rss_kib: u64,
+    ) {
         let runs = walls.len();
         let min = *walls.iter().min().expect("runs");
         let stat = Stat {
             case: case.to_string(),
             median: median(walls),
             min,
+            cpu,
             rss_kib,
             runs,
         };
@@ -265,8 +300,11 @@ impl Bench {
         } else {
             format!("{:.1} MiB", stat.rss_kib as f64 / 1024.0)
         };
+        let cpu = stat
+            .cpu
+            .map_or("-".to_string(), |c| format!("{:.1} ms", ms(c)));
         println!(
-            "| {} | {:.1} ms | {:.1} ms | {rss} | {} |",
+            "| {} | {:.1} ms | {:.1} ms | {cpu} | {rss} | {} |",
             stat.case,
             ms(stat.median),
             ms(stat.min),
@@ -475,7 +513,7 @@ impl Bench {
                 self.process(&case, &exe, &[], &env, runs);
                 let s = self.results.last().unwrap();
                 println!(
-                    "|   -> {:.0} MB/s of uncompressed CSV | | | | |",
+                    "|   -> {:.0} MB/s of uncompressed CSV | | | | | |",
                     mb / s.median.as_secs_f64()
                 );
             }
@@ -518,17 +556,13 @@ impl Bench {
         let out = self.tmp.join("out");
         run_once(&cargo, &meta, &[], &out);
         run_once(BIN, &audit, &env, &out);
-        let (mut a, mut b, mut ra, mut rb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut a, mut b) = (Vec::new(), Vec::new());
         for _ in 0..runs {
-            let (w, r) = run_once(&cargo, &meta, &[], &out);
-            a.push(w);
-            ra.push(r);
-            let (w, r) = run_once(BIN, &audit, &env, &out);
-            b.push(w);
-            rb.push(r);
+            a.push(run_once(&cargo, &meta, &[], &out));
+            b.push(run_once(BIN, &audit, &env, &out));
         }
-        self.record("e2e this repository: cargo metadata alone", a, median(ra));
-        self.record("e2e this repository: cargo vendor-audit", b, median(rb));
+        self.record_samples("e2e this repository: cargo metadata alone", a);
+        self.record_samples("e2e this repository: cargo vendor-audit", b);
     }
 
     fn deny(&mut self) {
@@ -600,6 +634,22 @@ impl Bench {
                 d * 1e3,
                 d / o
             );
+            let cpu = |c: &str| {
+                self.median_of(c)
+                    .and_then(|s| s.cpu)
+                    .map(|d| d.as_secs_f64())
+            };
+            if let (Some(d), Some(o)) = (
+                cpu("cargo-deny check bans sources: deno"),
+                cpu("check deno (json), same run as cargo-deny"),
+            ) {
+                println!(
+                    "- deno vs cargo-deny in CPU time: {:.1} ms vs {:.1} ms = 1/{:.1}",
+                    o * 1e3,
+                    d * 1e3,
+                    d / o
+                );
+            }
         }
         if let Some(s) = self.median_of("check deno (json)") {
             println!(

@@ -55,7 +55,7 @@ fn version_of(crate_id: usize, k: usize) -> String {
 fn versions_per_crate(spec: &DumpSpec, c: usize) -> usize {
     let avg = spec.versions / spec.crates.max(1);
     // Every 10th crate has 5x the average, the others a little less than it.
-    if c % 10 == 0 {
+    if c.is_multiple_of(10) {
         avg * 5
     } else {
         avg.saturating_sub(avg * 4 / 9).max(1)

@@ -41,20 +41,22 @@ pub struct GraphSpec {
     pub seed: u64,
 }
 
+/// (dependency index, kind, target, optional, switched on by a feature)
+type Dep = (
+    usize,
+    Option<&'static str>,
+    Option<&'static str>,
+    bool,
+    bool,
+);
+
 struct Pkg {
     name: String,
     version: String,
     id: String,
     source: Option<String>,
     member: bool,
-    /// (dependency index, kind, target, optional, switched on by a feature)
-    deps: Vec<(
-        usize,
-        Option<&'static str>,
-        Option<&'static str>,
-        bool,
-        bool,
-    )>,
+    deps: Vec<Dep>,
 }
 
 /// A package id as cargo writes it: the source without its `#rev`, then `#name@version`.
