@@ -577,6 +577,8 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
         .filter(|(e, active)| **active && e.matchers.iter().any(|m| m.kind.needs_publisher_facts()))
         .map(|(e, _)| e.id.as_str())
         .collect();
+    // Joined once: a policy of thousands of entities makes this list long.
+    let publisher_list = publisher_entities.join(", ");
 
     for i in graph.reached() {
         let pkg = &graph.packages[i];
@@ -704,9 +706,7 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
             };
             let message = format!(
                 "the {what} of {} {} are unknown, so the crates-io-* matchers of {} could not be evaluated",
-                pkg.name,
-                pkg.version,
-                publisher_entities.join(", ")
+                pkg.name, pkg.version, publisher_list
             );
             local.push(ctx.finding(Code::MissingFacts, sev, None, Vec::new(), message));
         }
