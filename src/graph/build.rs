@@ -1,6 +1,6 @@
 //! [`Graph::build`]: roots, edge pruning and the kind walk.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use cargo_metadata::cargo_platform::Platform;
@@ -126,10 +126,9 @@ pub(super) fn build(metadata: &Metadata, opts: &GraphOptions) -> Result<Graph, G
     })
 }
 
-/// Hash maps on package ids and names, which come from our own input: a fast,
+/// The map on package ids, which come from our own input: a fast,
 /// non-keyed hash (FxHash's mixing) instead of SipHash, which showed in profiles of big graphs.
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
-type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
 
 #[derive(Default)]
 struct FastHasher(u64);
@@ -210,43 +209,41 @@ impl<'m> PlatformFilter<'m> {
 
 /// A parent's declared dependencies and the optional ones its enabled features switch on.
 struct Declarations<'m> {
-    /// Declarations by package name.
-    by_name: FastMap<&'m str, Vec<&'m Dependency>>,
+    /// The parent's declarations, searched by package name: a parent has a few dozen at
+    /// most, so a scan beats building a map per node.
+    declared: &'m [Dependency],
     /// Names (rename or package name, as in `[dependencies]`) of optional dependencies
     /// switched on: implicit features that are enabled, `dep:NAME` and strong
     /// `NAME/feat` in the definition of an enabled feature.
-    activated: FastSet<&'m str>,
+    activated: Vec<&'m str>,
 }
 
 impl<'m> Declarations<'m> {
     fn new(parent: &'m cargo_metadata::Package, node: &'m Node) -> Declarations<'m> {
-        let mut by_name: FastMap<&str, Vec<&Dependency>> = FastMap::default();
-        for d in &parent.dependencies {
-            by_name.entry(d.name.as_str()).or_default().push(d);
-        }
-        let mut activated = FastSet::default();
+        let mut activated = Vec::new();
         for feature in &node.features {
             let feature: &str = feature;
             match parent.features.get(feature) {
                 // Not defined in `[features]`: the implicit feature of an optional
                 // dependency of that name.
-                None => {
-                    activated.insert(feature);
-                }
+                None => activated.push(feature),
                 Some(items) => {
                     for item in items {
                         if let Some(name) = item.strip_prefix("dep:") {
-                            activated.insert(name);
+                            activated.push(name);
                         } else if let Some((name, _)) = item.split_once('/')
                             && !name.ends_with('?')
                         {
-                            activated.insert(name);
+                            activated.push(name);
                         }
                     }
                 }
             }
         }
-        Declarations { by_name, activated }
+        Declarations {
+            declared: &parent.dependencies,
+            activated,
+        }
     }
 
     /// Whether one `dep_kinds` entry of `dep` is built: some matching declaration
@@ -258,29 +255,33 @@ impl<'m> Declarations<'m> {
         kind: DependencyKind,
         target: Option<&Platform>,
     ) -> bool {
-        let Some(decls) = self.by_name.get(package_name) else {
+        let decls = || {
+            self.declared
+                .iter()
+                .filter(move |d| d.name.as_str() == package_name)
+        };
+        if decls().next().is_none() {
             // No declaration at all: metadata we do not understand. Keep the edge,
             // auditing too much beats missing a crate.
             return true;
-        };
-        let same_kind_target = |d: &&&Dependency| d.kind == kind && d.target.as_ref() == target;
-        let active = |d: &&&Dependency| {
+        }
+        let same_kind_target = |d: &&Dependency| d.kind == kind && d.target.as_ref() == target;
+        let active = |d: &&Dependency| {
             !d.optional
                 || self
                     .activated
-                    .contains(d.rename.as_deref().unwrap_or(&d.name))
+                    .contains(&d.rename.as_deref().unwrap_or(&d.name))
         };
         // Prefer declarations whose extern name is the resolve's; a dependency without
         // `rename` whose library has another name than the package does not match
         // by name, so fall back to the unrenamed declarations, then to all of them.
-        let tiers: [&dyn Fn(&&&Dependency) -> bool; 3] = [
+        let tiers: [&dyn Fn(&&Dependency) -> bool; 3] = [
             &|d| extern_name_eq(d.rename.as_deref().unwrap_or(&d.name), &dep.name),
             &|d| d.rename.is_none(),
             &|_| true,
         ];
         for tier in tiers {
-            let mut candidates = decls
-                .iter()
+            let mut candidates = decls()
                 .filter(same_kind_target)
                 .filter(tier)
                 .peekable();
