@@ -281,10 +281,7 @@ impl<'m> Declarations<'m> {
             &|_| true,
         ];
         for tier in tiers {
-            let mut candidates = decls()
-                .filter(same_kind_target)
-                .filter(tier)
-                .peekable();
+            let mut candidates = decls().filter(same_kind_target).filter(tier).peekable();
             if candidates.peek().is_some() {
                 return candidates.any(|d| active(&d));
             }
