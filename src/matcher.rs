@@ -3,6 +3,7 @@
 //! Patterns are indexed once per policy (hash maps on normalized keys, compiled glob
 //! sets), so each package costs a few lookups whatever the size of the policy.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -58,38 +59,139 @@ pub struct Index<'p> {
     crates: Globs,
 }
 
+/// Glob patterns, compiled once per policy.
+///
+/// A policy generated from a sanctions list holds tens of thousands of globs, and a
+/// `GlobSet` of that many is slow to build (seconds) and to run. Most are a literal
+/// (`name`) or a literal prefix and one trailing `*` (`https://gitee.com/org/*`,
+/// `vendor-*`): those go to hash maps on the lowercased literal, and only the other
+/// globs go to the `GlobSet`. Matches are given in pattern order, as the `GlobSet` alone
+/// gave them. A text that is not ASCII goes through a `GlobSet` of every pattern, built
+/// on first use, so that Unicode case folding stays the regex engine's.
 struct Globs {
+    /// Every pattern, as written, with its entity and matcher.
+    patterns: Vec<(String, Ref)>,
+    /// Lowercased literal -> pattern indices.
+    exact: HashMap<String, Vec<usize>>,
+    /// Lowercased prefix before the trailing `*` -> pattern indices.
+    prefixes: HashMap<String, Vec<usize>>,
+    /// The distinct lengths of the keys of `prefixes`, in bytes.
+    prefix_lens: Vec<usize>,
+    /// The other globs, and the pattern index of each.
     set: GlobSet,
-    refs: Vec<Ref>,
+    set_index: Vec<usize>,
+    /// Every pattern that compiles, for texts that are not ASCII.
+    all: std::sync::OnceLock<(GlobSet, Vec<usize>)>,
+}
+
+fn compile(pattern: &str) -> Option<globset::Glob> {
+    GlobBuilder::new(pattern)
+        .case_insensitive(true)
+        .literal_separator(false)
+        .backslash_escape(true)
+        .build()
+        .ok()
+}
+
+/// A `GlobSet` of `patterns[i]` for each `i` of `which` that compiles (the policy stage
+/// has validated every glob; one that still fails is skipped), and the index of each.
+fn glob_set(
+    patterns: &[(String, Ref)],
+    which: impl Iterator<Item = usize>,
+) -> (GlobSet, Vec<usize>) {
+    let mut builder = GlobSetBuilder::new();
+    let mut index = Vec::new();
+    for i in which {
+        if let Some(glob) = compile(&patterns[i].0) {
+            builder.add(glob);
+            index.push(i);
+        }
+    }
+    let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
+    (set, index)
+}
+
+/// How a pattern is matched: the literal, the literal prefix, or as a glob.
+enum Shape<'a> {
+    Exact(&'a str),
+    Prefix(&'a str),
+    Glob,
+}
+
+fn shape(pattern: &str) -> Shape<'_> {
+    let special = |c: char| matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\');
+    if !pattern.is_ascii() {
+        return Shape::Glob;
+    }
+    match pattern.strip_suffix('*') {
+        Some(prefix) if !prefix.contains(special) => Shape::Prefix(prefix),
+        _ if !pattern.contains(special) => Shape::Exact(pattern),
+        _ => Shape::Glob,
+    }
 }
 
 impl Globs {
-    fn build(items: Vec<(String, Ref)>) -> Globs {
-        let mut builder = GlobSetBuilder::new();
-        let mut refs = Vec::new();
-        for (pattern, r) in items {
-            // The policy stage has validated every glob; one that still fails is skipped.
-            if let Ok(glob) = GlobBuilder::new(&pattern)
-                .case_insensitive(true)
-                .literal_separator(false)
-                .backslash_escape(true)
-                .build()
-            {
-                builder.add(glob);
-                refs.push(r);
+    fn build(patterns: Vec<(String, Ref)>) -> Globs {
+        let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut prefixes: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut globs = Vec::new();
+        for (i, (pattern, _)) in patterns.iter().enumerate() {
+            // A pattern that does not compile is skipped, as the GlobSet skipped it.
+            match shape(pattern) {
+                Shape::Exact(lit) if compile(pattern).is_some() => {
+                    exact.entry(lit.to_ascii_lowercase()).or_default().push(i)
+                }
+                Shape::Prefix(lit) if compile(pattern).is_some() => prefixes
+                    .entry(lit.to_ascii_lowercase())
+                    .or_default()
+                    .push(i),
+                Shape::Exact(_) | Shape::Prefix(_) => {}
+                Shape::Glob => globs.push(i),
             }
         }
-        let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
-        Globs { set, refs }
+        let mut prefix_lens: Vec<usize> = prefixes.keys().map(String::len).collect();
+        prefix_lens.sort_unstable();
+        prefix_lens.dedup();
+        let (set, set_index) = glob_set(&patterns, globs.into_iter());
+        Globs {
+            patterns,
+            exact,
+            prefixes,
+            prefix_lens,
+            set,
+            set_index,
+            all: std::sync::OnceLock::new(),
+        }
     }
 
     fn matches(&self, text: &str) -> impl Iterator<Item = Ref> + '_ {
-        let hits = if self.set.is_empty() {
-            Vec::new()
+        let mut hits: Vec<usize> = Vec::new();
+        if self.patterns.is_empty() {
+        } else if text.is_ascii() {
+            let lower = text.to_ascii_lowercase();
+            hits.extend(self.exact.get(&lower).into_iter().flatten());
+            for &len in &self.prefix_lens {
+                if len > lower.len() {
+                    break;
+                }
+                hits.extend(self.prefixes.get(&lower[..len]).into_iter().flatten());
+            }
+            if !self.set.is_empty() {
+                hits.extend(
+                    self.set
+                        .matches(text)
+                        .into_iter()
+                        .map(|i| self.set_index[i]),
+                );
+            }
+            hits.sort_unstable();
         } else {
-            self.set.matches(text)
-        };
-        hits.into_iter().map(|i| self.refs[i])
+            let (set, index) = self
+                .all
+                .get_or_init(|| glob_set(&self.patterns, 0..self.patterns.len()));
+            hits.extend(set.matches(text).into_iter().map(|i| index[i]));
+        }
+        hits.into_iter().map(|i| self.patterns[i].1)
     }
 }
 
@@ -467,6 +569,7 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
     let mut audited = 0;
     // Built on the first finding that needs paths, then reused.
     let mut finder: Option<PathFinder> = None;
+    let specs: Vec<OnceCell<String>> = graph.packages.iter().map(|_| OnceCell::new()).collect();
     let publisher_entities: Vec<&str> = policy
         .entities
         .iter()
@@ -474,6 +577,8 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
         .filter(|(e, active)| **active && e.matchers.iter().any(|m| m.kind.needs_publisher_facts()))
         .map(|(e, _)| e.id.as_str())
         .collect();
+    // Joined once: a policy of thousands of entities makes this list long.
+    let publisher_list = publisher_entities.join(", ");
 
     for i in graph.reached() {
         let pkg = &graph.packages[i];
@@ -605,9 +710,7 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
             };
             let message = format!(
                 "the {what} of {} {} are unknown, so the crates-io-* matchers of {} could not be evaluated",
-                pkg.name,
-                pkg.version,
-                publisher_entities.join(", ")
+                pkg.name, pkg.version, publisher_list
             );
             local.push(ctx.finding(Code::MissingFacts, sev, None, Vec::new(), message));
         }
@@ -654,7 +757,7 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
 
         if !local.is_empty() {
             let finder = finder.get_or_insert_with(|| graph.path_finder());
-            let (paths, path_kinds) = ctx.paths(finder);
+            let (paths, path_kinds) = ctx.paths(finder, &specs);
             for f in &mut local {
                 f.paths = paths.clone();
                 f.path_kinds = path_kinds.clone();
@@ -696,24 +799,44 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
 }
 
 /// SPEC order: severity, then code, then package name and version, then entity.
+///
+/// Each finding's version is parsed once, not at every comparison: the comparison is
+/// the same, and a stable sort of the indices gives the same order as one of the items.
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        let version = |f: &Finding| {
+    let versions: Vec<Option<semver::Version>> = findings
+        .iter()
+        .map(|f| {
             f.package
                 .as_ref()
                 .and_then(|p| semver::Version::parse(&p.version).ok())
-        };
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&x, &y| {
+        let (a, b) = (&findings[x], &findings[y]);
+        fn name(f: &Finding) -> Option<&str> {
+            f.package.as_ref().map(|p| p.name.as_str())
+        }
         a.severity
             .cmp(&b.severity)
             .then_with(|| a.code.as_str().cmp(b.code.as_str()))
-            .then_with(|| {
-                let name = |f: &Finding| f.package.as_ref().map(|p| p.name.clone());
-                name(a).cmp(&name(b))
-            })
-            .then_with(|| version(a).cmp(&version(b)))
+            .then_with(|| name(a).cmp(&name(b)))
+            .then_with(|| versions[x].cmp(&versions[y]))
             .then_with(|| a.entity.cmp(&b.entity))
             .then_with(|| a.message.cmp(&b.message))
     });
+    // dest[i]: where the finding now at i goes; swap each into place.
+    let mut dest = vec![0; order.len()];
+    for (k, &i) in order.iter().enumerate() {
+        dest[i] = k;
+    }
+    for i in 0..dest.len() {
+        while dest[i] != i {
+            let d = dest[i];
+            findings.swap(i, d);
+            dest.swap(i, d);
+        }
+    }
 }
 
 fn evidence_summary(evidence: &[Evidence]) -> String {
@@ -802,13 +925,23 @@ impl PackageCtx<'_> {
         }
     }
 
-    fn paths(&self, finder: &PathFinder) -> (Vec<Vec<String>>, Vec<Vec<Option<String>>>) {
+    /// The paths as `name@version` lists; `specs` caches each package's text, as most
+    /// packages are on the paths of many findings.
+    fn paths(
+        &self,
+        finder: &PathFinder,
+        specs: &[OnceCell<String>],
+    ) -> (Vec<Vec<String>>, Vec<Vec<Option<String>>>) {
         let paths = finder.paths(self.index, self.scope, MAX_PATHS);
         let names = paths
             .iter()
             .map(|p| {
                 p.iter()
-                    .map(|s| self.graph.packages[s.package].spec())
+                    .map(|s| {
+                        specs[s.package]
+                            .get_or_init(|| self.graph.packages[s.package].spec())
+                            .clone()
+                    })
                     .collect()
             })
             .collect();
@@ -832,5 +965,69 @@ impl PackageCtx<'_> {
             && x.entity.as_deref().is_none_or(|e| e == entity)
             && x.kinds.is_none_or(|k| self.kinds.is_subset(k))
             && (x.via.is_empty() || self.graph.reaches_via(self.index, &x.via))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The indexed globs give what one `GlobSet` of every pattern gives, in its order.
+    #[test]
+    fn indexed_globs_match_as_one_glob_set() {
+        let patterns = [
+            "https://gitee.com/openharmony/*",
+            "https://GITEE.com/openharmony/*",
+            "https://gitee.com/*",
+            "*",
+            "vendor-*",
+            "Vendor_x-*",
+            "exact-name",
+            "EXACT-name",
+            "https://*.example.cn/*",
+            "https://github.com/org/{a,b}*",
+            "crate-?",
+            "lit\\*eral*",
+            "[ab]c*",
+            "github:Huawei:*",
+            "ünïcode-*",
+            "",
+        ];
+        let items: Vec<(String, Ref)> = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.to_string(), (i, 0)))
+            .collect();
+        let globs = Globs::build(items.clone());
+        let (all, index) = glob_set(&items, 0..items.len());
+        for text in [
+            "https://gitee.com/openharmony/ylong",
+            "https://gitee.com/OpenHarmony",
+            "https://gitee.com/openharmony/",
+            "vendor-a",
+            "VENDOR-",
+            "vendor_x-1",
+            "exact-name",
+            "Exact-Name",
+            "exact-name2",
+            "https://git.example.cn/a",
+            "https://github.com/org/b1",
+            "crate-1",
+            "lit*eral-x",
+            "bcd",
+            "github:huawei:owners",
+            "ÜNÏCODE-x",
+            "ünïcode-y",
+            "\u{212a}exact",
+            "",
+        ] {
+            let want: Vec<Ref> = all
+                .matches(text)
+                .into_iter()
+                .map(|i| items[index[i]].1)
+                .collect();
+            let got: Vec<Ref> = globs.matches(text).collect();
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 }

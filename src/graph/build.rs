@@ -1,6 +1,7 @@
 //! [`Graph::build`]: roots, edge pruning and the kind walk.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use cargo_metadata::cargo_platform::Platform;
 use cargo_metadata::{Dependency, DependencyKind, Metadata, Node, NodeDep};
@@ -11,7 +12,8 @@ use crate::target::{Condition, Target};
 pub(super) fn build(metadata: &Metadata, opts: &GraphOptions) -> Result<Graph, GraphError> {
     let resolve = metadata.resolve.as_ref().ok_or(GraphError::NoResolve)?;
 
-    let mut index: HashMap<&str, usize> = HashMap::with_capacity(metadata.packages.len());
+    let mut index: FastMap<&str, usize> =
+        FastMap::with_capacity_and_hasher(metadata.packages.len(), Default::default());
     for (i, p) in metadata.packages.iter().enumerate() {
         if index.insert(p.id.repr.as_str(), i).is_some() {
             return Err(GraphError::Inconsistent(format!(
@@ -124,6 +126,33 @@ pub(super) fn build(metadata: &Metadata, opts: &GraphOptions) -> Result<Graph, G
     })
 }
 
+/// The map on package ids, which come from our own input: a fast,
+/// non-keyed hash (FxHash's mixing) instead of SipHash, which showed in profiles of big graphs.
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.write(&[b]);
+    }
+    fn finish(&self) -> u64 {
+        self.0.rotate_left(26)
+    }
+}
+
 /// An unknown future kind counts as normal: auditing too much beats missing a crate.
 fn dep_kind(kind: DependencyKind) -> DepKind {
     match kind {
@@ -180,43 +209,41 @@ impl<'m> PlatformFilter<'m> {
 
 /// A parent's declared dependencies and the optional ones its enabled features switch on.
 struct Declarations<'m> {
-    /// Declarations by package name.
-    by_name: HashMap<&'m str, Vec<&'m Dependency>>,
+    /// The parent's declarations, searched by package name: a parent has a few dozen at
+    /// most, so a scan beats building a map per node.
+    declared: &'m [Dependency],
     /// Names (rename or package name, as in `[dependencies]`) of optional dependencies
     /// switched on: implicit features that are enabled, `dep:NAME` and strong
     /// `NAME/feat` in the definition of an enabled feature.
-    activated: HashSet<&'m str>,
+    activated: Vec<&'m str>,
 }
 
 impl<'m> Declarations<'m> {
     fn new(parent: &'m cargo_metadata::Package, node: &'m Node) -> Declarations<'m> {
-        let mut by_name: HashMap<&str, Vec<&Dependency>> = HashMap::new();
-        for d in &parent.dependencies {
-            by_name.entry(d.name.as_str()).or_default().push(d);
-        }
-        let mut activated = HashSet::new();
+        let mut activated = Vec::new();
         for feature in &node.features {
             let feature: &str = feature;
             match parent.features.get(feature) {
                 // Not defined in `[features]`: the implicit feature of an optional
                 // dependency of that name.
-                None => {
-                    activated.insert(feature);
-                }
+                None => activated.push(feature),
                 Some(items) => {
                     for item in items {
                         if let Some(name) = item.strip_prefix("dep:") {
-                            activated.insert(name);
+                            activated.push(name);
                         } else if let Some((name, _)) = item.split_once('/')
                             && !name.ends_with('?')
                         {
-                            activated.insert(name);
+                            activated.push(name);
                         }
                     }
                 }
             }
         }
-        Declarations { by_name, activated }
+        Declarations {
+            declared: &parent.dependencies,
+            activated,
+        }
     }
 
     /// Whether one `dep_kinds` entry of `dep` is built: some matching declaration
@@ -228,32 +255,33 @@ impl<'m> Declarations<'m> {
         kind: DependencyKind,
         target: Option<&Platform>,
     ) -> bool {
-        let Some(decls) = self.by_name.get(package_name) else {
+        let decls = || {
+            self.declared
+                .iter()
+                .filter(move |d| d.name.as_str() == package_name)
+        };
+        if decls().next().is_none() {
             // No declaration at all: metadata we do not understand. Keep the edge,
             // auditing too much beats missing a crate.
             return true;
-        };
-        let same_kind_target = |d: &&&Dependency| d.kind == kind && d.target.as_ref() == target;
-        let active = |d: &&&Dependency| {
+        }
+        let same_kind_target = |d: &&Dependency| d.kind == kind && d.target.as_ref() == target;
+        let active = |d: &&Dependency| {
             !d.optional
                 || self
                     .activated
-                    .contains(d.rename.as_deref().unwrap_or(&d.name))
+                    .contains(&d.rename.as_deref().unwrap_or(&d.name))
         };
         // Prefer declarations whose extern name is the resolve's; a dependency without
         // `rename` whose library has another name than the package does not match
         // by name, so fall back to the unrenamed declarations, then to all of them.
-        let tiers: [&dyn Fn(&&&Dependency) -> bool; 3] = [
+        let tiers: [&dyn Fn(&&Dependency) -> bool; 3] = [
             &|d| extern_name_eq(d.rename.as_deref().unwrap_or(&d.name), &dep.name),
             &|d| d.rename.is_none(),
             &|_| true,
         ];
         for tier in tiers {
-            let mut candidates = decls
-                .iter()
-                .filter(same_kind_target)
-                .filter(tier)
-                .peekable();
+            let mut candidates = decls().filter(same_kind_target).filter(tier).peekable();
             if candidates.peek().is_some() {
                 return candidates.any(|d| active(&d));
             }

@@ -1,0 +1,419 @@
+//! A crates.io database dump in the 2026 layout, as `.tar.gz` (what `--db-dump` reads).
+//!
+//! `<date>/metadata.json`, then `<date>/data/` with `crates.csv` (readmes included, as the
+//! real one), `oauth_github.csv`, `teams.csv`, `users.csv`, `crate_owners.csv`,
+//! `versions.csv` and an empty `dependencies.csv`, in that order and with the real column
+//! sets. Crates are named `gen-crate-N`; [`wanted`] names versions that exist in it.
+
+use std::io::{self, Write};
+
+use super::{Rng, WORDS};
+use crate::facts::publisher::CrateKey;
+
+/// The dump's date folder.
+pub const DATE_DIR: &str = "2026-11-27-020000";
+
+/// Rows of each table.
+#[derive(Clone, Copy, Debug)]
+pub struct DumpSpec {
+    pub crates: usize,
+    pub owners: usize,
+    pub versions: usize,
+    pub users: usize,
+    pub teams: usize,
+    pub seed: u64,
+}
+
+impl DumpSpec {
+    /// About the shape of the real dump of 2026: 150,000 crates, 500,000 owner rows,
+    /// 1,500,000 versions; `scale` multiplies every table.
+    pub fn realistic(scale: f64) -> DumpSpec {
+        let n = |x: f64| ((x * scale) as usize).max(1);
+        DumpSpec {
+            crates: n(150_000.0),
+            owners: n(500_000.0),
+            versions: n(1_500_000.0),
+            users: n(90_000.0),
+            teams: n(2_000.0),
+            seed: 42,
+        }
+    }
+}
+
+/// What was written: bytes of CSV before compression, and of the archive.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Written {
+    pub csv_bytes: u64,
+    pub archive_bytes: u64,
+}
+
+fn version_of(crate_id: usize, k: usize) -> String {
+    format!("{}.{}.{}", crate_id % 3, k / 10, k % 10)
+}
+
+/// Versions of crate `c` (1-based id) in a dump of `spec`: spread unevenly, as in the real one.
+fn versions_per_crate(spec: &DumpSpec, c: usize) -> usize {
+    let avg = spec.versions / spec.crates.max(1);
+    // Every 10th crate has 5x the average, the others a little less than it.
+    if c.is_multiple_of(10) {
+        avg * 5
+    } else {
+        avg.saturating_sub(avg * 4 / 9).max(1)
+    }
+}
+
+/// `count` crate versions that the dump holds, spread over its crates.
+pub fn wanted(spec: &DumpSpec, count: usize) -> Vec<CrateKey> {
+    let step = (spec.crates / count.max(1)).max(1);
+    (1..=spec.crates)
+        .step_by(step)
+        .take(count)
+        .map(|c| CrateKey {
+            name: format!("gen-crate-{c}"),
+            version: version_of(c, 0),
+        })
+        .collect()
+}
+
+/// Writes the `.tar.gz` to `out`.
+pub fn write_tar_gz(spec: &DumpSpec, out: impl Write) -> io::Result<Written> {
+    let counter = Counting { inner: out, n: 0 };
+    let gz = flate2::write::GzEncoder::new(counter, flate2::Compression::fast());
+    let mut tar = tar::Builder::new(gz);
+    let mut csv_bytes = 0;
+    let add = |tar: &mut tar::Builder<_>, name: &str, data: &[u8]| -> io::Result<()> {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        tar.append_data(&mut header, format!("{DATE_DIR}/{name}"), data)
+    };
+    add(
+        &mut tar,
+        "metadata.json",
+        br#"{"timestamp":"2026-11-27T02:00:00.000000Z","crates_io_commit":"0000000"}"#,
+    )?;
+    add(&mut tar, "README.md", b"A generated crates.io dump.\n")?;
+    for table in [
+        "crates",
+        "oauth_github",
+        "teams",
+        "users",
+        "crate_owners",
+        "versions",
+        "dependencies",
+    ] {
+        let data = table_csv(spec, table)?;
+        csv_bytes += data.len() as u64;
+        add(&mut tar, &format!("data/{table}.csv"), &data)?;
+    }
+    let gz = tar.into_inner()?;
+    let counter = gz.finish()?;
+    Ok(Written {
+        csv_bytes,
+        archive_bytes: counter.n,
+    })
+}
+
+struct Counting<W> {
+    inner: W,
+    n: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn sentence(rng: &mut Rng, words: usize) -> String {
+    let mut s = String::new();
+    for i in 0..words {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(WORDS[rng.below(WORDS.len())]);
+    }
+    s
+}
+
+fn row(w: &mut csv::Writer<Vec<u8>>, fields: &[&str]) -> io::Result<()> {
+    w.write_record(fields).map_err(io::Error::other)
+}
+
+fn table_csv(spec: &DumpSpec, table: &str) -> io::Result<Vec<u8>> {
+    let mut rng = Rng::new(spec.seed ^ table.len() as u64);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let date = "2020-05-04 03:02:01.123456+00";
+    match table {
+        "crates" => {
+            row(
+                &mut w,
+                &[
+                    "created_at",
+                    "description",
+                    "documentation",
+                    "homepage",
+                    "id",
+                    "max_features",
+                    "max_upload_size",
+                    "name",
+                    "readme",
+                    "repository",
+                    "trustpub_only",
+                    "updated_at",
+                ],
+            )?;
+            for c in 1..=spec.crates {
+                let name = format!("gen-crate-{c}");
+                let words = 20 + rng.below(120);
+                let readme = format!(
+                    "# {name}\n\n{}\n\n```rust\nuse {};\n```\n\n\"{}\"\n",
+                    sentence(&mut rng, words),
+                    name.replace('-', "_"),
+                    sentence(&mut rng, 8)
+                );
+                row(
+                    &mut w,
+                    &[
+                        date,
+                        &sentence(&mut rng, 10),
+                        &format!("https://docs.rs/{name}"),
+                        "",
+                        &c.to_string(),
+                        "",
+                        "",
+                        &name,
+                        &readme,
+                        &format!("https://github.com/org{}/{name}", rng.below(20_000)),
+                        "f",
+                        date,
+                    ],
+                )?;
+            }
+        }
+        "oauth_github" => {
+            row(&mut w, &["account_id", "avatar", "login", "user_id"])?;
+            for u in 1..=spec.users {
+                row(
+                    &mut w,
+                    &[
+                        &(5_000_000 + u).to_string(),
+                        &format!(
+                            "https://avatars.githubusercontent.com/u/{}?v=4",
+                            5_000_000 + u
+                        ),
+                        &format!("gh-user-{u}"),
+                        &u.to_string(),
+                    ],
+                )?;
+            }
+        }
+        "teams" => {
+            row(
+                &mut w,
+                &["avatar", "github_id", "id", "login", "name", "org_id"],
+            )?;
+            for t in 1..=spec.teams {
+                row(
+                    &mut w,
+                    &[
+                        "",
+                        &(7_000_000 + t).to_string(),
+                        &t.to_string(),
+                        &format!("github:org{t}:owners"),
+                        "Owners",
+                        &(8_000_000 + t).to_string(),
+                    ],
+                )?;
+            }
+        }
+        "users" => {
+            row(&mut w, &["created_at", "gh_id", "id", "name", "username"])?;
+            for u in 1..=spec.users {
+                row(
+                    &mut w,
+                    &[
+                        date,
+                        &(5_000_000 + u).to_string(),
+                        &u.to_string(),
+                        &format!("User {u}"),
+                        &format!("user-{u}"),
+                    ],
+                )?;
+            }
+        }
+        "crate_owners" => {
+            row(
+                &mut w,
+                &[
+                    "crate_id",
+                    "created_at",
+                    "created_by",
+                    "owner_id",
+                    "owner_kind",
+                ],
+            )?;
+            for r in 0..spec.owners {
+                let c = 1 + r % spec.crates;
+                let team = rng.chance(8);
+                let owner = if team {
+                    1 + rng.below(spec.teams)
+                } else {
+                    1 + rng.below(spec.users)
+                };
+                row(
+                    &mut w,
+                    &[
+                        &c.to_string(),
+                        date,
+                        &(1 + rng.below(spec.users)).to_string(),
+                        &owner.to_string(),
+                        if team { "1" } else { "0" },
+                    ],
+                )?;
+            }
+        }
+        "versions" => {
+            row(
+                &mut w,
+                &[
+                    "bin_names",
+                    "categories",
+                    "crate_id",
+                    "crate_size",
+                    "created_at",
+                    "description",
+                    "documentation",
+                    "downloads",
+                    "edition",
+                    "features",
+                    "has_lib",
+                    "homepage",
+                    "id",
+                    "keywords",
+                    "license",
+                    "links",
+                    "num",
+                    "num_no_build",
+                    "published_by",
+                    "repository",
+                    "rust_version",
+                    "tar_sha256",
+                    "updated_at",
+                    "yanked",
+                    "zip_json_sha256",
+                    "zip_sha256",
+                ],
+            )?;
+            let mut id = 0usize;
+            let mut c = 1;
+            while id < spec.versions {
+                for k in 0..versions_per_crate(spec, c) {
+                    if id >= spec.versions {
+                        break;
+                    }
+                    id += 1;
+                    let num = version_of(c, k);
+                    let by = if rng.chance(85) {
+                        (1 + rng.below(spec.users)).to_string()
+                    } else {
+                        String::new()
+                    };
+                    let sha = format!(
+                        "{:016x}{:016x}{:016x}{:016x}",
+                        rng.next_u64(),
+                        rng.next_u64(),
+                        rng.next_u64(),
+                        rng.next_u64()
+                    );
+                    row(
+                        &mut w,
+                        &[
+                            "{}",
+                            "{}",
+                            &c.to_string(),
+                            &(1000 + rng.below(900_000)).to_string(),
+                            date,
+                            &sentence(&mut rng, 6),
+                            "",
+                            &rng.below(1_000_000).to_string(),
+                            "2021",
+                            "{\"default\":[\"std\"],\"std\":[]}",
+                            "t",
+                            "",
+                            &id.to_string(),
+                            "{}",
+                            "MIT OR Apache-2.0",
+                            "",
+                            &num,
+                            &num,
+                            &by,
+                            &format!("https://github.com/org{}/gen-crate-{c}", c % 20_000),
+                            "1.70",
+                            &sha,
+                            date,
+                            "f",
+                            "",
+                            "",
+                        ],
+                    )?;
+                }
+                c = if c >= spec.crates { 1 } else { c + 1 };
+            }
+        }
+        _ => {
+            row(
+                &mut w,
+                &[
+                    "crate_id",
+                    "default_features",
+                    "features",
+                    "id",
+                    "kind",
+                    "optional",
+                    "req",
+                    "target",
+                    "version_id",
+                ],
+            )?;
+        }
+    }
+    w.into_inner().map_err(|e| e.into_error())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reader_finds_the_wanted_versions() {
+        let spec = DumpSpec {
+            crates: 200,
+            owners: 600,
+            versions: 2000,
+            users: 100,
+            teams: 5,
+            seed: 1,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db-dump.tar.gz");
+        let written = write_tar_gz(&spec, std::fs::File::create(&path).unwrap()).unwrap();
+        assert!(written.csv_bytes > written.archive_bytes);
+        let wanted = wanted(&spec, 20);
+        let found = crate::facts::dump::read_dump(&path, &wanted).unwrap();
+        assert_eq!(found.facts.len(), 20);
+        assert!(found.facts.values().all(|f| f.publisher.is_some()));
+        assert!(
+            found
+                .facts
+                .values()
+                .all(|f| !f.owners.as_ref().unwrap().value.is_empty())
+        );
+    }
+}
