@@ -144,7 +144,12 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     }
     .map_err(|e| Failure::new(format!("could not render the report: {e}")))?;
     write_output(args.output.as_deref(), &buf, out)?;
-    Ok(u8::from(report.fails(args.fail_on)))
+    let code = u8::from(report.fails(args.fail_on));
+    // The process ends right after this: leave the graph, facts and report to the OS
+    // instead of freeing them piece by piece (a large share of a big run's time).
+    std::mem::forget(report);
+    std::mem::forget(loaded);
+    Ok(code)
 }
 
 /// The publisher-fact sources the arguments name (SPEC section 7).

@@ -19,6 +19,9 @@ use crate::report::{
     CitationRef, Code, EntityRef, Evidence, ExceptionRef, Finding, PackageRef, Severity,
 };
 
+/// How many entities a missing-facts message names before it gives a count.
+pub const MISSING_FACTS_ENTITIES_NAMED: usize = 5;
+
 /// How many paths a finding carries at most.
 pub const MAX_PATHS: usize = 5;
 
@@ -578,7 +581,16 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
         .map(|(e, _)| e.id.as_str())
         .collect();
     // Joined once: a policy of thousands of entities makes this list long.
-    let publisher_list = publisher_entities.join(", ");
+    // Named in every missing-facts message: a few, then a count (a policy generated from a
+    // sanctions list can have thousands).
+    let publisher_list = match publisher_entities.len() {
+        n if n > MISSING_FACTS_ENTITIES_NAMED => format!(
+            "{} and {} more",
+            publisher_entities[..MISSING_FACTS_ENTITIES_NAMED].join(", "),
+            n - MISSING_FACTS_ENTITIES_NAMED
+        ),
+        _ => publisher_entities.join(", "),
+    };
 
     for i in graph.reached() {
         let pkg = &graph.packages[i];
