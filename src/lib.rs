@@ -11,6 +11,7 @@ pub mod facts;
 pub mod fetch;
 pub mod graph;
 pub mod init;
+pub mod limits;
 pub mod list;
 pub mod matcher;
 pub mod metadata;

@@ -264,9 +264,18 @@ impl CratesIoApi {
                 200..=299 => {
                     return response
                         .into_body()
+                        .with_config()
+                        .limit(crate::limits::API_ANSWER_BYTES)
                         .read_to_string()
                         .map(Some)
                         .map_err(|e| {
+                            let e = match e {
+                                ureq::Error::BodyExceedsLimit(_) => format!(
+                                    "the answer is larger than the limit of {}",
+                                    crate::limits::describe(crate::limits::API_ANSWER_BYTES)
+                                ),
+                                e => e.to_string(),
+                            };
                             Failure::Failed(format!("GET {url}: reading the answer: {e}"))
                         });
                 }

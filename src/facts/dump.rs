@@ -188,7 +188,10 @@ fn read_folder(state: &mut State<'_>) -> Result<(), DumpError> {
         table: Table::Crates.name(),
     })?;
     if let Some(root) = data.parent()
-        && let Ok(text) = std::fs::read_to_string(root.join("metadata.json"))
+        && let Ok(text) = crate::limits::read_text(
+            &root.join("metadata.json"),
+            crate::limits::DUMP_METADATA_BYTES,
+        )
     {
         state.timestamp = metadata_timestamp(&text);
     }
@@ -255,7 +258,7 @@ fn read_archive(state: &mut State<'_>) -> Result<(), DumpError> {
                         let mut text = String::new();
                         // A metadata.json larger than this is not one.
                         entry
-                            .take(1 << 20)
+                            .take(crate::limits::DUMP_METADATA_BYTES)
                             .read_to_string(&mut text)
                             .map_err(archive_err)?;
                         state.timestamp = metadata_timestamp(&text);
