@@ -12,6 +12,7 @@ pub mod fetch;
 pub mod generate;
 pub mod graph;
 pub mod init;
+pub mod limits;
 pub mod list;
 pub mod matcher;
 pub mod metadata;
@@ -52,7 +53,17 @@ impl fmt::Display for Failure {
         if self.preformatted {
             f.write_str(&self.message)
         } else {
-            write!(f, "error: {}", self.message)
+            // Messages quote ids, paths and answers from untrusted files: no escape
+            // sequence in them reaches the terminal. Line breaks stay.
+            f.write_str("error: ")?;
+            for c in self.message.chars() {
+                if c != '\n' && report::is_hidden(c) {
+                    write!(f, "{}", c.escape_unicode())?;
+                } else {
+                    write!(f, "{c}")?;
+                }
+            }
+            Ok(())
         }
     }
 }
@@ -102,4 +113,19 @@ pub fn run(
 fn err_is_terminal() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_messages_carry_no_escape_sequences() {
+        let failure = Failure::new("id `x\u{1b}]0;t\u{7}\u{1b}[2J\r\u{202e}` is bad\nnext line");
+        let text = failure.to_string();
+        assert_eq!(
+            text,
+            "error: id `x\\u{1b}]0;t\\u{7}\\u{1b}[2J\\u{d}\\u{202e}` is bad\nnext line"
+        );
+    }
 }

@@ -200,7 +200,7 @@ fn opt_publisher(p: &Option<String>, origin: &str) -> String {
 fn write_rows(rows: &[Row], format: ListFormat, out: &mut dyn Write) -> std::io::Result<()> {
     match format {
         ListFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, rows)?;
+            crate::report::write_inert_json(&mut *out, rows)?;
             writeln!(out)
         }
         ListFormat::Csv => {
@@ -282,7 +282,7 @@ fn write_groups(
     };
     match format {
         ListFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, groups)?;
+            crate::report::write_inert_json(&mut *out, groups)?;
             writeln!(out)
         }
         ListFormat::Csv => {
@@ -362,10 +362,12 @@ fn csv_line(out: &mut dyn Write, cells: &[&str]) -> std::io::Result<()> {
     let cells: Vec<String> = cells
         .iter()
         .map(|c| {
-            let c = if *c != "-" && c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            // Crate data: no escape sequence reaches a terminal that shows the file.
+            let c = crate::report::human::clean(c);
+            let c = if c != "-" && c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
                 format!("'{c}")
             } else {
-                c.to_string()
+                c
             };
             if c.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", c.replace('"', "\"\""))
@@ -389,6 +391,14 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "\"a,b\",\"say \"\"hi\"\"\",'=cmd(),plain\n"
         );
+    }
+
+    #[test]
+    fn csv_cells_carry_no_escape_sequences() {
+        let mut out = Vec::new();
+        csv_line(&mut out, &["evil\u{1b}[2J\u{9b}1m\r\u{202e}"]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, "evil\\u{1b}[2J\\u{9b}1m\\u{d}\\u{202e}\n");
     }
 
     #[test]

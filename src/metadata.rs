@@ -4,7 +4,6 @@
 //! unknown fields are ignored, so output of newer cargo versions still loads.
 
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus};
 
@@ -87,17 +86,20 @@ pub enum MetadataError {
 pub fn load(source: &MetadataSource) -> Result<cargo_metadata::Metadata, MetadataError> {
     match source {
         MetadataSource::File(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| MetadataError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text = crate::limits::read_text(path, crate::limits::METADATA_BYTES).map_err(
+                |source| MetadataError::Read {
+                    path: path.clone(),
+                    source,
+                },
+            )?;
             parse(&text, &format!("`{}`", path.display()))
         }
         MetadataSource::Stdin => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(MetadataError::ReadStdin)?;
+            let text = crate::limits::read_text_from(
+                std::io::stdin().lock(),
+                crate::limits::METADATA_BYTES,
+            )
+            .map_err(MetadataError::ReadStdin)?;
             parse(&text, "standard input")
         }
         MetadataSource::Cargo(invocation) => run_cargo(invocation),

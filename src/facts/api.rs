@@ -281,9 +281,18 @@ impl CratesIoApi {
                 200..=299 => {
                     return response
                         .into_body()
+                        .with_config()
+                        .limit(crate::limits::API_ANSWER_BYTES)
                         .read_to_string()
                         .map(Some)
                         .map_err(|e| {
+                            let e = match e {
+                                ureq::Error::BodyExceedsLimit(_) => format!(
+                                    "the answer is larger than the limit of {}",
+                                    crate::limits::describe(crate::limits::API_ANSWER_BYTES)
+                                ),
+                                e => e.to_string(),
+                            };
                             Failure::Failed(format!("GET {url}: reading the answer: {e}"))
                         });
                 }
@@ -427,9 +436,11 @@ fn api_sourced<T>(value: T, fetched: String) -> Sourced<T> {
     }
 }
 
-/// A crate name or version that can go in a URL path as is.
+/// A crate name or version that can go in a URL path as is: `..` or `.` would climb
+/// out of `/api/v1/crates/` (no crate name or version starts with a dot).
 fn url_safe(s: &str) -> bool {
     !s.is_empty()
+        && !s.starts_with('.')
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'))
 }
@@ -648,6 +659,14 @@ impl CratesIoApi {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_safe_refuses_dot_segments() {
+        assert!(url_safe("serde") && url_safe("1.0.0+build.1") && url_safe("a.b"));
+        for bad in ["..", ".", ".hidden", "", "a/b", "a?b", "a%2f", "a b"] {
+            assert!(!url_safe(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn reads_hosts() {

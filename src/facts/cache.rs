@@ -15,6 +15,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::limits::{API_ANSWER_BYTES, read_text};
+
 use super::publisher::{normalize_crate_name, rfc3339};
 use super::{Owner, Publisher};
 
@@ -129,7 +131,7 @@ impl ApiCache {
 
     /// The fresh cached owners of `name`: `Some(value: None)` = crates.io said 404.
     pub fn owners(&self, name: &str) -> Option<Cached<Option<Vec<Owner>>>> {
-        let text = fs::read_to_string(self.owners_path(name)?).ok()?;
+        let text = read_text(&self.owners_path(name)?, API_ANSWER_BYTES).ok()?;
         let file: OwnersFile = serde_json::from_str(&text).ok()?;
         if file.schema != SCHEMA || is_stale(file.fetched_unix, self.owners_max_age) {
             return None;
@@ -183,7 +185,7 @@ impl ApiCache {
         name: &str,
         version: &str,
     ) -> Option<Cached<Option<Option<Publisher>>>> {
-        let text = fs::read_to_string(self.publisher_path(name, version)?).ok()?;
+        let text = read_text(&self.publisher_path(name, version)?, API_ANSWER_BYTES).ok()?;
         let file: PublisherFile = serde_json::from_str(&text).ok()?;
         if file.schema != SCHEMA || is_stale(file.fetched_unix, self.publisher_max_age) {
             return None;

@@ -152,33 +152,65 @@ struct State<'a> {
 
 /// Reads the dump at `path` (`.tar.gz`, `.tar` or an extracted folder) for `wanted`.
 pub fn read_dump(path: &Path, wanted: &[CrateKey]) -> Result<DumpFacts, DumpError> {
-    let mut state = State {
-        path,
-        wanted: HashMap::new(),
-        crate_ids: HashMap::new(),
-        owners: Vec::new(),
-        versions: HashMap::new(),
-        users: HashMap::new(),
-        oauth: HashMap::new(),
-        teams: HashMap::new(),
-        user_ids: HashSet::new(),
-        team_ids: HashSet::new(),
-        done: HashSet::new(),
-        timestamp: None,
-    };
-    for key in wanted {
-        state
-            .wanted
-            .entry(normalize_crate_name(&key.name))
-            .or_default()
-            .insert(key.version.as_str());
-    }
+    let mut state = State::new(path, wanted);
     if path.is_dir() {
         read_folder(&mut state)?;
     } else {
         read_archive(&mut state)?;
     }
     Ok(state.finish(wanted))
+}
+
+/// Reads tables given as `(file name, CSV bytes)` pairs (`crates.csv`, ...), as
+/// [`read_dump`] reads an extracted folder; `name` stands for the dump in messages.
+/// Tables the dump layout does not know are ignored. For fuzzing and tests.
+pub fn read_tables(
+    name: &Path,
+    tables: &[(&str, &[u8])],
+    wanted: &[CrateKey],
+) -> Result<DumpFacts, DumpError> {
+    let mut state = State::new(name, wanted);
+    for table in Table::ALL {
+        let file = format!("{}.csv", table.name());
+        match tables.iter().find(|(n, _)| *n == file) {
+            Some((_, bytes)) => state.read_table(table, *bytes)?,
+            None if !table.required() => {}
+            None => {
+                return Err(DumpError::MissingTable {
+                    path: name.to_path_buf(),
+                    table: table.name(),
+                });
+            }
+        }
+    }
+    Ok(state.finish(wanted))
+}
+
+impl<'a> State<'a> {
+    fn new(path: &'a Path, wanted: &'a [CrateKey]) -> State<'a> {
+        let mut state = State {
+            path,
+            wanted: HashMap::new(),
+            crate_ids: HashMap::new(),
+            owners: Vec::new(),
+            versions: HashMap::new(),
+            users: HashMap::new(),
+            oauth: HashMap::new(),
+            teams: HashMap::new(),
+            user_ids: HashSet::new(),
+            team_ids: HashSet::new(),
+            done: HashSet::new(),
+            timestamp: None,
+        };
+        for key in wanted {
+            state
+                .wanted
+                .entry(normalize_crate_name(&key.name))
+                .or_default()
+                .insert(key.version.as_str());
+        }
+        state
+    }
 }
 
 fn read_folder(state: &mut State<'_>) -> Result<(), DumpError> {
@@ -188,7 +220,10 @@ fn read_folder(state: &mut State<'_>) -> Result<(), DumpError> {
         table: Table::Crates.name(),
     })?;
     if let Some(root) = data.parent()
-        && let Ok(text) = std::fs::read_to_string(root.join("metadata.json"))
+        && let Ok(text) = crate::limits::read_text(
+            &root.join("metadata.json"),
+            crate::limits::DUMP_METADATA_BYTES,
+        )
     {
         state.timestamp = metadata_timestamp(&text);
     }
@@ -255,7 +290,7 @@ fn read_archive(state: &mut State<'_>) -> Result<(), DumpError> {
                         let mut text = String::new();
                         // A metadata.json larger than this is not one.
                         entry
-                            .take(1 << 20)
+                            .take(crate::limits::DUMP_METADATA_BYTES)
                             .read_to_string(&mut text)
                             .map_err(archive_err)?;
                         state.timestamp = metadata_timestamp(&text);

@@ -126,7 +126,7 @@ impl FactsLock {
 
     /// Reads the lock at `path`.
     pub fn read(path: &Path) -> Result<FactsLock, LockError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LockError::Read {
+        let text = read_limited(path).map_err(|source| LockError::Read {
             path: path.to_path_buf(),
             source,
         })?;
@@ -135,7 +135,7 @@ impl FactsLock {
 
     /// Reads the lock at `path`, or `None` when there is no such file.
     pub fn read_if_exists(path: &Path) -> Result<Option<FactsLock>, LockError> {
-        match std::fs::read_to_string(path) {
+        match read_limited(path) {
             Ok(text) => FactsLock::parse(&text, path).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(LockError::Read {
@@ -277,6 +277,10 @@ impl FactsLock {
         let _ = guard.unlock();
         written
     }
+}
+
+fn read_limited(path: &Path) -> std::io::Result<String> {
+    crate::limits::read_text(path, crate::limits::FACTS_LOCK_BYTES)
 }
 
 /// Name, then version by semver precedence (text order when not semver).

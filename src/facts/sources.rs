@@ -169,11 +169,81 @@ pub fn fetch_lock(
             FactsLock::default()
         }
     };
-    let lock = FactsLock::from_gathered(&gathered);
+    let mut lock = FactsLock::from_gathered(&gathered);
+    // A source that failed (network down, corrupt dump) must not erase what the old lock
+    // knew: its facts stay for the packages no source could answer this time.
+    if !gathered.degraded.is_empty() {
+        let mut kept = 0;
+        for key in wanted {
+            let Some(previous) = old.get(key).filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            let facts = lock.packages.entry(key.clone()).or_default();
+            if !facts.is_complete() {
+                facts.fill_from(previous.clone());
+                kept += 1;
+            }
+        }
+        if kept > 0 {
+            gathered.degraded.push(Degraded {
+                source: Provenance::FactsLock.as_str().to_string(),
+                message: format!(
+                    "kept the previous lock's facts for {kept} package(s) that no source could answer; run `fetch` again when the sources are back"
+                ),
+            });
+        }
+        lock = lock.normalized();
+    }
     lock.write(&options.facts_lock)?;
     Ok(FetchOutcome {
         changes: diff(&old, &lock),
         lock,
         degraded: gathered.degraded,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::publisher::PublisherFacts;
+    use crate::facts::{Owner, Sourced};
+
+    #[test]
+    fn fetch_with_failing_sources_keeps_the_old_facts() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = CrateKey::new("foo", "1.0.0");
+        let mut old = FactsLock::default();
+        old.packages.insert(
+            key.clone(),
+            PublisherFacts {
+                owners: Some(Sourced {
+                    value: vec![Owner::User {
+                        id: 1,
+                        login: "alice".into(),
+                    }],
+                    provenance: Provenance::CratesIoApi,
+                    fetched: Some("2026-11-01T00:00:00Z".into()),
+                }),
+                publisher: None,
+            },
+        );
+        let path = dir.path().join("vendor-audit.lock");
+        old.write(&path).unwrap();
+        // Every source fails: a dump that is not there, an API with no network.
+        let mut options = SourceOptions::new(&path);
+        options.db_dump = Some(dir.path().join("no-such-dump.tar.gz"));
+        options.api.offline = true;
+        options.cache_dir = Some(dir.path().join("cache"));
+        let outcome = fetch_lock(&options, std::slice::from_ref(&key)).unwrap();
+        assert_eq!(outcome.lock.get(&key), old.get(&key));
+        assert_eq!(FactsLock::read(&path).unwrap(), old);
+        assert!(outcome.changes.is_empty(), "{:?}", outcome.changes);
+        assert!(
+            outcome.degraded.iter().any(|d| d
+                .message
+                .contains("kept the previous lock's facts for 1 package")),
+            "{:?}",
+            outcome.degraded
+        );
+    }
 }

@@ -64,10 +64,13 @@ struct RawPublisher {
 impl VetImports {
     /// Reads and parses the imports.lock at `path`.
     pub fn load(path: &Path) -> Result<VetImports, VetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| VetError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::limits::read_text(path, crate::limits::VET_IMPORTS_BYTES).map_err(|source| {
+                VetError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
         VetImports::parse(&text, path)
     }
 

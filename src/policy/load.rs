@@ -35,7 +35,7 @@ impl PolicyFs for RealFs {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::NotFound),
             _ => {}
         }
-        std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        crate::limits::read_text(path, crate::limits::POLICY_BYTES).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => ReadError::NotFound,
             io::ErrorKind::IsADirectory => ReadError::IsDir,
             _ => ReadError::Other(e),

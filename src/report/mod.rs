@@ -252,8 +252,80 @@ impl Report {
 
     /// The JSON form (SPEC section 6), one object and a newline.
     pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, self)?;
+        write_inert_json(&mut *out, self)?;
         writeln!(out)
+    }
+}
+
+/// Pretty JSON in which every character that [`is_hidden`] finds (C1 controls, DEL, bidi
+/// overrides, zero-width characters; serde_json escapes only C0 controls) is written as a
+/// `\uXXXX` escape: the same data for a JSON reader, inert on a terminal.
+pub fn write_inert_json<T: Serialize + ?Sized>(
+    out: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        out,
+        InertFormatter(serde_json::ser::PrettyFormatter::new()),
+    );
+    value.serialize(&mut ser).map_err(std::io::Error::from)
+}
+
+struct InertFormatter(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for InertFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_hidden(c) {
+                w.write_all(&fragment.as_bytes()[start..i])?;
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{unit:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
     }
 }
 
@@ -365,4 +437,23 @@ pub fn is_hidden(c: char) -> bool {
                 | '\u{2066}'..='\u{2069}'
                 | '\u{feff}'
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inert_json_escapes_what_serde_json_leaves_raw() {
+        let text = "a\u{1b}[2J\u{9b}31m\u{7f}\u{202e}\u{feff}\u{1f600}é";
+        let mut out = Vec::new();
+        write_inert_json(&mut out, &serde_json::json!({ "k": text })).unwrap();
+        let json = String::from_utf8(out).unwrap();
+        assert!(!json.chars().any(|c| c != '\n' && is_hidden(c)), "{json}");
+        assert!(json.contains(r"\u009b31m\u007f\u202e\ufeff"), "{json}");
+        // The same data for a JSON reader; printable characters stay as they are.
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["k"], text);
+        assert!(json.contains("\u{1f600}é"), "{json}");
+    }
 }

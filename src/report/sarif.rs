@@ -24,7 +24,7 @@ pub const FINGERPRINT_KEY: &str = "vendorAuditFinding/v1";
 
 /// Writes the SARIF log, pretty-printed, and a newline.
 pub fn render(report: &Report, ctx: &Context, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_value(report, ctx))?;
+    super::write_inert_json(&mut *out, &to_value(report, ctx))?;
     writeln!(out)
 }
 
