@@ -481,7 +481,16 @@ impl Checker<'_> {
             self.missing(header, key, ctx, "\"...\"");
             return None;
         }
-        self.string(t, key, ctx)
+        let value = self.string(t, key, ctx)?;
+        if value.value.trim().is_empty() {
+            self.error(
+                value.span.clone(),
+                format!("`{key}` in {ctx} is empty"),
+                format!("a required `{key}` must say something: it is printed with every finding it concerns"),
+            );
+            return None;
+        }
+        Some(value)
     }
 
     fn string_array(&mut self, t: &DeTable<'_>, key: &str, ctx: &str) -> Option<Vec<At<String>>> {

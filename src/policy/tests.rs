@@ -905,3 +905,14 @@ fn exception_fields_are_kept() {
     );
     assert_eq!(ex.location.to_string(), "policy.toml:10");
 }
+
+#[test]
+fn an_empty_required_string_is_an_error() {
+    only(
+        policy!(
+            "[[entity]]\nid = \"a\"\nname = \"A\"\nreason = \"  \"\n[entity.match]\norgs = [\"github.com/a\"]\n"
+        ),
+        "policy.toml:7:10",
+        "`reason` in [[entity]] is empty",
+    );
+}
