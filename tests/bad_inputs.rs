@@ -665,18 +665,18 @@ fn policy_extends_a_missing_file() {
 fn policy_extends_an_endless_device() {
     check_policy(
         POLICY.replace("id = \"t\"", "id = \"t\"\nextends = [\"/dev/zero\"]"),
-        &["/dev/zero", "larger than the limit of 4 MiB"],
+        &["/dev/zero", "larger than the limit of 32 MiB"],
     );
 }
 
 #[test]
 fn policy_larger_than_the_limit() {
     let case = Case::new();
-    case.sparse("policy.toml", 5 << 20);
+    case.sparse("policy.toml", 33 << 20);
     expect(
         &case.check(&[]),
         2,
-        &["policy.toml", "larger than the limit of 4 MiB"],
+        &["policy.toml", "larger than the limit of 32 MiB"],
     );
 }
 
