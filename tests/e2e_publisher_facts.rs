@@ -361,3 +361,58 @@ fn the_default_api_refuses_a_faster_pace() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_db_dump_folder_gives_owners_and_publishers_without_the_api() {
+    let s = Setup::new();
+    let data = s.dir.path().join("dump/2026-11-26-020000/data");
+    std::fs::create_dir_all(&data).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(data.join(name), text).unwrap();
+    std::fs::write(
+        data.parent().unwrap().join("metadata.json"),
+        r#"{"timestamp":"2026-11-26T02:00:00Z","crates_io_commit":"x"}"#,
+    )
+    .unwrap();
+    // Columns in the dump's alphabetical order, with extra ones to skip (2026 layout).
+    write(
+        "crates.csv",
+        "created_at,description,id,name,repository\n2020-01-01,d,1,kasp-util,\n2020-01-01,d,2,clean-dep,\n",
+    );
+    write(
+        "teams.csv",
+        "avatar,github_id,id,login,name,org_id\n,5,7,github:KasperskyLab:rust,Rust,9\n",
+    );
+    write(
+        "users.csv",
+        "created_at,gh_id,id,name,username\n2020-01-01,11,42,S,someone\n2020-01-01,12,1,A,alice\n",
+    );
+    write(
+        "crate_owners.csv",
+        "crate_id,created_at,created_by,owner_id,owner_kind\n1,2020-01-01,,7,1\n1,2020-01-01,,42,0\n2,2020-01-01,,1,0\n",
+    );
+    write(
+        "versions.csv",
+        "crate_id,created_at,id,num,published_by,yanked\n1,2020-01-01,100,1.0.0,,f\n2,2020-01-01,200,2.0.0,1,f\n",
+    );
+    let dump = s.dir.path().join("dump");
+    let (code, r) = s.check_json(&["--offline", "--db-dump", dump.to_str().unwrap()]);
+    assert_eq!(code, 1, "{r}");
+    let hit = &findings(&r, "restricted-entity")[0];
+    assert_eq!(hit["package"]["name"], "kasp-util");
+    let team = hit["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["matcher"] == "crates-io-teams")
+        .unwrap_or_else(|| panic!("{hit}"));
+    assert_eq!(team["value"], "github:KasperskyLab:rust");
+    assert_eq!(team["provenance"], "db-dump");
+    assert_eq!(team["fetched"], "2026-11-26T02:00:00Z");
+    // priv-crate is not in the dump, and --offline leaves the API out: its facts are unknown.
+    let missing: Vec<&str> = findings(&r, "missing-facts")
+        .iter()
+        .map(|f| f["package"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(missing, ["priv-crate"], "{r}");
+    assert!(s.server.paths().is_empty(), "--offline asks nothing");
+}
