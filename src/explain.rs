@@ -131,17 +131,8 @@ fn explain_one(
     match &f.owners {
         Some(o) => {
             let list: Vec<String> = o.value.iter().map(owner_text).collect();
-            let when = o
-                .fetched
-                .as_deref()
-                .map(|t| format!(", {t}"))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "  crates.io owners: {} [{}{when}]",
-                clean(&list.join(", ")),
-                o.provenance
-            )?;
+            let list = clean(&list.join(", "));
+            writeln!(out, "  crates.io owners: {list} [{}]", o.origin_note())?;
         }
         None if matches!(f.origin, facts::Origin::CratesIo) => {
             writeln!(out, "  crates.io owners: unknown (no facts source)")?
@@ -159,17 +150,12 @@ fn explain_one(
             } else {
                 who
             };
-            let when = pb
-                .fetched
-                .as_deref()
-                .map(|t| format!(", {t}"))
-                .unwrap_or_default();
             writeln!(
                 out,
-                "  publisher of {}: {} [{}{when}]",
+                "  publisher of {}: {} [{}]",
                 p.version,
                 clean(&who),
-                pb.provenance
+                pb.origin_note()
             )?;
         }
         None if matches!(f.origin, facts::Origin::CratesIo) => {

@@ -107,6 +107,16 @@ pub struct Sourced<T> {
     pub fetched: Option<String>,
 }
 
+impl<T> Sourced<T> {
+    /// `provenance` or `provenance, fetched`, as reports print where a fact came from.
+    pub fn origin_note(&self) -> String {
+        match &self.fetched {
+            Some(when) => format!("{}, {when}", self.provenance),
+            None => self.provenance.to_string(),
+        }
+    }
+}
+
 /// A copyright line found in the package's own files.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CopyrightFact {
