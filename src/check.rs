@@ -233,15 +233,24 @@ pub fn gather_facts(
     Ok((facts, degraded))
 }
 
-/// Facts, matcher and report for a loaded graph and policy.
-pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Result<Report, Failure> {
-    let (facts, degraded) = gather_facts(loaded, args, mode(args))?;
-    let opts = Options {
+/// The matcher's settings from the arguments.
+pub fn options(loaded: &Loaded, args: &GraphArgs) -> Options {
+    Options {
         today: loaded.today,
         include_workspace: args.include_workspace,
         exclude_dev: args.exclude_dev,
-    };
-    let outcome = matcher::evaluate(&loaded.graph, &facts, &loaded.policy, &opts);
+    }
+}
+
+/// Facts, matcher and report for a loaded graph and policy.
+pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Result<Report, Failure> {
+    let (facts, degraded) = gather_facts(loaded, args, mode(args))?;
+    let outcome = matcher::evaluate(
+        &loaded.graph,
+        &facts,
+        &loaded.policy,
+        &options(loaded, args),
+    );
     let mut report = Report {
         schema: 1,
         tool: Tool {

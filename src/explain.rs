@@ -6,11 +6,11 @@ use std::io::Write;
 use crate::Failure;
 use crate::check::{self, Loaded};
 use crate::cli::ExplainArgs;
-use crate::facts::url::{host_within, normalize};
+use crate::facts::url::host_within;
 use crate::facts::{self, PackageFacts};
 use crate::graph::fold_crate_name;
 use crate::list::{origin_text, owner_text, publisher_text};
-use crate::matcher::{self, Options};
+use crate::matcher;
 use crate::policy::{Entity, MatcherKind};
 use crate::report::human::clean;
 use crate::report::{Code, Finding, Severity};
@@ -47,11 +47,7 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
         )));
     }
     let (facts, degraded) = check::gather_facts(&loaded, &args.graph, check::mode(&args.graph))?;
-    let opts = Options {
-        today: loaded.today,
-        include_workspace: args.graph.include_workspace,
-        exclude_dev: args.graph.exclude_dev,
-    };
+    let opts = check::options(&loaded, &args.graph);
     let outcome = matcher::evaluate(graph, &facts, &loaded.policy, &opts);
     let mut text = Vec::new();
     for d in &degraded {
@@ -293,11 +289,10 @@ pub fn near_misses(e: &Entity, crate_name: &str, f: &PackageFacts) -> Vec<String
                 let host = parts.next().unwrap_or("").to_ascii_lowercase();
                 let org: Vec<String> = parts.map(str::to_ascii_lowercase).collect();
                 for u in &f.urls {
-                    let n = normalize(&u.normalized);
-                    let segs: Vec<String> = n.segments().map(str::to_ascii_lowercase).collect();
+                    let segs = &u.segments;
                     let same_org =
                         !org.is_empty() && segs.len() >= org.len() && segs[..org.len()] == org[..];
-                    if same_org && n.host.as_deref() != Some(host.as_str()) {
+                    if same_org && u.host.as_deref() != Some(host.as_str()) {
                         out.push(format!(
                             "{} `{}` is under the same org on another host than orgs `{pattern}`",
                             u.field, u.raw

@@ -11,7 +11,7 @@ use crate::check::{self, Loaded};
 use crate::cli::{GroupBy, ListArgs, ListFormat};
 use crate::facts::url::normalize;
 use crate::facts::{Origin, Owner, PackageFacts, Publisher};
-use crate::matcher::{self, Options};
+use crate::matcher;
 use crate::report::Code;
 use crate::report::human::clean;
 
@@ -84,11 +84,7 @@ pub fn publisher_text(p: &Option<Publisher>) -> String {
 
 /// The rows of every audited package, in name and version order.
 pub fn rows(loaded: &Loaded, facts: &[PackageFacts], args: &crate::cli::GraphArgs) -> Vec<Row> {
-    let opts = Options {
-        today: loaded.today,
-        include_workspace: args.include_workspace,
-        exclude_dev: args.exclude_dev,
-    };
+    let opts = crate::check::options(loaded, args);
     let outcome = matcher::evaluate(&loaded.graph, facts, &loaded.policy, &opts);
     let mut entities: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in &outcome.findings {
@@ -98,16 +94,12 @@ pub fn rows(loaded: &Loaded, facts: &[PackageFacts], args: &crate::cli::GraphArg
             entities.entry(p.id.clone()).or_default().push(e.clone());
         }
     }
-    let mut scope = loaded.policy.settings.dependency_kinds;
-    if args.exclude_dev {
-        scope.remove(crate::graph::DepKind::Dev);
-    }
+    let scope = opts.scope(&loaded.policy);
     let graph = &loaded.graph;
     let mut rows: Vec<(semver::Version, Row)> = graph
         .reached()
-        .filter(|&i| !graph.kinds[i].intersect(scope).is_empty())
-        .filter(|&i| args.include_workspace || !graph.packages[i].workspace_member)
-        .map(|i| {
+        .filter_map(|i| opts.audited_kinds(graph, scope, i).map(|kinds| (i, kinds)))
+        .map(|(i, kinds)| {
             let p = &graph.packages[i];
             let f = &facts[i];
             let mut ents = entities.remove(&p.id).unwrap_or_default();
@@ -116,11 +108,7 @@ pub fn rows(loaded: &Loaded, facts: &[PackageFacts], args: &crate::cli::GraphArg
                 name: p.name.clone(),
                 version: p.version.to_string(),
                 origin: origin_text(f),
-                kinds: graph.kinds[i]
-                    .intersect(scope)
-                    .iter()
-                    .map(|k| k.as_str().to_string())
-                    .collect(),
+                kinds: kinds.iter().map(|k| k.as_str().to_string()).collect(),
                 repository: p.repository.clone(),
                 owners: f
                     .owners

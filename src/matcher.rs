@@ -35,6 +35,25 @@ pub struct Options {
     pub exclude_dev: bool,
 }
 
+impl Options {
+    /// The dependency kinds in scope: the policy's, without `dev` under `--exclude-dev`.
+    pub fn scope(&self, policy: &Policy) -> Kinds {
+        let mut scope = policy.settings.dependency_kinds;
+        if self.exclude_dev {
+            scope.remove(DepKind::Dev);
+        }
+        scope
+    }
+
+    /// The in-scope kinds of package `i` if it is audited (reached in scope, and not
+    /// first-party unless `--include-workspace`); `None` otherwise.
+    pub fn audited_kinds(&self, graph: &Graph, scope: Kinds, i: usize) -> Option<Kinds> {
+        let kinds = graph.kinds[i].intersect(scope);
+        let first_party = graph.packages[i].workspace_member && !self.include_workspace;
+        (!kinds.is_empty() && !first_party).then_some(kinds)
+    }
+}
+
 /// The findings, unsorted severities already final, and how many packages were audited.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
@@ -303,9 +322,7 @@ impl<'p> Index<'p> {
         for url in &facts.urls {
             let prov = (url.provenance, None);
             if let Some(host) = &url.host {
-                let n = normalize(&url.normalized);
-                let segs: Vec<String> = n.segments().map(str::to_ascii_lowercase).collect();
-                out.orgs(host, &segs, url.field, &url.raw, prov.clone());
+                out.orgs(host, &url.segments, url.field, &url.raw, prov.clone());
                 out.hosts(host, url.field, &url.raw, prov.clone());
             }
             for r in self.repositories.matches(&url.normalized) {
@@ -563,10 +580,7 @@ pub fn entity_ref(entity: &Entity, policy: &Policy) -> EntityRef {
 /// Runs the whole evaluation.
 pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &Options) -> Outcome {
     let index = Index::new(policy, opts.today);
-    let mut scope = policy.settings.dependency_kinds;
-    if opts.exclude_dev {
-        scope.remove(DepKind::Dev);
-    }
+    let scope = opts.scope(policy);
     let mut used = vec![false; policy.exceptions.len()];
     let mut findings = Vec::new();
     let mut audited = 0;
@@ -580,8 +594,7 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
         .filter(|(e, active)| **active && e.matchers.iter().any(|m| m.kind.needs_publisher_facts()))
         .map(|(e, _)| e.id.as_str())
         .collect();
-    // Joined once: a policy of thousands of entities makes this list long.
-    // Named in every missing-facts message: a few, then a count (a policy generated from a
+    // Joined once, and named in every missing-facts message: a few, then a count (a policy generated from a
     // sanctions list can have thousands).
     let publisher_list = match publisher_entities.len() {
         n if n > MISSING_FACTS_ENTITIES_NAMED => format!(
@@ -594,10 +607,9 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
 
     for i in graph.reached() {
         let pkg = &graph.packages[i];
-        let kinds = graph.kinds[i].intersect(scope);
-        if kinds.is_empty() || (pkg.workspace_member && !opts.include_workspace) {
+        let Some(kinds) = opts.audited_kinds(graph, scope, i) else {
             continue;
-        }
+        };
         audited += 1;
         let f = &facts[i];
         let ctx = PackageCtx {

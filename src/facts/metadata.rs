@@ -47,6 +47,7 @@ pub fn facts(pkg: &Package) -> PackageFacts {
         urls.push(UrlFact {
             field,
             raw: raw.to_string(),
+            segments: n.segments().map(str::to_ascii_lowercase).collect(),
             normalized: n.text,
             host: n.host,
             provenance: Provenance::CargoMetadata,

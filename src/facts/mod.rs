@@ -61,6 +61,8 @@ pub struct UrlFact {
     pub normalized: String,
     /// The lowercased host, when the URL has one.
     pub host: Option<String>,
+    /// The path's segments, lowercased (what `orgs` compares).
+    pub segments: Vec<String>,
     pub provenance: Provenance,
 }
 
