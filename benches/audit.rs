@@ -3,6 +3,7 @@
 //!     cargo bench --bench audit                 # every group, about 3 minutes
 //!     cargo bench --bench audit -- corpus dump  # some groups
 //!     cargo bench --bench audit -- --runs 3     # fewer runs per case
+//!     cargo bench --bench audit -- graphs --keep DIR  # keep the generated inputs in DIR
 //!
 //! Groups: `corpus` (the three corpus graphs, whole process), `stages` (load, graph,
 //! facts, match, render in-process, on the corpus), `graphs` (generated graphs of 1k to
@@ -49,16 +50,18 @@ fn main() {
         return;
     }
     let mut runs: Option<usize> = None;
+    let mut keep: Option<PathBuf> = None;
     let mut groups: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--bench" => {}
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()),
+            "--keep" => keep = args.next().map(PathBuf::from),
             g if GROUPS.contains(&g) => groups.push(g.to_string()),
             other => {
                 eprintln!(
-                    "unknown argument `{other}`; groups: {}, and --runs N",
+                    "unknown argument `{other}`; groups: {}, --runs N and --keep DIR",
                     GROUPS.join(" ")
                 );
                 std::process::exit(2);
@@ -69,8 +72,15 @@ fn main() {
         groups = GROUPS.iter().map(|g| g.to_string()).collect();
     }
     let tmp = tempfile::tempdir().expect("temporary folder");
+    let inputs = match keep {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).expect("the --keep folder");
+            dir
+        }
+        None => tmp.path().to_path_buf(),
+    };
     let mut b = Bench {
-        tmp: tmp.path().to_path_buf(),
+        tmp: inputs,
         runs,
         results: Vec::new(),
     };

@@ -27,10 +27,21 @@ pub use search::PathFinder;
 
 /// How a dependency edge is declared. Ordered by strength: `Normal < Build < Dev`.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum DepKind {
+    #[default]
     Normal,
     Build,
     Dev,
@@ -202,10 +213,10 @@ impl Graph {
     /// Builds the graph from parsed metadata: selects the roots, prunes the `resolve`
     /// edges cargo would not build, and walks from the roots (SPEC section 2).
     pub fn build(
-        metadata: &cargo_metadata::Metadata,
+        metadata: &crate::metadata::Metadata,
         opts: &GraphOptions,
     ) -> Result<Graph, GraphError> {
-        build::build(metadata, opts)
+        build::build(metadata.model(), opts)
     }
 
     /// Packages reached from the roots, in metadata order.

@@ -1,11 +1,41 @@
 //! Loads `cargo metadata --format-version 1` output: from a file, stdin, or by running cargo.
 //!
-//! Gives a parsed [`cargo_metadata::Metadata`] for the graph stage. Parsing is lenient:
-//! unknown fields are ignored, so output of newer cargo versions still loads.
+//! Gives a parsed [`Metadata`] for the graph stage: the JSON text and, borrowing from it,
+//! the [`Model`] of the fields the graph reads. Parsing is lenient: unknown fields are
+//! ignored, so output of newer cargo versions still loads.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus};
+
+mod model;
+
+pub use model::{DepKindInfo, Dependency, Features, Model, Node, NodeDep, Package, Resolve, Str};
+
+self_cell::self_cell!(
+    /// The text and the model that borrows from it, in one owned value.
+    struct Cell {
+        owner: String,
+        #[covariant]
+        dependent: Model,
+    }
+);
+
+/// Parsed `cargo metadata` output.
+pub struct Metadata(Cell);
+
+impl Metadata {
+    /// The parsed fields, borrowing from the text.
+    pub fn model(&self) -> &Model<'_> {
+        self.0.borrow_dependent()
+    }
+}
+
+impl std::fmt::Debug for Metadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.model().fmt(f)
+    }
+}
 
 /// Where the metadata comes from.
 #[derive(Clone, Debug)]
@@ -83,7 +113,7 @@ pub enum MetadataError {
 }
 
 /// Loads and parses the metadata.
-pub fn load(source: &MetadataSource) -> Result<cargo_metadata::Metadata, MetadataError> {
+pub fn load(source: &MetadataSource) -> Result<Metadata, MetadataError> {
     match source {
         MetadataSource::File(path) => {
             let text = crate::limits::read_text(path, crate::limits::METADATA_BYTES).map_err(
@@ -92,7 +122,7 @@ pub fn load(source: &MetadataSource) -> Result<cargo_metadata::Metadata, Metadat
                     source,
                 },
             )?;
-            parse(&text, &format!("`{}`", path.display()))
+            parse(text, &format!("`{}`", path.display()))
         }
         MetadataSource::Stdin => {
             let text = crate::limits::read_text_from(
@@ -100,20 +130,22 @@ pub fn load(source: &MetadataSource) -> Result<cargo_metadata::Metadata, Metadat
                 crate::limits::METADATA_BYTES,
             )
             .map_err(MetadataError::ReadStdin)?;
-            parse(&text, "standard input")
+            parse(text, "standard input")
         }
         MetadataSource::Cargo(invocation) => run_cargo(invocation),
     }
 }
 
 /// Parses metadata JSON; `origin` names where it came from in the error.
-pub fn parse(text: &str, origin: &str) -> Result<cargo_metadata::Metadata, MetadataError> {
-    serde_json::from_str(text).map_err(|e| MetadataError::Parse {
-        origin: origin.to_string(),
-        message: strip_position(&e),
-        line: e.line(),
-        column: e.column(),
-    })
+pub fn parse(text: String, origin: &str) -> Result<Metadata, MetadataError> {
+    Cell::try_new(text, |text| serde_json::from_str(text))
+        .map(Metadata)
+        .map_err(|e| MetadataError::Parse {
+            origin: origin.to_string(),
+            message: strip_position(&e),
+            line: e.line(),
+            column: e.column(),
+        })
 }
 
 /// serde_json's message without its own " at line L column C" suffix (we print ours).
@@ -160,7 +192,7 @@ fn cargo_program() -> OsString {
         .unwrap_or_else(|| "cargo".into())
 }
 
-fn run_cargo(invocation: &CargoInvocation) -> Result<cargo_metadata::Metadata, MetadataError> {
+fn run_cargo(invocation: &CargoInvocation) -> Result<Metadata, MetadataError> {
     let program = cargo_program();
     let args = invocation.args();
     let command = std::iter::once(&program)
@@ -193,7 +225,7 @@ fn run_cargo(invocation: &CargoInvocation) -> Result<cargo_metadata::Metadata, M
         .ok_or_else(|| MetadataError::NoJson {
             command: command.clone(),
         })?;
-    parse(json, &format!("the output of `{command}`"))
+    parse(json.to_string(), &format!("the output of `{command}`"))
 }
 
 #[cfg(test)]
@@ -235,7 +267,7 @@ mod tests {
 
     #[test]
     fn parse_error_names_origin_and_position() {
-        let err = parse("{\n  \"packages\": [}", "`meta.json`").unwrap_err();
+        let err = parse("{\n  \"packages\": [}".into(), "`meta.json`").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("`meta.json`"), "{msg}");
         assert!(msg.contains("line 2, column"), "{msg}");
@@ -244,7 +276,7 @@ mod tests {
 
     #[test]
     fn missing_field_is_reported() {
-        let msg = parse("{}", "`m.json`").unwrap_err().to_string();
+        let msg = parse("{}".into(), "`m.json`").unwrap_err().to_string();
         assert!(msg.contains("missing field"), "{msg}");
     }
 
@@ -271,7 +303,7 @@ mod tests {
         let json = r#"{"packages":[],"workspace_members":[],"resolve":null,
             "workspace_root":"/w","target_directory":"/w/target","version":1,
             "some_future_field":{"x":1}}"#;
-        let m = parse(json, "test").unwrap();
-        assert!(m.packages.is_empty());
+        let m = parse(json.into(), "test").unwrap();
+        assert!(m.model().packages.is_empty());
     }
 }

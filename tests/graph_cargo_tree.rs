@@ -208,7 +208,7 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 struct Fixture {
     _dir: tempfile::TempDir,
     ws: std::path::PathBuf,
-    metadata: cargo_metadata::Metadata,
+    metadata: metadata::Metadata,
 }
 
 fn fixture() -> Fixture {
@@ -238,12 +238,21 @@ fn reached_set_equals_cargo_tree() {
     let f = fixture();
     let in_resolve: BTreeSet<String> = f
         .metadata
+        .model()
         .resolve
         .as_ref()
         .unwrap()
         .nodes
         .iter()
-        .map(|n| f.metadata[&n.id].name.to_string())
+        .map(|n| {
+            let packages = &f.metadata.model().packages;
+            packages
+                .iter()
+                .find(|p| p.id == n.id)
+                .unwrap()
+                .name
+                .to_string()
+        })
         .collect();
     // The fixture exercises what it means to: these are listed in `resolve`
     // although cargo does not build them.

@@ -19,22 +19,22 @@ fn corpus_path(name: &str) -> String {
     )
 }
 
-fn load(name: &str) -> cargo_metadata::Metadata {
+fn load(name: &str) -> metadata::Metadata {
     metadata::load(&MetadataSource::File(corpus_path(name).into()))
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn ripgrep() -> &'static cargo_metadata::Metadata {
-    static M: OnceLock<cargo_metadata::Metadata> = OnceLock::new();
+fn ripgrep() -> &'static metadata::Metadata {
+    static M: OnceLock<metadata::Metadata> = OnceLock::new();
     M.get_or_init(|| load("ripgrep"))
 }
 
-fn deno() -> &'static cargo_metadata::Metadata {
-    static M: OnceLock<cargo_metadata::Metadata> = OnceLock::new();
+fn deno() -> &'static metadata::Metadata {
+    static M: OnceLock<metadata::Metadata> = OnceLock::new();
     M.get_or_init(|| load("deno"))
 }
 
-fn build(m: &cargo_metadata::Metadata, opts: &GraphOptions) -> Graph {
+fn build(m: &metadata::Metadata, opts: &GraphOptions) -> Graph {
     Graph::build(m, opts).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -426,11 +426,11 @@ fn root_selection() {
 }
 
 /// The ripgrep metadata as JSON, edited by `edit`, parsed back.
-fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> cargo_metadata::Metadata {
+fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> metadata::Metadata {
     let text = std::fs::read_to_string(corpus_path("ripgrep")).unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
     edit(&mut v);
-    serde_json::from_value(v).unwrap()
+    metadata::parse(v.to_string(), "edited").unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

@@ -373,8 +373,8 @@ mod tests {
         };
         let text = metadata_string(spec);
         assert_eq!(text, metadata_string(spec), "deterministic");
-        let metadata = crate::metadata::parse(&text, "generated").unwrap();
-        assert_eq!(metadata.packages.len(), 600);
+        let metadata = crate::metadata::parse(text, "generated").unwrap();
+        assert_eq!(metadata.model().packages.len(), 600);
         let graph = Graph::build(&metadata, &GraphOptions::default()).unwrap();
         assert_eq!(graph.roots.len(), members(600));
         assert_eq!(graph.reached().count(), 600);

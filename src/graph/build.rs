@@ -3,28 +3,32 @@
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
+use std::path::PathBuf;
+use std::str::FromStr;
+
 use cargo_metadata::cargo_platform::Platform;
-use cargo_metadata::{Dependency, DependencyKind, Metadata, Node, NodeDep};
+
+use crate::metadata::{Dependency, Model, Node, NodeDep, Package as MetaPackage};
 
 use super::{DepKind, Edge, Graph, GraphError, GraphOptions, Kinds, Package};
 use crate::target::{Condition, Target};
 
-pub(super) fn build(metadata: &Metadata, opts: &GraphOptions) -> Result<Graph, GraphError> {
+pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, GraphError> {
     let resolve = metadata.resolve.as_ref().ok_or(GraphError::NoResolve)?;
 
     let mut index: FastMap<&str, usize> =
         FastMap::with_capacity_and_hasher(metadata.packages.len(), Default::default());
     for (i, p) in metadata.packages.iter().enumerate() {
-        if index.insert(p.id.repr.as_str(), i).is_some() {
+        if index.insert(&p.id, i).is_some() {
             return Err(GraphError::Inconsistent(format!(
                 "package id `{}` appears twice in `packages`",
                 p.id
             )));
         }
     }
-    let lookup = |id: &cargo_metadata::PackageId, what: &str| {
+    let lookup = |id: &str, what: &str| {
         index
-            .get(id.repr.as_str())
+            .get(id)
             .copied()
             .ok_or_else(|| GraphError::Inconsistent(format!("{what} `{id}` is not in `packages`")))
     };
@@ -62,26 +66,22 @@ pub(super) fn build(metadata: &Metadata, opts: &GraphOptions) -> Result<Graph, G
         let out = &mut edges[from];
         for dep in &node.deps {
             let to = lookup(&dep.pkg, "dependency")?;
-            let dep_name = metadata.packages[to].name.as_str();
+            let dep_name: &str = &metadata.packages[to].name;
             // Metadata of cargo before 1.41 has no `dep_kinds`: one plain normal entry.
-            let legacy = dep
-                .dep_kinds
-                .is_empty()
-                .then_some((DependencyKind::Normal, None));
+            let legacy = dep.dep_kinds.is_empty().then_some((DepKind::Normal, None));
             let entries = dep
                 .dep_kinds
                 .iter()
-                .map(|info| (info.kind, info.target.as_ref()))
+                .map(|info| (info.kind, info.target.as_deref()))
                 .chain(legacy);
-            for (declared_kind, target) in entries {
-                let kind = dep_kind(declared_kind);
+            for (kind, target) in entries {
                 // cargo builds dev-dependencies only of the packages being tested: the
                 // roots. Other members' dev edges (and, with `--exclude-dev`, all of
                 // them) are not walked.
                 if kind == DepKind::Dev && (opts.exclude_dev || !is_root[from]) {
                     continue;
                 }
-                if !declared.is_active(dep, dep_name, declared_kind, target) {
+                if !declared.is_active(dep, dep_name, kind, target) {
                     continue;
                 }
                 if let Some(platform) = target
@@ -103,15 +103,15 @@ pub(super) fn build(metadata: &Metadata, opts: &GraphOptions) -> Result<Graph, G
         .iter()
         .enumerate()
         .map(|(i, p)| Package {
-            id: p.id.repr.clone(),
+            id: p.id.to_string(),
             name: p.name.to_string(),
             version: p.version.clone(),
-            source: p.source.as_ref().map(|s| s.repr.clone()),
-            manifest_path: p.manifest_path.clone().into_std_path_buf(),
-            repository: p.repository.clone(),
-            homepage: p.homepage.clone(),
-            authors: p.authors.clone(),
-            license_file: p.license_file.as_ref().map(|f| f.to_string()),
+            source: p.source.as_deref().map(str::to_string),
+            manifest_path: PathBuf::from(&*p.manifest_path),
+            repository: p.repository.as_deref().map(str::to_string),
+            homepage: p.homepage.as_deref().map(str::to_string),
+            authors: p.authors.iter().map(|a| a.to_string()).collect(),
+            license_file: p.license_file.as_deref().map(str::to_string),
             workspace_member: is_member[i],
         })
         .collect();
@@ -121,7 +121,7 @@ pub(super) fn build(metadata: &Metadata, opts: &GraphOptions) -> Result<Graph, G
         roots,
         edges,
         kinds,
-        workspace_root: metadata.workspace_root.clone().into_std_path_buf(),
+        workspace_root: PathBuf::from(&*metadata.workspace_root),
         workspace_metadata: metadata.workspace_metadata.clone(),
     })
 }
@@ -153,15 +153,6 @@ impl Hasher for FastHasher {
     }
 }
 
-/// An unknown future kind counts as normal: auditing too much beats missing a crate.
-fn dep_kind(kind: DependencyKind) -> DepKind {
-    match kind {
-        DependencyKind::Development => DepKind::Dev,
-        DependencyKind::Build => DepKind::Build,
-        _ => DepKind::Normal,
-    }
-}
-
 /// Breadth-first walk over (package, path kind) states; each state is visited once,
 /// so this is O(3 * (packages + edges)). Roots are reached by the empty path, which
 /// counts as `normal`.
@@ -189,19 +180,26 @@ fn walk(roots: &[usize], edges: &[Vec<Edge>]) -> Vec<Kinds> {
 /// Caches, per distinct target expression, whether its edges are kept.
 struct PlatformFilter<'m> {
     targets: Vec<Target>,
-    cache: HashMap<&'m Platform, bool>,
+    cache: HashMap<&'m str, bool>,
 }
 
 impl<'m> PlatformFilter<'m> {
     /// Kept when it can be true on some target and, with `--target`, applies to one
-    /// of the given triples.
-    fn keeps(&mut self, platform: &'m Platform) -> bool {
+    /// of the given triples. A target that cargo's own parser rejects is kept: it
+    /// cannot come from cargo, and auditing too much beats missing a crate.
+    fn keeps(&mut self, platform: &'m str) -> bool {
         if let Some(&keep) = self.cache.get(platform) {
             return keep;
         }
-        let condition = Condition::from_platform(platform);
-        let keep = condition.is_possible()
-            && (self.targets.is_empty() || self.targets.iter().any(|t| condition.matches(t)));
+        let keep = match Platform::from_str(platform) {
+            Ok(parsed) => {
+                let condition = Condition::from_platform(&parsed);
+                condition.is_possible()
+                    && (self.targets.is_empty()
+                        || self.targets.iter().any(|t| condition.matches(t)))
+            }
+            Err(_) => true,
+        };
         self.cache.insert(platform, keep);
         keep
     }
@@ -211,7 +209,7 @@ impl<'m> PlatformFilter<'m> {
 struct Declarations<'m> {
     /// The parent's declarations, searched by package name: a parent has a few dozen at
     /// most, so a scan beats building a map per node.
-    declared: &'m [Dependency],
+    declared: &'m [Dependency<'m>],
     /// Names (rename or package name, as in `[dependencies]`) of optional dependencies
     /// switched on: implicit features that are enabled, `dep:NAME` and strong
     /// `NAME/feat` in the definition of an enabled feature.
@@ -219,7 +217,7 @@ struct Declarations<'m> {
 }
 
 impl<'m> Declarations<'m> {
-    fn new(parent: &'m cargo_metadata::Package, node: &'m Node) -> Declarations<'m> {
+    fn new(parent: &'m MetaPackage<'m>, node: &'m Node<'m>) -> Declarations<'m> {
         let mut activated = Vec::new();
         for feature in &node.features {
             let feature: &str = feature;
@@ -250,23 +248,24 @@ impl<'m> Declarations<'m> {
     /// (same package, extern name, kind and target) is not optional or is switched on.
     fn is_active(
         &self,
-        dep: &NodeDep,
+        dep: &NodeDep<'_>,
         package_name: &str,
-        kind: DependencyKind,
-        target: Option<&Platform>,
+        kind: DepKind,
+        target: Option<&str>,
     ) -> bool {
         let decls = || {
             self.declared
                 .iter()
-                .filter(move |d| d.name.as_str() == package_name)
+                .filter(move |d| *d.name == *package_name)
         };
         if decls().next().is_none() {
             // No declaration at all: metadata we do not understand. Keep the edge,
             // auditing too much beats missing a crate.
             return true;
         }
-        let same_kind_target = |d: &&Dependency| d.kind == kind && d.target.as_ref() == target;
-        let active = |d: &&Dependency| {
+        let same_kind_target =
+            |d: &&Dependency<'_>| d.kind == kind && d.target.as_deref() == target;
+        let active = |d: &&Dependency<'_>| {
             !d.optional
                 || self
                     .activated
@@ -275,7 +274,7 @@ impl<'m> Declarations<'m> {
         // Prefer declarations whose extern name is the resolve's; a dependency without
         // `rename` whose library has another name than the package does not match
         // by name, so fall back to the unrenamed declarations, then to all of them.
-        let tiers: [&dyn Fn(&&Dependency) -> bool; 3] = [
+        let tiers: [&dyn Fn(&&Dependency<'_>) -> bool; 3] = [
             &|d| extern_name_eq(d.rename.as_deref().unwrap_or(&d.name), &dep.name),
             &|d| d.rename.is_none(),
             &|_| true,

@@ -1,6 +1,7 @@
 //! Selecting the roots of the walk: `-p`, `--workspace`, `--exclude`.
 
 use super::{GraphError, GraphOptions};
+use crate::metadata::Package;
 
 /// The roots, as sorted package indices.
 ///
@@ -16,7 +17,7 @@ use super::{GraphError, GraphOptions};
 /// An `--exclude` spec that matches no member is ignored (cargo only warns), and
 /// excluding by name excludes every member of that name.
 pub(super) fn select(
-    packages: &[cargo_metadata::Package],
+    packages: &[Package<'_>],
     members: &[usize],
     opts: &GraphOptions,
 ) -> Result<Vec<usize>, GraphError> {
@@ -53,7 +54,7 @@ pub(super) fn select(
     Ok(roots)
 }
 
-fn spec_of(p: &cargo_metadata::Package) -> String {
+fn spec_of(p: &Package<'_>) -> String {
     format!("{}@{}", p.name, p.version)
 }
 
@@ -61,16 +62,16 @@ fn is_glob(spec: &str) -> bool {
     spec.contains(['*', '?', '['])
 }
 
-fn is_id(packages: &[cargo_metadata::Package], members: &[usize], spec: &str) -> bool {
-    members.iter().any(|&m| packages[m].id.repr == spec)
+fn is_id(packages: &[Package<'_>], members: &[usize], spec: &str) -> bool {
+    members.iter().any(|&m| *packages[m].id == *spec)
 }
 
 /// The members a spec names.
-fn matching(packages: &[cargo_metadata::Package], members: &[usize], spec: &str) -> Vec<usize> {
+fn matching(packages: &[Package<'_>], members: &[usize], spec: &str) -> Vec<usize> {
     let by_id: Vec<usize> = members
         .iter()
         .copied()
-        .filter(|&m| packages[m].id.repr == spec)
+        .filter(|&m| *packages[m].id == *spec)
         .collect();
     if !by_id.is_empty() {
         return by_id;
@@ -83,7 +84,7 @@ fn matching(packages: &[cargo_metadata::Package], members: &[usize], spec: &str)
         return members
             .iter()
             .copied()
-            .filter(|&m| glob.is_match(packages[m].name.as_str()))
+            .filter(|&m| glob.is_match(&*packages[m].name))
             .collect();
     }
     let (name, version) = match spec.split_once('@') {
@@ -95,7 +96,7 @@ fn matching(packages: &[cargo_metadata::Package], members: &[usize], spec: &str)
         .copied()
         .filter(|&m| {
             let p = &packages[m];
-            p.name.as_str() == name && version.is_none_or(|v| version_matches(&p.version, v))
+            *p.name == *name && version.is_none_or(|v| version_matches(&p.version, v))
         })
         .collect()
 }

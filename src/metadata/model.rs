@@ -1,0 +1,254 @@
+//! The fields of `cargo metadata --format-version 1` that the graph stage reads, with
+//! strings borrowed from the JSON text.
+//!
+//! `cargo_metadata`'s full model parses every target, every version requirement and every
+//! `cfg` of every dependency, and allocates each string; on a 1,000-package graph that was
+//! half of the whole audit. This model skips what the audit never reads and borrows every
+//! string that has no JSON escape. Unknown fields are ignored, so output of newer cargo
+//! versions still loads.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+use crate::graph::DepKind;
+
+/// The top-level object.
+#[derive(Debug, Deserialize)]
+pub struct Model<'a> {
+    #[serde(borrow)]
+    pub packages: Vec<Package<'a>>,
+    #[serde(borrow)]
+    pub workspace_members: Vec<Str<'a>>,
+    /// Absent or null with `cargo metadata --no-deps`.
+    #[serde(borrow, default)]
+    pub resolve: Option<Resolve<'a>>,
+    #[serde(borrow)]
+    pub workspace_root: Str<'a>,
+    /// `[workspace.metadata]`, or null.
+    #[serde(default, rename = "metadata")]
+    pub workspace_metadata: serde_json::Value,
+}
+
+/// One entry of `packages`.
+#[derive(Debug, Deserialize)]
+pub struct Package<'a> {
+    #[serde(borrow)]
+    pub id: Str<'a>,
+    #[serde(borrow)]
+    pub name: Str<'a>,
+    pub version: semver::Version,
+    /// Null for path packages.
+    #[serde(borrow, default)]
+    pub source: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub dependencies: Vec<Dependency<'a>>,
+    #[serde(borrow, default)]
+    pub features: Features<'a>,
+    #[serde(borrow)]
+    pub manifest_path: Str<'a>,
+    #[serde(borrow, default)]
+    pub repository: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub homepage: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub authors: Vec<Str<'a>>,
+    #[serde(borrow, default)]
+    pub license_file: Option<Str<'a>>,
+}
+
+/// One declared dependency of a package (`[dependencies]` and friends).
+#[derive(Debug, Deserialize)]
+pub struct Dependency<'a> {
+    /// The package name.
+    #[serde(borrow)]
+    pub name: Str<'a>,
+    /// The name in the manifest when renamed (`foo = { package = "bar" }`).
+    #[serde(borrow, default)]
+    pub rename: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "dep_kind")]
+    pub kind: DepKind,
+    /// `x86_64-pc-windows-msvc` or `cfg(...)`, as cargo prints it.
+    #[serde(borrow, default)]
+    pub target: Option<Str<'a>>,
+    #[serde(default)]
+    pub optional: bool,
+}
+
+/// The `resolve` section.
+#[derive(Debug, Deserialize)]
+pub struct Resolve<'a> {
+    #[serde(borrow)]
+    pub nodes: Vec<Node<'a>>,
+}
+
+/// One resolved package and its resolved dependencies.
+#[derive(Debug, Deserialize)]
+pub struct Node<'a> {
+    #[serde(borrow)]
+    pub id: Str<'a>,
+    #[serde(borrow, default)]
+    pub deps: Vec<NodeDep<'a>>,
+    /// The enabled features.
+    #[serde(borrow, default)]
+    pub features: Vec<Str<'a>>,
+}
+
+/// One resolved dependency of a node.
+#[derive(Debug, Deserialize)]
+pub struct NodeDep<'a> {
+    /// The extern crate name (`-` already `_`).
+    #[serde(borrow, default)]
+    pub name: Str<'a>,
+    #[serde(borrow)]
+    pub pkg: Str<'a>,
+    /// Empty in the output of cargo before 1.41.
+    #[serde(borrow, default)]
+    pub dep_kinds: Vec<DepKindInfo<'a>>,
+}
+
+/// One (kind, target) under which a resolved dependency is declared.
+#[derive(Debug, Deserialize)]
+pub struct DepKindInfo<'a> {
+    #[serde(default, deserialize_with = "dep_kind")]
+    pub kind: DepKind,
+    #[serde(borrow, default)]
+    pub target: Option<Str<'a>>,
+}
+
+/// null is normal. An unknown future kind counts as normal too: auditing too much beats
+/// missing a crate.
+fn dep_kind<'de, D: Deserializer<'de>>(d: D) -> Result<DepKind, D::Error> {
+    let kind: Option<Str<'de>> = Option::deserialize(d)?;
+    Ok(match kind.as_deref() {
+        Some("dev") => DepKind::Dev,
+        Some("build") => DepKind::Build,
+        _ => DepKind::Normal,
+    })
+}
+
+/// A JSON string, borrowed from the text unless it holds an escape.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Str<'a>(pub Cow<'a, str>);
+
+impl Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Str<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl fmt::Debug for Str<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Str<'a>, D::Error> {
+        struct StrVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for StrVisitor<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(StrVisitor(PhantomData))
+    }
+}
+
+/// `features`: each feature and what it enables, sorted by name for lookup.
+#[derive(Debug, Default)]
+pub struct Features<'a>(Vec<(Str<'a>, Vec<Str<'a>>)>);
+
+impl<'a> Features<'a> {
+    /// What the feature `name` enables, if `[features]` defines it.
+    pub fn get(&self, name: &str) -> Option<&[Str<'a>]> {
+        self.0
+            .binary_search_by(|(k, _)| (**k).cmp(name))
+            .ok()
+            .map(|i| self.0[i].1.as_slice())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Features<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Features<'a>, D::Error> {
+        struct FeaturesVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for FeaturesVisitor<'a> {
+            type Value = Features<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of feature names to lists of strings")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Features<'a>, M::Error> {
+                let mut entries: Vec<(Str<'a>, Vec<Str<'a>>)> =
+                    Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                // cargo prints them sorted; sort anyway (a no-op then), and keep the
+                // last of duplicate keys as a map would.
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                entries.reverse();
+                entries.dedup_by(|a, b| a.0 == b.0);
+                entries.reverse();
+                Ok(Features(entries))
+            }
+        }
+        d.deserialize_map(FeaturesVisitor(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_borrowed_unless_escaped() {
+        let v: Vec<Str> = serde_json::from_str(r#"["plain", "C:\\path", "\u00e9"]"#).unwrap();
+        assert!(matches!(v[0].0, Cow::Borrowed("plain")));
+        assert!(matches!(&v[1].0, Cow::Owned(s) if s == "C:\\path"));
+        assert_eq!(&*v[2], "é");
+    }
+
+    #[test]
+    fn features_are_looked_up_by_name() {
+        let f: Features = serde_json::from_str(
+            r#"{"std": ["alloc", "dep:libc"], "alloc": [], "default": ["std"]}"#,
+        )
+        .unwrap();
+        assert_eq!(f.get("std").map(|v| v.len()), Some(2));
+        assert_eq!(f.get("alloc").map(|v| v.len()), Some(0));
+        assert!(f.get("libc").is_none());
+    }
+
+    #[test]
+    fn kinds_null_dev_build_and_unknown() {
+        let d: Vec<DepKindInfo> = serde_json::from_str(
+            r#"[{"kind": null}, {"kind": "dev"}, {"kind": "build", "target": "cfg(unix)"}, {"kind": "future"}, {}]"#,
+        )
+        .unwrap();
+        let kinds: Vec<DepKind> = d.iter().map(|i| i.kind).collect();
+        use DepKind::*;
+        assert_eq!(kinds, [Normal, Dev, Build, Normal, Normal]);
+        assert_eq!(d[2].target.as_deref(), Some("cfg(unix)"));
+    }
+}
