@@ -129,21 +129,32 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     } else {
         Verbosity::Normal
     };
-    let mut buf = Vec::new();
-    match args.format {
-        Format::Json => report.write_json(&mut buf),
-        Format::Human => human::render(&report, verbosity, style, &mut buf),
+    let render = |w: &mut dyn Write| match args.format {
+        Format::Json => report.write_json(w),
+        Format::Human => human::render(&report, verbosity, style, w),
         Format::Sarif | Format::Markdown | Format::Github => {
             let ctx = report::Context::new(&loaded.graph.workspace_root, args.fail_on);
             match args.format {
-                Format::Sarif => report::sarif::render(&report, &ctx, &mut buf),
-                Format::Markdown => report::markdown::render(&report, &ctx, &mut buf),
-                _ => report::github::render(&report, &ctx, &mut buf),
+                Format::Sarif => report::sarif::render(&report, &ctx, w),
+                Format::Markdown => report::markdown::render(&report, &ctx, w),
+                _ => report::github::render(&report, &ctx, w),
             }
         }
+    };
+    match args.output.as_deref() {
+        None => {
+            // Straight to stdout, in large writes. Every error here is a write error: a
+            // closed stdout (`| head`) is not an error worth exit 2.
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+            let _ = render(&mut w).and_then(|_| w.flush());
+        }
+        Some(path) => {
+            let mut buf = Vec::new();
+            render(&mut buf)
+                .map_err(|e| Failure::new(format!("could not render the report: {e}")))?;
+            write_output(Some(path), &buf, out)?;
+        }
     }
-    .map_err(|e| Failure::new(format!("could not render the report: {e}")))?;
-    write_output(args.output.as_deref(), &buf, out)?;
     let code = u8::from(report.fails(args.fail_on));
     // The process ends right after this: leave the graph, facts and report to the OS
     // instead of freeing them piece by piece (a large share of a big run's time).

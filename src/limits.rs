@@ -41,7 +41,15 @@ fn too_large(limit: u64) -> io::Error {
 
 /// Reads UTF-8 text from `reader`, failing once more than `limit` bytes arrive.
 pub fn read_text_from(reader: impl Read, limit: u64) -> io::Result<String> {
-    let mut text = String::new();
+    read_text_sized(reader, limit, 0)
+}
+
+/// [`read_text_from`] into a buffer made for `expected` bytes: one allocation and no
+/// copying as it grows, when the size is known.
+fn read_text_sized(reader: impl Read, limit: u64, expected: u64) -> io::Result<String> {
+    // One byte more, so that reaching the end does not grow the buffer.
+    let capacity = expected.min(limit).saturating_add(1);
+    let mut text = String::with_capacity(usize::try_from(capacity).unwrap_or(0));
     reader
         .take(limit.saturating_add(1))
         .read_to_string(&mut text)?;
@@ -64,7 +72,8 @@ pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
     if meta.is_file() && meta.len() > limit {
         return Err(too_large(limit));
     }
-    read_text_from(file, limit)
+    let expected = if meta.is_file() { meta.len() } else { 0 };
+    read_text_sized(file, limit, expected)
 }
 
 #[cfg(test)]

@@ -216,16 +216,25 @@ fn run_cargo(invocation: &CargoInvocation) -> Result<Metadata, MetadataError> {
                 .to_string(),
         });
     }
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut stdout = String::from_utf8(output.stdout)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     // Like cargo_metadata: the JSON is the first line that starts with `{` (a wrapper
-    // script or a rustup message may print other lines).
-    let json = stdout
-        .lines()
-        .find(|line| line.starts_with('{'))
-        .ok_or_else(|| MetadataError::NoJson {
-            command: command.clone(),
-        })?;
-    parse(json.to_string(), &format!("the output of `{command}`"))
+    // script or a rustup message may print other lines). Cut it out in place.
+    let mut start = 0;
+    let json = stdout.split_inclusive('\n').find_map(|line| {
+        let at = start;
+        start += line.len();
+        line.starts_with('{').then(|| {
+            let content = line.trim_end_matches('\n').trim_end_matches('\r');
+            at..at + content.len()
+        })
+    });
+    let json = json.ok_or_else(|| MetadataError::NoJson {
+        command: command.clone(),
+    })?;
+    stdout.truncate(json.end);
+    stdout.drain(..json.start);
+    parse(stdout, &format!("the output of `{command}`"))
 }
 
 #[cfg(test)]

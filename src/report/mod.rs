@@ -260,15 +260,19 @@ impl Report {
 /// Pretty JSON in which every character that [`is_hidden`] finds (C1 controls, DEL, bidi
 /// overrides, zero-width characters; serde_json escapes only C0 controls) is written as a
 /// `\uXXXX` escape: the same data for a JSON reader, inert on a terminal.
+///
+/// Buffered here: serde_json writes every token on its own.
 pub fn write_inert_json<T: Serialize + ?Sized>(
     out: &mut dyn std::io::Write,
     value: &T,
 ) -> std::io::Result<()> {
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
     let mut ser = serde_json::Serializer::with_formatter(
-        out,
+        &mut buffered,
         InertFormatter(serde_json::ser::PrettyFormatter::new()),
     );
-    value.serialize(&mut ser).map_err(std::io::Error::from)
+    value.serialize(&mut ser).map_err(std::io::Error::from)?;
+    std::io::Write::flush(&mut buffered)
 }
 
 struct InertFormatter(serde_json::ser::PrettyFormatter<'static>);
@@ -279,6 +283,10 @@ impl serde_json::ser::Formatter for InertFormatter {
         w: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // serde_json has escaped C0 controls already; only DEL and non-ASCII remain.
+        if fragment.bytes().all(|b| b < 0x7f) {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if is_hidden(c) {
