@@ -3,8 +3,8 @@
 //! Patterns are indexed once per policy (hash maps on normalized keys, compiled glob
 //! sets), so each package costs a few lookups whatever the size of the policy.
 
-use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -581,12 +581,7 @@ pub fn entity_ref(entity: &Entity, policy: &Policy) -> EntityRef {
 pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &Options) -> Outcome {
     let index = Index::new(policy, opts.today);
     let scope = opts.scope(policy);
-    let mut used = vec![false; policy.exceptions.len()];
-    let mut findings = Vec::new();
-    let mut audited = 0;
-    // Built on the first finding that needs paths, then reused.
-    let mut finder: Option<PathFinder> = None;
-    let specs: Vec<OnceCell<String>> = graph.packages.iter().map(|_| OnceCell::new()).collect();
+    let specs: Vec<OnceLock<String>> = graph.packages.iter().map(|_| OnceLock::new()).collect();
     let publisher_entities: Vec<&str> = policy
         .entities
         .iter()
@@ -604,13 +599,160 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
         ),
         _ => publisher_entities.join(", "),
     };
+    let finder = graph.path_finder();
+    let shared = Shared {
+        graph,
+        facts,
+        policy,
+        opts,
+        index: &index,
+        scope,
+        publisher_entities: &publisher_entities,
+        publisher_list: &publisher_list,
+        finder: &finder,
+        specs: &specs,
+    };
+    let reached: Vec<usize> = graph.reached().collect();
+    let mut used = vec![false; policy.exceptions.len()];
+    let mut findings = Vec::new();
+    let mut audited = 0;
+    for part in shared.run(&reached) {
+        for (u, p) in used.iter_mut().zip(part.used) {
+            *u |= p;
+        }
+        findings.extend(part.findings);
+        audited += part.audited;
+    }
 
-    for i in graph.reached() {
+    for (x, exc) in policy.exceptions.iter().enumerate() {
+        if used[x] {
+            continue;
+        }
+        if let Some(sev) = level_severity(policy.settings.unused_exception) {
+            let message = format!(
+                "the exception for {} at {} matched no finding; remove it or correct it",
+                exc.crate_name, exc.location
+            );
+            findings.push(Finding {
+                code: Code::UnusedException,
+                severity: sev,
+                entity: exc.entity.clone(),
+                package: None,
+                kinds: Vec::new(),
+                evidence: Vec::new(),
+                paths: Vec::new(),
+                exception: Some(exception_ref(exc)),
+                message,
+                entity_detail: exc
+                    .entity
+                    .as_deref()
+                    .and_then(|id| policy.entity(id))
+                    .map(|e| entity_ref(e, policy)),
+                path_kinds: Vec::new(),
+            });
+        }
+    }
+    sort(&mut findings);
+    Outcome { findings, audited }
+}
+
+/// What every package's evaluation reads.
+struct Shared<'a> {
+    graph: &'a Graph,
+    facts: &'a [PackageFacts],
+    policy: &'a Policy,
+    opts: &'a Options,
+    index: &'a Index<'a>,
+    scope: Kinds,
+    publisher_entities: &'a [&'a str],
+    publisher_list: &'a str,
+    finder: &'a PathFinder<'a>,
+    /// Each package's `name@version`, made once: most packages are on many paths.
+    specs: &'a [OnceLock<String>],
+}
+
+/// What the evaluation of some packages gave.
+struct Part {
+    findings: Vec<Finding>,
+    /// Per exception, whether some finding used it.
+    used: Vec<bool>,
+    audited: usize,
+}
+
+/// Packages per unit of work handed to a thread.
+const CHUNK: usize = 64;
+
+/// Threads the matcher uses at most; a few are enough to hide the path searches.
+const MAX_THREADS: usize = 4;
+
+impl Shared<'_> {
+    /// Evaluates the packages, in chunks spread over the machine's cores; the parts
+    /// come back in the order of `packages`, so the result is that of one thread.
+    fn run(&self, packages: &[usize]) -> Vec<Part> {
+        let chunks: Vec<&[usize]> = packages.chunks(CHUNK).collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(chunks.len())
+            .min(MAX_THREADS);
+        if threads <= 1 {
+            return chunks.iter().map(|c| self.part(c)).collect();
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut done: Vec<(usize, Part)> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(chunk) = chunks.get(c) else {
+                                return mine;
+                            };
+                            mine.push((c, self.part(chunk)));
+                        }
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        done.sort_by_key(|(c, _)| *c);
+        done.into_iter().map(|(_, part)| part).collect()
+    }
+
+    fn part(&self, packages: &[usize]) -> Part {
+        let mut out = Part {
+            findings: Vec::new(),
+            used: vec![false; self.policy.exceptions.len()],
+            audited: 0,
+        };
+        for &i in packages {
+            self.package(i, &mut out);
+        }
+        out
+    }
+
+    /// Every finding of one package.
+    fn package(&self, i: usize, out: &mut Part) {
+        let Shared {
+            graph,
+            facts,
+            policy,
+            opts,
+            index,
+            scope,
+            publisher_entities,
+            publisher_list,
+            finder,
+            specs,
+        } = *self;
         let pkg = &graph.packages[i];
         let Some(kinds) = opts.audited_kinds(graph, scope, i) else {
-            continue;
+            return;
         };
-        audited += 1;
+        out.audited += 1;
         let f = &facts[i];
         let ctx = PackageCtx {
             graph,
@@ -684,7 +826,7 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
                 // Every exception that matched is used, an expired one beside the one
                 // that waives included: it is stale (`policy check` says so), not unused.
                 for &c in &candidates {
-                    used[c] = true;
+                    out.used[c] = true;
                 }
                 let exc = &policy.exceptions[x];
                 finding.severity = Severity::Info;
@@ -695,7 +837,7 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
                 finding.exception = Some(exception_ref(exc));
             } else {
                 for &x in &candidates {
-                    used[x] = true;
+                    out.used[x] = true;
                     let exc = &policy.exceptions[x];
                     if let Some(sev) = level_severity(policy.settings.expired_exception) {
                         let message = format!(
@@ -780,46 +922,14 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
         }
 
         if !local.is_empty() {
-            let finder = finder.get_or_insert_with(|| graph.path_finder());
-            let (paths, path_kinds) = ctx.paths(finder, &specs);
+            let (paths, path_kinds) = ctx.paths(finder, specs);
             for f in &mut local {
                 f.paths = paths.clone();
                 f.path_kinds = path_kinds.clone();
             }
-            findings.extend(local);
+            out.findings.extend(local);
         }
     }
-
-    for (x, exc) in policy.exceptions.iter().enumerate() {
-        if used[x] {
-            continue;
-        }
-        if let Some(sev) = level_severity(policy.settings.unused_exception) {
-            let message = format!(
-                "the exception for {} at {} matched no finding; remove it or correct it",
-                exc.crate_name, exc.location
-            );
-            findings.push(Finding {
-                code: Code::UnusedException,
-                severity: sev,
-                entity: exc.entity.clone(),
-                package: None,
-                kinds: Vec::new(),
-                evidence: Vec::new(),
-                paths: Vec::new(),
-                exception: Some(exception_ref(exc)),
-                message,
-                entity_detail: exc
-                    .entity
-                    .as_deref()
-                    .and_then(|id| policy.entity(id))
-                    .map(|e| entity_ref(e, policy)),
-                path_kinds: Vec::new(),
-            });
-        }
-    }
-    sort(&mut findings);
-    Outcome { findings, audited }
 }
 
 /// SPEC order: severity, then code, then package name and version, then entity.
@@ -954,7 +1064,7 @@ impl PackageCtx<'_> {
     fn paths(
         &self,
         finder: &PathFinder,
-        specs: &[OnceCell<String>],
+        specs: &[OnceLock<String>],
     ) -> (Vec<Vec<String>>, Vec<Vec<Option<String>>>) {
         let paths = finder.paths(self.index, self.scope, MAX_PATHS);
         let names = paths

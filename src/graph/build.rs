@@ -1,5 +1,6 @@
 //! [`Graph::build`]: roots, edge pruning and the kind walk.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -8,7 +9,7 @@ use std::str::FromStr;
 
 use cargo_metadata::cargo_platform::Platform;
 
-use crate::metadata::{Dependency, Model, Node, NodeDep, Package as MetaPackage};
+use crate::metadata::{Dependency, Model, Node, NodeDep, Package as MetaPackage, Str};
 
 use super::{DepKind, Edge, Graph, GraphError, GraphOptions, Kinds, Package};
 use crate::target::{Condition, Target};
@@ -81,7 +82,7 @@ pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, 
                 if kind == DepKind::Dev && (opts.exclude_dev || !is_root[from]) {
                     continue;
                 }
-                if !declared.is_active(dep, dep_name, kind, target) {
+                if !declared.is_active(dep, dep_name, kind, target)? {
                     continue;
                 }
                 if let Some(platform) = target
@@ -207,41 +208,54 @@ impl<'m> PlatformFilter<'m> {
 
 /// A parent's declared dependencies and the optional ones its enabled features switch on.
 struct Declarations<'m> {
-    /// The parent's declarations, searched by package name: a parent has a few dozen at
-    /// most, so a scan beats building a map per node.
-    declared: &'m [Dependency<'m>],
+    parent: &'m MetaPackage<'m>,
+    node: &'m Node<'m>,
     /// Names (rename or package name, as in `[dependencies]`) of optional dependencies
     /// switched on: implicit features that are enabled, `dep:NAME` and strong
-    /// `NAME/feat` in the definition of an enabled feature.
-    activated: Vec<&'m str>,
+    /// `NAME/feat` in the definition of an enabled feature. Worked out the first time
+    /// an optional declaration is met: most packages have none.
+    activated: OnceCell<Vec<Str<'m>>>,
 }
 
 impl<'m> Declarations<'m> {
     fn new(parent: &'m MetaPackage<'m>, node: &'m Node<'m>) -> Declarations<'m> {
+        Declarations {
+            parent,
+            node,
+            activated: OnceCell::new(),
+        }
+    }
+
+    fn activated(&self) -> Result<&[Str<'m>], GraphError> {
+        if let Some(activated) = self.activated.get() {
+            return Ok(activated);
+        }
+        let features = self.parent.features().map_err(|e| {
+            GraphError::Inconsistent(format!(
+                "the `features` of package `{}` are not a map of lists of strings: {e}",
+                self.parent.id
+            ))
+        })?;
         let mut activated = Vec::new();
-        for feature in &node.features {
-            let feature: &str = feature;
-            match parent.features.get(feature) {
+        for feature in &self.node.features {
+            match features.get(feature) {
                 // Not defined in `[features]`: the implicit feature of an optional
                 // dependency of that name.
-                None => activated.push(feature),
+                None => activated.push(feature.clone()),
                 Some(items) => {
                     for item in items {
                         if let Some(name) = item.strip_prefix("dep:") {
-                            activated.push(name);
+                            activated.push(item.slice(4..4 + name.len()));
                         } else if let Some((name, _)) = item.split_once('/')
                             && !name.ends_with('?')
                         {
-                            activated.push(name);
+                            activated.push(item.slice(0..name.len()));
                         }
                     }
                 }
             }
         }
-        Declarations {
-            declared: &parent.dependencies,
-            activated,
-        }
+        Ok(self.activated.get_or_init(|| activated))
     }
 
     /// Whether one `dep_kinds` entry of `dep` is built: some matching declaration
@@ -252,25 +266,20 @@ impl<'m> Declarations<'m> {
         package_name: &str,
         kind: DepKind,
         target: Option<&str>,
-    ) -> bool {
+    ) -> Result<bool, GraphError> {
         let decls = || {
-            self.declared
+            self.parent
+                .dependencies
                 .iter()
                 .filter(move |d| *d.name == *package_name)
         };
         if decls().next().is_none() {
             // No declaration at all: metadata we do not understand. Keep the edge,
             // auditing too much beats missing a crate.
-            return true;
+            return Ok(true);
         }
         let same_kind_target =
             |d: &&Dependency<'_>| d.kind == kind && d.target.as_deref() == target;
-        let active = |d: &&Dependency<'_>| {
-            !d.optional
-                || self
-                    .activated
-                    .contains(&d.rename.as_deref().unwrap_or(&d.name))
-        };
         // Prefer declarations whose extern name is the resolve's; a dependency without
         // `rename` whose library has another name than the package does not match
         // by name, so fall back to the unrenamed declarations, then to all of them.
@@ -282,12 +291,21 @@ impl<'m> Declarations<'m> {
         for tier in tiers {
             let mut candidates = decls().filter(same_kind_target).filter(tier).peekable();
             if candidates.peek().is_some() {
-                return candidates.any(|d| active(&d));
+                for d in candidates {
+                    if !d.optional {
+                        return Ok(true);
+                    }
+                    let name: &str = d.rename.as_deref().unwrap_or(&d.name);
+                    if self.activated()?.iter().any(|a| **a == *name) {
+                        return Ok(true);
+                    }
+                }
+                return Ok(false);
             }
         }
         // Declared, but never with this kind and target: metadata we do not
         // understand; keep the edge.
-        true
+        Ok(true)
     }
 }
 

@@ -14,6 +14,7 @@ use std::ops::Deref;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::graph::DepKind;
 
@@ -47,8 +48,10 @@ pub struct Package<'a> {
     pub source: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub dependencies: Vec<Dependency<'a>>,
+    /// `[features]`, kept as text: only a package with optional dependencies needs it
+    /// (see [`Package::features`]).
     #[serde(borrow, default)]
-    pub features: Features<'a>,
+    pub features: Option<&'a RawValue>,
     #[serde(borrow)]
     pub manifest_path: Str<'a>,
     #[serde(borrow, default)]
@@ -59,6 +62,16 @@ pub struct Package<'a> {
     pub authors: Vec<Str<'a>>,
     #[serde(borrow, default)]
     pub license_file: Option<Str<'a>>,
+}
+
+impl<'a> Package<'a> {
+    /// Parses `features`, the map of each feature to what it enables.
+    pub fn features(&self) -> Result<Features<'a>, serde_json::Error> {
+        match self.features {
+            Some(raw) => serde_json::from_str(raw.get()),
+            None => Ok(Features::default()),
+        }
+    }
 }
 
 /// One declared dependency of a package (`[dependencies]` and friends).
@@ -139,6 +152,16 @@ impl Deref for Str<'_> {
     type Target = str;
     fn deref(&self) -> &str {
         &self.0
+    }
+}
+
+impl<'a> Str<'a> {
+    /// A part of the string, still borrowed from the text when the whole is.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Str<'a> {
+        match &self.0 {
+            Cow::Borrowed(s) => Str(Cow::Borrowed(&s[range])),
+            Cow::Owned(s) => Str(Cow::Owned(s[range].to_string())),
+        }
     }
 }
 
