@@ -16,6 +16,7 @@ pub mod limits;
 pub mod list;
 pub mod matcher;
 pub mod metadata;
+pub mod parallel;
 pub mod policy;
 pub mod policy_check;
 pub mod report;

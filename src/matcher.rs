@@ -682,44 +682,11 @@ struct Part {
 /// Packages per unit of work handed to a thread.
 const CHUNK: usize = 64;
 
-/// Threads the matcher uses at most; a few are enough to hide the path searches.
-const MAX_THREADS: usize = 4;
-
 impl Shared<'_> {
     /// Evaluates the packages, in chunks spread over the machine's cores; the parts
     /// come back in the order of `packages`, so the result is that of one thread.
     fn run(&self, packages: &[usize]) -> Vec<Part> {
-        let chunks: Vec<&[usize]> = packages.chunks(CHUNK).collect();
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(chunks.len())
-            .min(MAX_THREADS);
-        if threads <= 1 {
-            return chunks.iter().map(|c| self.part(c)).collect();
-        }
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let mut done: Vec<(usize, Part)> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(chunk) = chunks.get(c) else {
-                                return mine;
-                            };
-                            mine.push((c, self.part(chunk)));
-                        }
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
-        done.sort_by_key(|(c, _)| *c);
-        done.into_iter().map(|(_, part)| part).collect()
+        crate::parallel::map_chunks(packages, CHUNK, |chunk| self.part(chunk))
     }
 
     fn part(&self, packages: &[usize]) -> Part {

@@ -251,9 +251,67 @@ impl Report {
     }
 
     /// The JSON form (SPEC section 6), one object and a newline.
+    ///
+    /// What [`write_inert_json`] of the whole report gives, byte for byte, with the
+    /// findings (nearly all of a big report) rendered on every core, a batch at a time.
     pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        write_inert_json(&mut *out, self)?;
-        writeln!(out)
+        use std::io::Write;
+
+        /// The fields before `findings`, in the order of [`Report`].
+        #[derive(Serialize)]
+        struct Head<'a> {
+            schema: u32,
+            tool: &'a Tool,
+            policies: &'a [PolicySource],
+            today: &'a str,
+            summary: &'a Summary,
+            degraded: &'a [Degraded],
+        }
+        /// Findings rendered per unit of work, and per batch written out.
+        const CHUNK: usize = 32;
+        const BATCH: usize = 64 * CHUNK;
+
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+        let head = Head {
+            schema: self.schema,
+            tool: &self.tool,
+            policies: &self.policies,
+            today: &self.today,
+            summary: &self.summary,
+            degraded: &self.degraded,
+        };
+        let mut text = Vec::new();
+        serialize_inert(&mut text, &head, 0)?;
+        // `{ ... "degraded": [...]\n}`: continue the object where its `}` was.
+        text.truncate(text.len() - "\n}".len());
+        w.write_all(&text)?;
+        w.write_all(b",\n  \"findings\": [")?;
+        let mut written = 0;
+        for batch in self.findings.chunks(BATCH) {
+            let parts = crate::parallel::map_chunks(batch, CHUNK, |chunk| {
+                let mut text = Vec::with_capacity(chunk.len() * 2048);
+                for finding in chunk {
+                    // As the pretty formatter begins a value of an array at depth 2.
+                    text.extend_from_slice(b",\n    ");
+                    serialize_inert(&mut text, finding, 2)?;
+                }
+                Ok::<_, std::io::Error>(text)
+            });
+            for part in parts {
+                let part = part?;
+                // The first value of the array begins with a newline only.
+                let skip = usize::from(written == 0 && !part.is_empty());
+                w.write_all(&part[skip..])?;
+                written += part.len();
+            }
+        }
+        if self.findings.is_empty() {
+            w.write_all(b"]")?;
+        } else {
+            w.write_all(b"\n  ]")?;
+        }
+        writeln!(w, ",\n  \"default_policy\": {}\n}}", self.default_policy)?;
+        w.flush()
     }
 }
 
@@ -267,15 +325,65 @@ pub fn write_inert_json<T: Serialize + ?Sized>(
     value: &T,
 ) -> std::io::Result<()> {
     let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
-    let mut ser = serde_json::Serializer::with_formatter(
-        &mut buffered,
-        InertFormatter(serde_json::ser::PrettyFormatter::new()),
-    );
-    value.serialize(&mut ser).map_err(std::io::Error::from)?;
+    serialize_inert(&mut buffered, value, 0)?;
     std::io::Write::flush(&mut buffered)
 }
 
-struct InertFormatter(serde_json::ser::PrettyFormatter<'static>);
+/// [`write_inert_json`] of a value that sits `depth` levels deep in a document.
+fn serialize_inert<W: std::io::Write, T: Serialize + ?Sized>(
+    out: W,
+    value: &T,
+    depth: usize,
+) -> std::io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        out,
+        InertFormatter {
+            depth,
+            has_value: false,
+        },
+    );
+    value.serialize(&mut ser).map_err(std::io::Error::from)
+}
+
+/// serde_json's `PrettyFormatter` (two spaces a level), which can start at a depth, and
+/// which escapes what [`is_hidden`] finds.
+struct InertFormatter {
+    depth: usize,
+    has_value: bool,
+}
+
+impl InertFormatter {
+    fn indent<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        let mut n = self.depth * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(c)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(c)
+    }
+
+    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+}
 
 impl serde_json::ser::Formatter for InertFormatter {
     fn write_string_fragment<W: ?Sized + std::io::Write>(
@@ -301,39 +409,41 @@ impl serde_json::ser::Formatter for InertFormatter {
         w.write_all(&fragment.as_bytes()[start..])
     }
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_array(w)
+        self.open(w, b"[")
     }
     fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_array(w)
+        self.close(w, b"]")
     }
     fn begin_array_value<W: ?Sized + std::io::Write>(
         &mut self,
         w: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        self.0.begin_array_value(w, first)
+        self.item(w, first)
     }
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_array_value(w)
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
     fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_object(w)
+        self.open(w, b"{")
     }
     fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_object(w)
+        self.close(w, b"}")
     }
     fn begin_object_key<W: ?Sized + std::io::Write>(
         &mut self,
         w: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        self.0.begin_object_key(w, first)
+        self.item(w, first)
     }
     fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_object_value(w)
+        w.write_all(b": ")
     }
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_object_value(w)
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -463,5 +573,77 @@ mod tests {
         let back: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(back["k"], text);
         assert!(json.contains("\u{1f600}é"), "{json}");
+    }
+
+    fn finding(i: usize) -> Finding {
+        Finding {
+            code: Code::MissingFacts,
+            severity: Severity::Warn,
+            entity: i.is_multiple_of(3).then(|| "acme".to_string()),
+            package: Some(PackageRef {
+                name: format!("crate-{i}\u{202e}"),
+                version: "1.0.0".into(),
+                id: format!("registry+https://x#crate-{i}@1.0.0"),
+                source: None,
+            }),
+            kinds: vec!["normal".into()],
+            evidence: Vec::new(),
+            paths: vec![vec!["app@0.1.0".into(), format!("crate-{i}@1.0.0")]; i % 3],
+            exception: None,
+            message: format!("message {i}\u{1b}[2J"),
+            entity_detail: None,
+            path_kinds: vec![vec![None, Some("normal".into())]; i % 3],
+        }
+    }
+
+    /// Where nothing needs escaping, the output is serde_json's own pretty printing.
+    #[test]
+    fn inert_json_is_serde_json_pretty() {
+        let value = serde_json::json!({
+            "a": [], "b": {}, "c": [1, [2, []], {"d": null, "e": [{}]}],
+            "f": "text", "g": {"h": {"i": [true, false]}}
+        });
+        let mut out = Vec::new();
+        write_inert_json(&mut out, &value).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            serde_json::to_string_pretty(&value).unwrap()
+        );
+    }
+
+    /// The batched, multi-threaded writer gives what serializing the whole report gives.
+    #[test]
+    fn write_json_is_the_report_serialized() {
+        for n in [0, 1, 2, 127, 128, 129, 9000] {
+            let report = Report {
+                schema: 1,
+                tool: Tool {
+                    name: "cargo-vendor-audit".into(),
+                    version: "0.1.0".into(),
+                },
+                policies: vec![PolicySource {
+                    id: "p".into(),
+                    source: "builtin:p".into(),
+                }],
+                today: "2026-11-27".into(),
+                summary: Summary::default(),
+                degraded: vec![Degraded {
+                    source: "api".into(),
+                    message: "down".into(),
+                }],
+                findings: (0..n).map(finding).collect(),
+                default_policy: n.is_multiple_of(2),
+            };
+            let mut expected = Vec::new();
+            write_inert_json(&mut expected, &report).unwrap();
+            expected.push(b'\n');
+            let mut got = Vec::new();
+            report.write_json(&mut got).unwrap();
+            assert!(
+                got == expected,
+                "{n} findings:\n{}",
+                String::from_utf8_lossy(&got)
+            );
+        }
     }
 }

@@ -1,0 +1,84 @@
+//! Work spread over the machine's cores, with results in input order.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Threads used at most: the work handed out (matching packages, rendering findings)
+/// gains little beyond a few.
+pub const MAX_THREADS: usize = 4;
+
+/// How many threads to use for `chunks` units of work.
+pub fn threads(chunks: usize) -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_THREADS)
+        .min(chunks)
+        .max(1)
+}
+
+/// `f` of each chunk of `chunk` items, in the order of the chunks. Threads take the
+/// next chunk as they finish one, so uneven chunks still keep every core busy. With one
+/// core (or one chunk) everything runs on the calling thread. A panic in `f` is
+/// re-raised here.
+pub fn map_chunks<T, R, F>(items: &[T], chunk: usize, f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&[T]) -> R + Sync,
+{
+    let chunks: Vec<&[T]> = items.chunks(chunk.max(1)).collect();
+    let threads = threads(chunks.len());
+    if threads <= 1 {
+        return chunks.into_iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let c = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(c) else {
+                            return mine;
+                        };
+                        mine.push((c, f(chunk)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_unstable_by_key(|(c, _)| *c);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_keep_input_order() {
+        let items: Vec<u32> = (0..10_000).collect();
+        let sums = map_chunks(&items, 7, |c| c.iter().map(|&x| u64::from(x)).sum::<u64>());
+        let expected: Vec<u64> = items
+            .chunks(7)
+            .map(|c| c.iter().map(|&x| u64::from(x)).sum())
+            .collect();
+        assert_eq!(sums, expected);
+        assert!(map_chunks(&[] as &[u32], 7, |c| c.len()).is_empty());
+    }
+
+    #[test]
+    #[should_panic(expected = "chunk 3")]
+    fn a_panic_reaches_the_caller() {
+        let items: Vec<usize> = (0..100).collect();
+        map_chunks(&items, 10, |c| {
+            if c[0] == 30 {
+                panic!("chunk 3");
+            }
+        });
+    }
+}
