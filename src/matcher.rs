@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::date::Date;
@@ -71,7 +72,7 @@ pub struct Index<'p> {
     users: HashMap<u64, Vec<Ref>>,
     logins: HashMap<String, Vec<Ref>>,
     teams: Globs,
-    orgs: HashMap<String, Vec<(Vec<String>, Ref)>>,
+    orgs: HashMap<String, OrgIndex>,
     hosts: HashMap<String, Vec<Ref>>,
     registries: HashMap<String, Vec<Ref>>,
     crates_io_registry: Vec<Ref>,
@@ -81,15 +82,27 @@ pub struct Index<'p> {
     crates: Globs,
 }
 
-/// Glob patterns, compiled once per policy.
+/// The `orgs` entries of one host, by their first path segment (`github.com/ORG`).
+#[derive(Default)]
+struct OrgIndex {
+    /// Entries that name the host alone.
+    any: Vec<(Vec<String>, Ref)>,
+    by_first: HashMap<String, Vec<(Vec<String>, Ref)>>,
+}
+
+/// Glob patterns, indexed once per policy.
 ///
 /// A policy generated from a sanctions list holds tens of thousands of globs, and a
 /// `GlobSet` of that many is slow to build (seconds) and to run. Most are a literal
 /// (`name`) or a literal prefix and one trailing `*` (`https://gitee.com/org/*`,
-/// `vendor-*`): those go to hash maps on the lowercased literal, and only the other
-/// globs go to the `GlobSet`. Matches are given in pattern order, as the `GlobSet` alone
-/// gave them. A text that is not ASCII goes through a `GlobSet` of every pattern, built
-/// on first use, so that Unicode case folding stays the regex engine's.
+/// `vendor-*`): those go to hash maps on the lowercased literal. Each other glob is
+/// found through the longest literal run it requires (`.example.cn/` of
+/// `https://*.example.cn/*`), all of them in one Aho-Corasick automaton, and compiled
+/// only when a text contains that run; a glob without such a run (brackets, braces,
+/// escapes, or nothing literal of length 3) is compiled up front. Matches are given in
+/// pattern order, as one `GlobSet` of every pattern gives them. A text that is not ASCII
+/// goes through a `GlobSet` of every pattern, built on first use, so that Unicode case
+/// folding stays the regex engine's.
 struct Globs {
     /// Every pattern, as written, with its entity and matcher.
     patterns: Vec<(String, Ref)>,
@@ -99,11 +112,31 @@ struct Globs {
     prefixes: HashMap<String, Vec<usize>>,
     /// The distinct lengths of the keys of `prefixes`, in bytes.
     prefix_lens: Vec<usize>,
-    /// The other globs, and the pattern index of each.
+    /// The lowercased required runs of the other globs; automaton pattern `k` is
+    /// `runs[k]`, and is required by the patterns `run_owners[k]`.
+    runs: Option<AhoCorasick>,
+    run_owners: Vec<Vec<usize>>,
+    /// Per pattern index, its glob, compiled on first need (`None`: does not compile).
+    lazy: HashMap<usize, std::sync::OnceLock<Option<globset::GlobMatcher>>>,
+    /// The globs without a required run, and the pattern index of each.
     set: GlobSet,
     set_index: Vec<usize>,
     /// Every pattern that compiles, for texts that are not ASCII.
     all: std::sync::OnceLock<(GlobSet, Vec<usize>)>,
+}
+
+/// The longest literal run of at least 3 bytes that every text a glob matches must
+/// contain, lowercased; `None` when the glob has none or has syntax (classes,
+/// alternatives, escapes) this does not read.
+fn required_run(pattern: &str) -> Option<String> {
+    if !pattern.is_ascii() || pattern.contains(['[', ']', '{', '}', '\\']) {
+        return None;
+    }
+    pattern
+        .split(['*', '?'])
+        .max_by_key(|run| run.len())
+        .filter(|run| run.len() >= 3)
+        .map(str::to_ascii_lowercase)
 }
 
 fn compile(pattern: &str) -> Option<globset::Glob> {
@@ -156,30 +189,44 @@ impl Globs {
     fn build(patterns: Vec<(String, Ref)>) -> Globs {
         let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
         let mut prefixes: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_run: HashMap<String, Vec<usize>> = HashMap::new();
         let mut globs = Vec::new();
         for (i, (pattern, _)) in patterns.iter().enumerate() {
-            // A pattern that does not compile is skipped, as the GlobSet skipped it.
+            // A literal, or a literal and `*`, always compiles.
             match shape(pattern) {
-                Shape::Exact(lit) if compile(pattern).is_some() => {
-                    exact.entry(lit.to_ascii_lowercase()).or_default().push(i)
-                }
-                Shape::Prefix(lit) if compile(pattern).is_some() => prefixes
+                Shape::Exact(lit) => exact.entry(lit.to_ascii_lowercase()).or_default().push(i),
+                Shape::Prefix(lit) => prefixes
                     .entry(lit.to_ascii_lowercase())
                     .or_default()
                     .push(i),
-                Shape::Exact(_) | Shape::Prefix(_) => {}
-                Shape::Glob => globs.push(i),
+                Shape::Glob => match required_run(pattern) {
+                    Some(run) => by_run.entry(run).or_default().push(i),
+                    None => globs.push(i),
+                },
             }
         }
         let mut prefix_lens: Vec<usize> = prefixes.keys().map(String::len).collect();
         prefix_lens.sort_unstable();
         prefix_lens.dedup();
+        let (runs, run_owners): (Vec<String>, Vec<Vec<usize>>) = by_run.into_iter().unzip();
+        let lazy = run_owners
+            .iter()
+            .flatten()
+            .map(|&i| (i, std::sync::OnceLock::new()))
+            .collect();
+        // Runs are plain ASCII text, which the automaton always accepts.
+        let runs = (!runs.is_empty())
+            .then(|| AhoCorasick::new(&runs).ok())
+            .flatten();
         let (set, set_index) = glob_set(&patterns, globs.into_iter());
         Globs {
             patterns,
             exact,
             prefixes,
             prefix_lens,
+            runs,
+            run_owners,
+            lazy,
             set,
             set_index,
             all: std::sync::OnceLock::new(),
@@ -205,6 +252,22 @@ impl Globs {
                         .into_iter()
                         .map(|i| self.set_index[i]),
                 );
+            }
+            if let Some(runs) = &self.runs {
+                let mut candidates: Vec<usize> = runs
+                    .find_overlapping_iter(&lower)
+                    .flat_map(|m| &self.run_owners[m.pattern().as_usize()])
+                    .copied()
+                    .collect();
+                candidates.sort_unstable();
+                candidates.dedup();
+                for i in candidates {
+                    let glob = self.lazy[&i]
+                        .get_or_init(|| compile(&self.patterns[i].0).map(|g| g.compile_matcher()));
+                    if glob.as_ref().is_some_and(|g| g.is_match(text)) {
+                        hits.push(i);
+                    }
+                }
             }
             hits.sort_unstable();
         } else {
@@ -243,7 +306,7 @@ impl<'p> Index<'p> {
             .collect();
         let mut users: HashMap<u64, Vec<Ref>> = HashMap::new();
         let mut logins: HashMap<String, Vec<Ref>> = HashMap::new();
-        let mut orgs: HashMap<String, Vec<(Vec<String>, Ref)>> = HashMap::new();
+        let mut orgs: HashMap<String, OrgIndex> = HashMap::new();
         let mut hosts: HashMap<String, Vec<Ref>> = HashMap::new();
         let mut registries: HashMap<String, Vec<Ref>> = HashMap::new();
         let mut email_domains: HashMap<String, Vec<Ref>> = HashMap::new();
@@ -269,7 +332,15 @@ impl<'p> Index<'p> {
                     (MatcherKind::CratesIoTeams, _) => teams.push((text, r)),
                     (MatcherKind::Orgs, _) => {
                         let (host, segs) = org_parts(&text);
-                        orgs.entry(host).or_default().push((segs, r));
+                        let on_host = orgs.entry(host).or_default();
+                        match segs.first() {
+                            Some(first) => on_host
+                                .by_first
+                                .entry(first.clone())
+                                .or_default()
+                                .push((segs, r)),
+                            None => on_host.any.push((segs, r)),
+                        }
                     }
                     (MatcherKind::Hosts, _) => {
                         let h = text.trim().trim_end_matches('.').to_ascii_lowercase();
@@ -470,7 +541,30 @@ impl Hits<'_, '_> {
         prov: (Provenance, Option<String>),
     ) {
         let index = self.index;
-        for (entry, r) in index.orgs.get(host).into_iter().flatten() {
+        let Some(on_host) = index.orgs.get(host) else {
+            return;
+        };
+        let (mut any, mut named) = (on_host.any.as_slice(), &[][..]);
+        if let Some(entries) = segs.first().and_then(|s| on_host.by_first.get(s)) {
+            named = entries.as_slice();
+        }
+        // Both lists are in policy order: merge them to keep it.
+        loop {
+            let (entry, r) = match (any.first(), named.first()) {
+                (Some(a), Some(n)) if a.1 < n.1 => {
+                    any = &any[1..];
+                    a
+                }
+                (_, Some(n)) => {
+                    named = &named[1..];
+                    n
+                }
+                (Some(a), None) => {
+                    any = &any[1..];
+                    a
+                }
+                (None, None) => break,
+            };
             if entry.len() <= segs.len() && entry.iter().zip(segs).all(|(a, b)| a == b) {
                 self.push(*r, fact, value, prov.clone());
             }
@@ -1093,6 +1187,11 @@ mod tests {
             "github:Huawei:*",
             "ünïcode-*",
             "",
+            "http://*.example.cn/*",
+            "*.EXAMPLE.cn/*",
+            "https://*.ex?mple.cn/*",
+            "x*yz*",
+            "*-entity-*-core",
         ];
         let items: Vec<(String, Ref)> = patterns
             .iter()
@@ -1121,6 +1220,14 @@ mod tests {
             "ünïcode-y",
             "\u{212a}exact",
             "",
+            "https://a.b.EXAMPLE.CN/x",
+            "http://git.example.cn/",
+            "https://example.cn/",
+            "https://x.exbmple.cn/y",
+            "xayz",
+            "xyz",
+            "acme-entity-7-core",
+            "acme-entity--core",
         ] {
             let want: Vec<Ref> = all
                 .matches(text)
