@@ -32,6 +32,10 @@ use cargo_vendor_audit::metadata::{self, MetadataSource};
 use cargo_vendor_audit::policy;
 use cargo_vendor_audit::report::{Report, Summary, Tool};
 
+// The allocator of the binary, so that the in-process stage rows compare with it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-vendor-audit");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const TODAY: &str = "2026-11-27";
@@ -493,6 +497,24 @@ impl Bench {
             })
             .collect();
         self.record("stage policy load: 20000 entities", walls, 0);
+        // The floor under the policy stage: the toml crate's span-keeping parse of the
+        // text alone, before any checking.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let walls = (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(toml::de::DeTable::parse(&text).unwrap());
+                t.elapsed()
+            })
+            .collect();
+        self.record(
+            &format!(
+                "stage TOML parse alone ({:.1} MB): 20000 entities",
+                text.len() as f64 / 1e6
+            ),
+            walls,
+            0,
+        );
         let policy = policy::load(&spec).unwrap();
         let today: Date = TODAY.parse().unwrap();
         let walls = (0..runs)
