@@ -149,7 +149,7 @@ pub fn parse(text: String, origin: &str) -> Result<Metadata, MetadataError> {
 }
 
 /// serde_json's message without its own " at line L column C" suffix (we print ours).
-fn strip_position(e: &serde_json::Error) -> String {
+pub(crate) fn strip_position(e: &serde_json::Error) -> String {
     let full = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     full.strip_suffix(&suffix).unwrap_or(&full).to_string()

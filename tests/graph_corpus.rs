@@ -555,3 +555,49 @@ fn metadata_of_old_cargo_still_builds() {
     assert_eq!(g.reached().count(), 60);
     assert!(g.edges.iter().flatten().all(|e| e.kind == DepKind::Normal));
 }
+
+/// Strings with JSON escapes are copied, not borrowed, by the metadata model: the graph is
+/// the same. Every `/` (which only strings hold) is written `\/` here.
+#[test]
+fn escaped_strings_give_the_same_graph() {
+    let text = std::fs::read_to_string(corpus_path("ripgrep")).unwrap();
+    assert!(text.matches('/').count() > 1000);
+    let escaped = metadata::parse(text.replace('/', "\\/"), "escaped").unwrap();
+    for opts in [
+        GraphOptions::default(),
+        targets(&["x86_64-pc-windows-msvc"]),
+    ] {
+        let plain = build(ripgrep(), &opts);
+        let other = build(&escaped, &opts);
+        assert_eq!(format!("{other:?}"), format!("{plain:?}"));
+    }
+}
+
+/// `features` is read only for a package whose optional dependency must be decided;
+/// then a malformed one is an error that names the package.
+#[test]
+fn malformed_features_are_an_error_when_needed() {
+    // regex's optional aho-corasick is in its resolve node: its features are read.
+    let m = edited(|v| {
+        for p in v["packages"].as_array_mut().unwrap() {
+            if p["name"] == "regex" {
+                p["features"] = serde_json::json!({"perf-literal": "not a list"});
+            }
+        }
+    });
+    let err = Graph::build(&m, &GraphOptions::default()).unwrap_err();
+    assert!(
+        matches!(&err, GraphError::Inconsistent(s) if s.contains("features") && s.contains("regex@")),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("line 1"), "{err}");
+    // termcolor has no optional dependency: its features are never read.
+    let m = edited(|v| {
+        for p in v["packages"].as_array_mut().unwrap() {
+            if p["name"] == "termcolor" {
+                p["features"] = serde_json::json!(3);
+            }
+        }
+    });
+    assert_eq!(build(&m, &GraphOptions::default()).reached().count(), 60);
+}

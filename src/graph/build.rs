@@ -232,8 +232,10 @@ impl<'m> Declarations<'m> {
         }
         let features = self.parent.features().map_err(|e| {
             GraphError::Inconsistent(format!(
-                "the `features` of package `{}` are not a map of lists of strings: {e}",
-                self.parent.id
+                "the `features` of package `{}` are not a map of lists of strings: {}",
+                self.parent.id,
+                // The position would be within the features, not the file.
+                crate::metadata::strip_position(&e)
             ))
         })?;
         let mut activated = Vec::new();
