@@ -1,5 +1,6 @@
 //! Work spread over the machine's cores, with results in input order.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Threads used at most: the work handed out (matching packages, rendering findings)
@@ -8,11 +9,10 @@ pub const MAX_THREADS: usize = 4;
 
 /// How many threads to use for `chunks` units of work.
 pub fn threads(chunks: usize) -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(MAX_THREADS)
-        .min(chunks)
-        .max(1)
+    // Asked once: the answer reads the cgroup's CPU quota from /proc and /sys.
+    static CORES: OnceLock<usize> = OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    cores.min(MAX_THREADS).min(chunks).max(1)
 }
 
 /// `f` of each chunk of `chunk` items, in the order of the chunks. Threads take the
