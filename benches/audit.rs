@@ -622,7 +622,7 @@ impl Bench {
         });
         let Some(deny) = deny else {
             println!(
-                "| cargo-deny: not found (set CARGO_DENY, see scripts/compare-cargo-deny.sh) | | | | |"
+                "| cargo-deny: not found (set CARGO_DENY, see scripts/compare-cargo-deny.sh) | | | | | |"
             );
             return;
         };
