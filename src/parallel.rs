@@ -15,9 +15,10 @@ pub fn threads(chunks: usize) -> usize {
     cores.min(MAX_THREADS).min(chunks).max(1)
 }
 
-/// `f` of each chunk of `chunk` items, in the order of the chunks. Threads take the
-/// next chunk as they finish one, so uneven chunks still keep every core busy. With one
-/// core (or one chunk) everything runs on the calling thread. A panic in `f` is
+/// `f` of each chunk of `chunk` items, in the order of the chunks. The calling thread
+/// and up to [`MAX_THREADS`] - 1 helpers take the next chunk as they finish one, so uneven
+/// chunks still keep every core busy. With one core (or one chunk), or when no helper
+/// thread can be started, everything runs on the calling thread. A panic in `f` is
 /// re-raised here.
 pub fn map_chunks<T, R, F>(items: &[T], chunk: usize, f: F) -> Vec<R>
 where
@@ -31,25 +32,29 @@ where
         return chunks.into_iter().map(f).collect();
     }
     let next = AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let c = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = chunks.get(c) else {
+                return mine;
+            };
+            mine.push((c, f(chunk)));
+        }
+    };
     let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let c = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(chunk) = chunks.get(c) else {
-                            return mine;
-                        };
-                        mine.push((c, f(chunk)));
-                    }
-                })
-            })
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+        let mut done = work();
+        for helper in helpers {
+            done.extend(
+                helper
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        done
     });
     done.sort_unstable_by_key(|(c, _)| *c);
     done.into_iter().map(|(_, r)| r).collect()
