@@ -239,6 +239,12 @@ fn check_registry(s: &str) -> Result<(), String> {
 }
 
 fn compile_glob(s: &str) -> Result<(), String> {
+    // Text with no glob syntax is a valid glob: skip the parse (a generated policy has
+    // tens of thousands of such names and URL prefixes).
+    let plain = s.strip_suffix('*').unwrap_or(s);
+    if !plain.contains(['*', '?', '[', ']', '{', '}', '\\']) {
+        return Ok(());
+    }
     globset::GlobBuilder::new(s)
         .case_insensitive(true)
         .build()
@@ -1122,4 +1128,27 @@ fn quoted_list(names: &[&str]) -> String {
         .map(|n| format!("\"{n}\""))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compile_glob;
+
+    #[test]
+    fn plain_text_is_a_glob_and_bad_syntax_is_not() {
+        for ok in [
+            "vendor",
+            "vendor-*",
+            "https://gitee.com/org/*",
+            "",
+            "*",
+            "a*b",
+            "[ab]c",
+        ] {
+            assert!(compile_glob(ok).is_ok(), "{ok}");
+        }
+        for bad in ["a[", "{a,b", "x\\", "a[z-a]*"] {
+            assert!(compile_glob(bad).is_err(), "{bad}");
+        }
+    }
 }
