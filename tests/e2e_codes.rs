@@ -1249,6 +1249,48 @@ fn metadata_from_a_file_or_stdin_gives_the_same_report() {
     assert_eq!(packages_with(&a, "restricted-entity"), strings(&EVILCORP));
 }
 
+/// A `cargo` that is a wrapper (rustup, a shim) may print lines around the JSON: the JSON
+/// is the first line that starts with `{`. A wrapper that prints no JSON is exit 2.
+#[test]
+fn metadata_from_a_chatty_cargo_wrapper() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = fixture();
+    let plain = fx.audit(Some(&evilcorp_orgs())).json();
+    plain.expect_code(1);
+    let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let wrapper = fx.scratch_path("chatty-cargo");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho 'info: a wrapper speaks first'\n'{real}' \"$@\"\nrc=$?\necho '[and last]'\nexit $rc\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let chatty = fx
+        .audit(Some(&evilcorp_orgs()))
+        .env("CARGO", wrapper.to_str().unwrap())
+        .json();
+    chatty.expect_code(1);
+    let found = packages_with(&chatty.report(), "restricted-entity");
+    assert_eq!(found, packages_with(&plain.report(), "restricted-entity"));
+    assert_eq!(found, strings(&EVILCORP));
+
+    let silent = fx.scratch_path("silent-cargo");
+    std::fs::write(&silent, "#!/bin/sh\necho 'no JSON here'\n").unwrap();
+    std::fs::set_permissions(&silent, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = fx
+        .audit(Some(&evilcorp_orgs()))
+        .env("CARGO", silent.to_str().unwrap())
+        .run();
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("printed no JSON object"),
+        "{}",
+        run.stderr
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Output
 
