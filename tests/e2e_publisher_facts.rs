@@ -3,53 +3,13 @@
 
 #[path = "support/fake_crates_io.rs"]
 mod fake_crates_io;
-
-use std::path::Path;
+#[path = "support/metadata_json.rs"]
+mod metadata_json;
 
 use assert_cmd::Command;
 use fake_crates_io::{FakeCratesIo, Reply};
-use serde_json::{Value, json};
-
-const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
-
-/// `cargo metadata` output for a workspace `app` depending on these crates.io packages.
-fn metadata(root: &Path, deps: &[(&str, &str)]) -> String {
-    let app_id = format!("path+file://{}#app@0.1.0", root.display());
-    let mut packages = vec![json!({
-        "name": "app", "version": "0.1.0", "id": app_id, "source": null,
-        "dependencies": deps.iter().map(|(n, _)| json!({
-            "name": n, "source": CRATES_IO, "req": "*", "kind": null, "rename": null,
-            "optional": false, "uses_default_features": true, "features": [], "target": null,
-            "registry": null})).collect::<Vec<_>>(),
-        "targets": [], "features": {}, "manifest_path": root.join("Cargo.toml"),
-        "authors": [], "repository": null, "homepage": null, "metadata": null, "publish": null,
-        "license": null, "license_file": null, "description": null, "categories": [], "keywords": [],
-        "readme": null, "edition": "2021", "links": null, "default_run": null, "rust_version": null
-    })];
-    let mut nodes = vec![json!({
-        "id": app_id, "features": [],
-        "dependencies": deps.iter().map(|(n, v)| format!("{CRATES_IO}#{n}@{v}")).collect::<Vec<_>>(),
-        "deps": deps.iter().map(|(n, v)| json!({"name": n.replace('-', "_"), "pkg": format!("{CRATES_IO}#{n}@{v}"),
-            "dep_kinds": [{"kind": null, "target": null}]})).collect::<Vec<_>>(),
-    })];
-    for (n, v) in deps {
-        let id = format!("{CRATES_IO}#{n}@{v}");
-        packages.push(json!({
-            "name": n, "version": v, "id": id, "source": CRATES_IO, "dependencies": [], "targets": [],
-            "features": {}, "manifest_path": format!("/nonexistent/{n}-{v}/Cargo.toml"), "authors": [],
-            "repository": null, "homepage": null, "metadata": null, "publish": null, "license": null,
-            "license_file": null, "description": null, "categories": [], "keywords": [], "readme": null,
-            "edition": "2021", "links": null, "default_run": null, "rust_version": null
-        }));
-        nodes.push(json!({"id": id, "features": [], "dependencies": [], "deps": []}));
-    }
-    json!({
-        "packages": packages, "workspace_members": [app_id], "workspace_default_members": [app_id],
-        "resolve": {"nodes": nodes, "root": app_id}, "target_directory": root.join("target"),
-        "version": 1, "workspace_root": root, "metadata": null
-    })
-    .to_string()
-}
+use metadata_json::metadata;
+use serde_json::Value;
 
 const POLICY: &str = r#"schema = 1
 [policy]
@@ -80,7 +40,7 @@ impl Setup {
         ];
         std::fs::write(
             dir.path().join("metadata.json"),
-            metadata(dir.path(), &deps),
+            metadata(dir.path(), &deps).to_string(),
         )
         .unwrap();
         let server = FakeCratesIo::start();
@@ -287,7 +247,7 @@ fn locked_check_reports_missing_facts_for_a_crate_the_lock_lacks() {
     ];
     std::fs::write(
         s.dir.path().join("metadata.json"),
-        metadata(s.dir.path(), &deps),
+        metadata(s.dir.path(), &deps).to_string(),
     )
     .unwrap();
     s.server.clear();

@@ -5,6 +5,8 @@
 
 #[path = "support/fake_crates_io.rs"]
 mod fake_crates_io;
+#[path = "support/metadata_json.rs"]
+mod metadata_json;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -15,9 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use fake_crates_io::{FakeCratesIo, Reply};
-use serde_json::{Value, json};
-
-const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+use metadata_json::metadata;
+use serde_json::Value;
 
 const POLICY: &str = r#"schema = 1
 [policy]
@@ -48,47 +49,6 @@ publisher-fetched = "2026-11-01T00:00:00Z"
 publisher = { kind = "user", id = 1, login = "alice" }
 "#;
 
-fn metadata(root: &Path, deps: &[(&str, &str)]) -> String {
-    let app_id = format!("path+file://{}#app@0.1.0", root.display());
-    let pkg = |name: &str, version: &str, id: &str, source: Value, deps: Vec<Value>| {
-        json!({
-            "name": name, "version": version, "id": id, "source": source, "dependencies": deps,
-            "targets": [], "features": {}, "manifest_path": root.join(name).join("Cargo.toml"),
-            "authors": [], "repository": null, "homepage": null, "metadata": null,
-            "publish": null, "license": null, "license_file": null, "description": null,
-            "categories": [], "keywords": [], "readme": null, "edition": "2021", "links": null,
-            "default_run": null, "rust_version": null
-        })
-    };
-    let declared = deps
-        .iter()
-        .map(|(n, _)| {
-            json!({"name": n, "source": CRATES_IO, "req": "*", "kind": null, "rename": null,
-            "optional": false, "uses_default_features": true, "features": [], "target": null,
-            "registry": null})
-        })
-        .collect();
-    let mut packages = vec![pkg("app", "0.1.0", &app_id, Value::Null, declared)];
-    let mut nodes = vec![json!({
-        "id": app_id, "features": [],
-        "dependencies": deps.iter().map(|(n, v)| format!("{CRATES_IO}#{n}@{v}")).collect::<Vec<_>>(),
-        "deps": deps.iter().map(|(n, v)| json!({"name": n.replace('-', "_"),
-            "pkg": format!("{CRATES_IO}#{n}@{v}"), "dep_kinds": [{"kind": null, "target": null}]}))
-            .collect::<Vec<_>>(),
-    })];
-    for (n, v) in deps {
-        let id = format!("{CRATES_IO}#{n}@{v}");
-        packages.push(pkg(n, v, &id, json!(CRATES_IO), vec![]));
-        nodes.push(json!({"id": id, "features": [], "dependencies": [], "deps": []}));
-    }
-    json!({
-        "packages": packages, "workspace_members": [app_id], "workspace_default_members": [app_id],
-        "resolve": {"nodes": nodes, "root": app_id}, "target_directory": root.join("target"),
-        "version": 1, "workspace_root": root, "metadata": null
-    })
-    .to_string()
-}
-
 const OWNERS: &str =
     r#"{"users":[{"id":1,"login":"alice","kind":"user","name":null,"url":null,"avatar":null}]}"#;
 const VERSION: &str = r#"{"version":{"num":"1.0.0","published_by":{"id":1,"login":"alice","name":null,"avatar":null,"url":null},"trustpub_data":null}}"#;
@@ -106,7 +66,7 @@ impl Setup {
         std::fs::write(dir.path().join("policy.toml"), POLICY).unwrap();
         std::fs::write(
             dir.path().join("meta.json"),
-            metadata(dir.path(), &[("foo", "1.0.0")]),
+            metadata(dir.path(), &[("foo", "1.0.0")]).to_string(),
         )
         .unwrap();
         let lock = dir.path().join("vendor-audit.lock");
