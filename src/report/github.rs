@@ -100,12 +100,8 @@ fn message(f: &Finding) -> String {
     let mut lines = vec![clean(&f.message)];
     for ev in &f.evidence {
         lines.push(format!(
-            "evidence: {} `{}` {} {} `{}` ({} confidence, from {}; pattern at {})",
-            ev.fact,
-            clean(&ev.value),
-            ev.relation(),
-            ev.matcher,
-            clean(&ev.pattern),
+            "evidence: {} ({} confidence, from {}; pattern at {})",
+            ev.claim(clean),
             ev.confidence,
             ev.provenance,
             clean(&ev.pattern_at)

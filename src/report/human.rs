@@ -231,15 +231,7 @@ fn finding(f: &Finding, verbosity: Verbosity, style: Style, out: &mut dyn Write)
         }
     }
     for ev in &f.evidence {
-        let mut line = format!(
-            "{} `{}` {} {} `{}` [{}]",
-            ev.fact,
-            clean(&ev.value),
-            ev.relation(),
-            ev.matcher,
-            clean(&ev.pattern),
-            ev.confidence
-        );
+        let mut line = format!("{} [{}]", ev.claim(clean), ev.confidence);
         line.push_str(&style.dim(&format!(
             " from {}{} (pattern at {})",
             ev.provenance,

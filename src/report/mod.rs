@@ -147,6 +147,19 @@ impl Evidence {
             _ => "matches",
         }
     }
+
+    /// ``fact `value` matches matcher `pattern` ``, the texts from the crate and the
+    /// policy passed through `escape` (each output format has its own).
+    pub fn claim(&self, escape: impl Fn(&str) -> String) -> String {
+        format!(
+            "{} `{}` {} {} `{}`",
+            self.fact,
+            escape(&self.value),
+            self.relation(),
+            self.matcher,
+            escape(&self.pattern)
+        )
+    }
 }
 
 /// An exception as written, for findings about exceptions and waived findings.

@@ -380,12 +380,8 @@ fn message(f: &Finding, related: &[Related]) -> String {
             .iter()
             .map(|ev| {
                 format!(
-                    "{} `{}` {} {} `{}` ({} confidence, from {})",
-                    ev.fact,
-                    plain(&ev.value),
-                    ev.relation(),
-                    ev.matcher,
-                    plain(&ev.pattern),
+                    "{} ({} confidence, from {})",
+                    ev.claim(plain),
                     ev.confidence,
                     ev.provenance
                 )
