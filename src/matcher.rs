@@ -167,13 +167,13 @@ fn glob_set(
 }
 
 /// How a pattern is matched: the literal, the literal prefix, or as a glob.
-enum Shape<'a> {
+pub(crate) enum Shape<'a> {
     Exact(&'a str),
     Prefix(&'a str),
     Glob,
 }
 
-fn shape(pattern: &str) -> Shape<'_> {
+pub(crate) fn shape(pattern: &str) -> Shape<'_> {
     let special = |c: char| matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\');
     if !pattern.is_ascii() {
         return Shape::Glob;

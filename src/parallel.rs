@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub const MAX_THREADS: usize = 4;
 
 /// How many threads to use for `chunks` units of work.
-pub fn threads(chunks: usize) -> usize {
+fn threads(chunks: usize) -> usize {
     // Asked once: the answer reads the cgroup's CPU quota from /proc and /sys.
     static CORES: OnceLock<usize> = OnceLock::new();
     let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

@@ -227,12 +227,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Features<'a> {
                 while let Some(entry) = map.next_entry()? {
                     entries.push(entry);
                 }
-                // cargo prints them sorted; sort anyway (a no-op then), and keep the
-                // last of duplicate keys as a map would.
+                // cargo prints them sorted. Of a key given twice keep the last, as a map
+                // would: reversed, the stable sort puts it first of its run.
+                entries.reverse();
                 entries.sort_by(|a, b| a.0.cmp(&b.0));
-                entries.reverse();
                 entries.dedup_by(|a, b| a.0 == b.0);
-                entries.reverse();
                 Ok(Features(entries))
             }
         }
@@ -261,6 +260,8 @@ mod tests {
         assert_eq!(f.get("std").map(|v| v.len()), Some(2));
         assert_eq!(f.get("alloc").map(|v| v.len()), Some(0));
         assert!(f.get("libc").is_none());
+        let twice: Features = serde_json::from_str(r#"{"a": ["x"], "b": [], "a": ["y"]}"#).unwrap();
+        assert_eq!(twice.get("a").map(|v| &*v[0]), Some("y"));
     }
 
     #[test]

@@ -239,10 +239,9 @@ fn check_registry(s: &str) -> Result<(), String> {
 }
 
 fn compile_glob(s: &str) -> Result<(), String> {
-    // Text with no glob syntax is a valid glob: skip the parse (a generated policy has
-    // tens of thousands of such names and URL prefixes).
-    let plain = s.strip_suffix('*').unwrap_or(s);
-    if !plain.contains(['*', '?', '[', ']', '{', '}', '\\']) {
+    // A literal, or a literal and `*`, is a valid glob: skip the parse (a generated
+    // policy has tens of thousands of such names and URL prefixes).
+    if !matches!(crate::matcher::shape(s), crate::matcher::Shape::Glob) {
         return Ok(());
     }
     globset::GlobBuilder::new(s)
