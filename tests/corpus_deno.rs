@@ -27,19 +27,22 @@ fn run(extra: &[&str]) -> (i32, Value) {
     (out.status.code().unwrap(), json)
 }
 
+/// `name@version` of a finding's package.
+fn spec(f: &Value) -> String {
+    format!(
+        "{}@{}",
+        f["package"]["name"].as_str().unwrap(),
+        f["package"]["version"].as_str().unwrap()
+    )
+}
+
 fn specs(report: &Value, code: &str, entity: &str) -> Vec<String> {
     let mut v: Vec<String> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|f| f["code"] == code && f["entity"] == entity)
-        .map(|f| {
-            format!(
-                "{}@{}",
-                f["package"]["name"].as_str().unwrap(),
-                f["package"]["version"].as_str().unwrap()
-            )
-        })
+        .map(spec)
         .collect();
     v.sort();
     v
@@ -154,13 +157,7 @@ fn deno_findings_match_the_independent_walk() {
     let mut unwaived: Vec<String> = alex
         .iter()
         .filter(|f| f["severity"] == "warn")
-        .map(|f| {
-            format!(
-                "{}@{}",
-                f["package"]["name"].as_str().unwrap(),
-                f["package"]["version"].as_str().unwrap()
-            )
-        })
+        .map(|f| spec(f))
         .collect();
     unwaived.sort();
     assert_eq!(unwaived, ALEXCRICHTON);
