@@ -16,6 +16,9 @@
 //! time and the median peak RSS (from `wait4`). Inputs are generated, seeded, into a
 //! temporary folder. Every case uses `--locked` so that no fact source touches the network.
 
+#[path = "../tests/support/corpus.rs"]
+mod corpus;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -125,10 +128,9 @@ struct Bench {
     results: Vec<Stat>,
 }
 
+/// The committed corpus metadata (`tests/fixtures/corpus/NAME.metadata.json.gz`), unpacked.
 fn corpus_path(name: &str) -> PathBuf {
-    Path::new(ROOT)
-        .join("../shared/corpus")
-        .join(format!("{name}.metadata.json"))
+    corpus::path(&format!("{name}.metadata.json"))
 }
 
 /// The arguments of an audit of a metadata file with a policy, JSON to stdout.

@@ -11,7 +11,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-metadata=${1:-$root/../shared/corpus/deno.metadata.json}
+if [[ -n ${1:-} ]]; then
+    metadata=$1
+else
+    # The committed deno corpus, unpacked under target/.
+    mkdir -p "$root/target/corpus"
+    metadata=$root/target/corpus/deno.metadata.json
+    gzip -dc "$root/tests/fixtures/corpus/deno.metadata.json.gz" >"$metadata.tmp.$$"
+    mv "$metadata.tmp.$$" "$metadata"
+fi
 runs=${2:-10}
 metadata=$(cd "$(dirname "$metadata")" && pwd)/$(basename "$metadata")
 

@@ -4,17 +4,22 @@
 //! members), openssl 0.10.80 and 21 others unreached, 57 audited packages with a repository
 //! under github.com/microsoft, and 25 with an author at alexcrichton.com.
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
-const DENO: &str = "../shared/corpus/deno.metadata.json";
+fn deno() -> std::path::PathBuf {
+    corpus::path("deno.metadata.json")
+}
 
 fn run(extra: &[&str]) -> (i32, Value) {
     let out = Command::cargo_bin("cargo-vendor-audit")
         .unwrap()
         .args([
             "--metadata-path",
-            DENO,
+            deno().to_str().unwrap(),
             "--policy",
             "tests/fixtures/deno-policy.toml",
         ])
@@ -196,7 +201,7 @@ fn deno_findings_carry_paths_from_a_root() {
     let paths = f["paths"].as_array().unwrap();
     assert!(!paths.is_empty() && paths.len() <= 5);
     let members: Vec<String> = {
-        let m: Value = serde_json::from_str(&std::fs::read_to_string(DENO).unwrap()).unwrap();
+        let m: Value = serde_json::from_str(&std::fs::read_to_string(deno()).unwrap()).unwrap();
         m["packages"]
             .as_array()
             .unwrap()

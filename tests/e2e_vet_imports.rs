@@ -1,6 +1,9 @@
 //! `--vet-imports` through the binary: wasmtime's real cargo-vet imports.lock with its
 //! metadata; publishers count for exactly the versions they published.
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -23,12 +26,11 @@ fn vet_publishers_match_exact_versions_only() {
     let out = Command::cargo_bin("cargo-vendor-audit")
         .unwrap()
         .env("XDG_CACHE_HOME", dir.path().join("cache"))
-        .args(["--metadata-path", "../shared/corpus/wasmtime.metadata.json"])
-        .args([
-            "--vet-imports",
-            "../shared/corpus/wasmtime.imports.lock",
-            "--offline",
-        ])
+        .arg("--metadata-path")
+        .arg(corpus::path("wasmtime.metadata.json"))
+        .arg("--vet-imports")
+        .arg(corpus::path("wasmtime.imports.lock"))
+        .arg("--offline")
         .args(["--format", "json", "--today", "2026-11-27", "--facts"])
         .arg(dir.path().join("none.lock"))
         .arg("--policy")

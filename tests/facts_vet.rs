@@ -1,15 +1,19 @@
 //! The cargo-vet imports.lock source on wasmtime's real `supply-chain/imports.lock`,
 //! against the crate versions of wasmtime's real `cargo metadata`.
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
 use cargo_vendor_audit::facts::publisher::{CrateKey, FactSource};
 use cargo_vendor_audit::facts::vet::{VetImports, VetSource};
 use cargo_vendor_audit::facts::{Provenance, Publisher};
 
-const IMPORTS: &str = "../shared/corpus/wasmtime.imports.lock";
-const METADATA: &str = "../shared/corpus/wasmtime.metadata.json";
+fn imports() -> std::path::PathBuf {
+    corpus::path("wasmtime.imports.lock")
+}
 
 fn registry_packages() -> Vec<CrateKey> {
-    let text = std::fs::read_to_string(METADATA).unwrap();
+    let text = std::fs::read_to_string(corpus::path("wasmtime.metadata.json")).unwrap();
     let metadata: serde_json::Value = serde_json::from_str(&text).unwrap();
     metadata["packages"]
         .as_array()
@@ -28,7 +32,7 @@ fn registry_packages() -> Vec<CrateKey> {
 fn wasmtime_publishers_match_exact_versions_only() {
     let wanted = registry_packages();
     assert_eq!(wanted.len(), 425);
-    let got = VetSource::new(IMPORTS).gather(&wanted);
+    let got = VetSource::new(imports()).gather(&wanted);
     assert!(got.degraded.is_empty(), "{:?}", got.degraded);
 
     // 152 of the 425 registry packages have an entry for their exact version, 24 of
@@ -73,7 +77,7 @@ fn wasmtime_publishers_match_exact_versions_only() {
     // cc has an entry, but for 1.0.89 only: the graph's 1.2.41 gets nothing.
     assert!(wanted.contains(&CrateKey::new("cc", "1.2.41")));
     assert!(!got.facts.contains_key(&CrateKey::new("cc", "1.2.41")));
-    let imports = VetImports::load(std::path::Path::new(IMPORTS)).unwrap();
+    let imports = VetImports::load(&imports()).unwrap();
     assert!(imports.publisher("cc", "1.0.89").is_some());
     // hashbrown: three versions listed, none of them 0.12.3.
     assert!(
@@ -84,7 +88,7 @@ fn wasmtime_publishers_match_exact_versions_only() {
 
 #[test]
 fn unreadable_imports_degrade() {
-    let got = VetSource::new("../shared/corpus/no-such.imports.lock")
+    let got = VetSource::new("tests/fixtures/corpus/no-such.imports.lock")
         .gather(&[CrateKey::new("cc", "1.0.89")]);
     assert!(got.facts.is_empty());
     assert_eq!(got.degraded.len(), 1);

@@ -6,22 +6,21 @@
 //! out of roots; BFS over (package, kind)). Where a number is explained by a few
 //! edges, the comment lists them (read with `jq` over `resolve.nodes`).
 
+#[path = "support/corpus.rs"]
+mod corpus;
+
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use cargo_vendor_audit::graph::{DepKind, Graph, GraphError, GraphOptions, Kinds};
 use cargo_vendor_audit::metadata::{self, MetadataSource};
 
-fn corpus_path(name: &str) -> String {
-    format!(
-        "{}/../shared/corpus/{name}.metadata.json",
-        env!("CARGO_MANIFEST_DIR")
-    )
+fn corpus_path(name: &str) -> std::path::PathBuf {
+    corpus::path(&format!("{name}.metadata.json"))
 }
 
 fn load(name: &str) -> metadata::Metadata {
-    metadata::load(&MetadataSource::File(corpus_path(name).into()))
-        .unwrap_or_else(|e| panic!("{e}"))
+    metadata::load(&MetadataSource::File(corpus_path(name))).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn ripgrep() -> &'static metadata::Metadata {
