@@ -6,6 +6,7 @@ use std::io::Write;
 use crate::Failure;
 use crate::check;
 use crate::cli::FetchArgs;
+use crate::facts::api::OFFLINE_HINT;
 use crate::facts::sources;
 use crate::report::human::clean;
 
@@ -18,18 +19,7 @@ pub fn run(args: &FetchArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         .collect();
     let outcome = sources::fetch_lock(&options, &keys)
         .map_err(|e| Failure::new(format!("could not write the facts lock: {e}")))?;
-    let with_owners = outcome
-        .lock
-        .packages
-        .values()
-        .filter(|f| f.owners.is_some())
-        .count();
-    let with_publisher = outcome
-        .lock
-        .packages
-        .values()
-        .filter(|f| f.publisher.is_some())
-        .count();
+    let lock_path = options.facts_lock.display();
     let mut text = String::new();
     for d in &outcome.degraded {
         text.push_str(&format!(
@@ -38,22 +28,55 @@ pub fn run(args: &FetchArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             clean(&d.message)
         ));
     }
-    text.push_str(&format!(
-        "     Fetched facts for {} crates.io packages: owners of {with_owners}, publisher of {with_publisher}; wrote {}\n",
-        keys.len(),
-        options.facts_lock.display()
-    ));
-    if with_owners < keys.len() || with_publisher < keys.len() {
+    if !outcome.written {
         text.push_str(&format!(
-            "warning: {} package(s) still lack owners or a publisher; `check` reports them as missing-facts\n",
-            outcome.lock.packages.values().filter(|f| f.owners.is_none() || f.publisher.is_none()).count()
-                + keys.len().saturating_sub(outcome.lock.packages.len())
+            "error: no source answered for any of the {} crates.io packages asked about; {lock_path} was not written{}\n\
+             hint: {}\n",
+            outcome.asked,
+            if outcome.lock.packages.is_empty() {
+                ""
+            } else {
+                " and keeps its previous facts"
+            },
+            OFFLINE_HINT
+        ));
+        let _ = err.write_all(text.as_bytes());
+        return Ok(2);
+    }
+    let packages = outcome.lock.packages.values();
+    let with_owners = packages.clone().filter(|f| f.owners.is_some()).count();
+    let with_publisher = packages.filter(|f| f.publisher.is_some()).count();
+    text.push_str(&format!(
+        "     Fetched facts for {} of {} crates.io packages; the lock holds owners of {with_owners}, publisher of {with_publisher}; wrote {lock_path}\n",
+        outcome.answered,
+        outcome.asked,
+    ));
+    if outcome.kept > 0 {
+        text.push_str(&format!(
+            "warning: kept the previous lock's facts, with their old dates, for {} package(s) that no source could answer; run `fetch` again when the sources are back\n",
+            outcome.kept
+        ));
+    }
+    let lacking = keys
+        .iter()
+        .filter(|k| outcome.lock.get(k).is_none_or(|f| !f.is_complete()))
+        .count();
+    if lacking > 0 {
+        text.push_str(&format!(
+            "warning: {lacking} package(s) still lack owners or a publisher; `check` reports them as missing-facts\n"
         ));
     }
     let _ = err.write_all(text.as_bytes());
     let mut changes = String::new();
     if outcome.changes.is_empty() {
-        changes.push_str("no change since the previous lock\n");
+        if outcome.degraded.is_empty() {
+            changes.push_str("no change since the previous lock\n");
+        } else {
+            changes.push_str(&format!(
+                "no change since the previous lock in what was fetched ({} of {} packages answered)\n",
+                outcome.answered, outcome.asked
+            ));
+        }
     } else {
         changes.push_str(&format!(
             "{} change(s) since the previous lock:\n",

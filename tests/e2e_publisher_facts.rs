@@ -65,8 +65,16 @@ impl Setup {
             "/api/v1/crates/clean-dep/2.0.0",
             vec![Reply::json(r#"{"version":{"num":"2.0.0","published_by":{"id":1,"login":"alice","name":null,"avatar":null,"url":null},"trustpub_data":null}}"#)],
         );
-        server.route("/api/v1/crates/priv-crate/owners", vec![Reply::status(404)]);
-        server.route("/api/v1/crates/priv-crate/0.3.0", vec![Reply::status(404)]);
+        server.route(
+            "/api/v1/crates/priv-crate/owners",
+            vec![Reply::json(r#"{"users":[]}"#)],
+        );
+        server.route(
+            "/api/v1/crates/priv-crate/0.3.0",
+            vec![Reply::json(
+                r#"{"version":{"num":"0.3.0","published_by":null,"trustpub_data":null}}"#,
+            )],
+        );
         Setup { dir, server }
     }
 
@@ -161,7 +169,7 @@ fn api_facts_fire_publisher_matchers_once_then_come_from_the_cache_and_the_lock(
         !evidence.iter().any(|e| e.0 == "crates-io-users"),
         "user 42 is not 4242: {evidence:?}"
     );
-    // Every package's facts are known (priv-crate's 404 means "not on crates.io").
+    // Every package's facts are known (priv-crate has no owner and no recorded publisher).
     assert!(findings(&r, "missing-facts").is_empty(), "{r}");
     assert!(r["degraded"].as_array().unwrap().is_empty(), "{r}");
 
@@ -204,7 +212,7 @@ fn api_facts_fire_publisher_matchers_once_then_come_from_the_cache_and_the_lock(
         "{stdout}"
     );
     assert!(
-        stderr.contains("Fetched facts for 3 crates.io packages"),
+        stderr.contains("Fetched facts for 3 of 3 crates.io packages"),
         "{stderr}"
     );
     let lock = std::fs::read_to_string(s.dir.path().join("vendor-audit.lock")).unwrap();

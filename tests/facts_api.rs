@@ -108,12 +108,14 @@ fn answers_failures_cache_and_offline() {
     let cache = ApiCache::new(cache_dir.path());
     let wanted = vec![
         key("serde", "1.0.0"),
-        // A second version of the same crate: its owners are not asked again.
+        // A second version of the same crate: its owners are not asked again; the API
+        // answers 404 for the version.
         key("serde", "1.0.1"),
+        // 404 for both: a crates.io package the API does not know.
+        key("private", "0.0.1"),
         key("teamed", "0.1.0"),
         key("trusted", "1.2.3"),
         key("busy", "1.0.0"),
-        key("private", "0.0.1"),
     ];
     let failing = vec![
         key("broken", "1.0.0"),
@@ -165,19 +167,26 @@ fn answers_failures_cache_and_offline() {
         busy.publisher.as_ref().unwrap().value,
         Some(Publisher::Trusted("gitlab:grp/sub/busy".into()))
     );
-    // 404: not on crates.io, a known-empty answer.
+    // 404 for a crates.io package: a failed answer, the fact stays unknown.
     let serde_101 = got.get(&key("serde", "1.0.1")).unwrap();
     assert_eq!(serde_101.owners, serde.owners);
-    let private = got.get(&key("private", "0.0.1")).unwrap();
-    assert_eq!(private.owners.as_ref().unwrap().value, vec![]);
-    assert_eq!(private.publisher.as_ref().unwrap().value, None);
+    assert_eq!(serde_101.publisher, None);
+    assert!(got.get(&key("private", "0.0.1")).is_none());
 
     // Failures: degraded, the crate left without facts, the run went on.
     for k in &failing {
         assert!(got.get(k).is_none(), "{k} should have no facts");
     }
     let messages: Vec<&str> = got.degraded.iter().map(|d| d.message.as_str()).collect();
-    assert_eq!(got.degraded.len(), 3, "{messages:#?}");
+    assert_eq!(got.degraded.len(), 6, "{messages:#?}");
+    for path in ["/serde/1.0.1", "/private/owners", "/private/0.0.1"] {
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains(path) && m.contains("HTTP 404")),
+            "{path}: {messages:#?}"
+        );
+    }
     assert!(got.degraded.iter().all(|d| d.source == "crates-io-api"));
     assert!(
         messages
@@ -233,7 +242,8 @@ fn answers_failures_cache_and_offline() {
         .collect();
     assert!(busy_at[1] - busy_at[0] >= Duration::from_millis(950));
 
-    // Second run, new client, same cache: only the failures are asked again.
+    // Second run, new client, same cache: only the failures (404s included) are asked
+    // again.
     server.clear();
     let mut api = CratesIoApi::new(fast_config(&server.base_url), Some(cache.clone())).unwrap();
     let again = api.gather_needed(&all);
@@ -245,6 +255,9 @@ fn answers_failures_cache_and_offline() {
         vec![
             "/api/v1/crates/broken/owners",
             "/api/v1/crates/garbled/owners",
+            "/api/v1/crates/private/0.0.1",
+            "/api/v1/crates/private/owners",
+            "/api/v1/crates/serde/1.0.1",
             "/api/v1/crates/slow/owners"
         ]
     );

@@ -8,12 +8,17 @@
 //! version and a contact URL, and at most one request per second to crates.io itself
 //! (a faster pace is allowed only for another base URL, such as a test server).
 //!
-//! A cached, fresh answer is never asked again. 404 means "not on crates.io": a known
-//! empty answer, cached like any other. 429 and 5xx are retried with exponential backoff
-//! (honouring `Retry-After` in seconds), a bounded number of times. When the server
-//! cannot be reached at all, the client stops asking after a few failures and says so
-//! once; likewise when every answer is a failure (say, 403 for all). Nothing here
-//! aborts: problems come back as [`Degraded`](super::Degraded) entries.
+//! Only crates.io packages are asked about, so a 404 is a failed answer (a proxy, a mirror
+//! or a wrong `--crates-io-api` that does not know the crate), never "not on crates.io":
+//! it is not cached, and the package is left without the fact. A cached, fresh answer is
+//! never asked again; the cache is kept per API base URL, so answers from one server are
+//! never served to runs against another. 429 and 5xx are retried with exponential
+//! backoff (honouring `Retry-After` in seconds up to a bound), a bounded number of times.
+//! Answers come only from the configured host: a redirect elsewhere is refused. The
+//! whole run of questions has a deadline: its pace plus a grace period for slow answers
+//! and retries. When the server cannot be reached at all, the client stops asking after a
+//! few failures and says so once; likewise when every answer is a failure (say, 403 for
+//! all). Nothing here aborts: problems come back as [`Degraded`](super::Degraded) entries.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
@@ -53,6 +58,9 @@ pub struct ApiConfig {
     pub backoff: Duration,
     /// The longest wait honoured from a `Retry-After`.
     pub max_retry_after: Duration,
+    /// Time allowed on top of the pace for a run of questions (slow answers, retries):
+    /// a run of N questions stops asking after `N * min_interval + grace`.
+    pub grace: Duration,
     /// Connection failures in a row after which the server is taken as unreachable.
     pub max_connect_failures: u32,
     /// Failed requests in a row (HTTP errors after retries, timeouts) after which the
@@ -77,6 +85,12 @@ impl std::fmt::Debug for Progress {
 /// Runs of questions at least this long are reported as they go.
 pub const PROGRESS_THRESHOLD: usize = 20;
 
+/// The default [`ApiConfig::grace`]: two minutes.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(120);
+
+/// Redirects followed at most, and only within the API's own scheme, host and port.
+const MAX_REDIRECTS: u32 = 3;
+
 impl Default for ApiConfig {
     fn default() -> ApiConfig {
         ApiConfig {
@@ -86,7 +100,8 @@ impl Default for ApiConfig {
             read_timeout: Duration::from_secs(30),
             max_retries: 3,
             backoff: Duration::from_secs(2),
-            max_retry_after: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(30),
+            grace: DEFAULT_GRACE,
             max_connect_failures: 3,
             max_failures_in_row: 5,
             offline: false,
@@ -122,6 +137,24 @@ fn host_of(url: &str) -> Option<String> {
     (!host.is_empty()).then_some(host)
 }
 
+/// `scheme://host[:port]` of an http(s) URL, lowercased, without user info: what an
+/// answer must come from.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit('@').next()?.to_ascii_lowercase();
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    let authority = authority
+        .strip_suffix(default_port)
+        .unwrap_or(&authority)
+        .to_string();
+    (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
+}
+
 /// Whether `url` points at crates.io itself, where the one-request-per-second limit holds.
 pub fn is_crates_io(url: &str) -> bool {
     host_of(url).is_some_and(|h| h == "crates.io" || h.ends_with(".crates.io"))
@@ -141,14 +174,20 @@ pub struct CratesIoApi {
     gave_up: Option<String>,
     cache_failure_reported: bool,
     requests: u64,
+    /// When the current run of questions must stop asking.
+    deadline: Option<Instant>,
+    /// Set once the deadline has passed: what was being waited for.
+    timed_out: Option<String>,
 }
 
 /// Why one request gave no answer.
 enum Failure {
     /// The server could not be reached (DNS, refused, connect timeout).
     Unreachable,
-    /// It answered, but not usefully (5xx after retries, timeout, bad body).
+    /// It answered, but not usefully (5xx after retries, 404, timeout, bad body).
     Failed(String),
+    /// The deadline of the run of questions passed.
+    OutOfTime,
 }
 
 #[derive(Deserialize)]
@@ -203,13 +242,15 @@ impl CratesIoApi {
             .user_agent(user_agent())
             .timeout_connect(Some(config.connect_timeout))
             .timeout_recv_response(Some(config.read_timeout))
-            .timeout_recv_body(Some(config.read_timeout))
-            .max_redirects(3);
+            .timeout_recv_body(Some(config.read_timeout));
         if loopback {
             // A test server on this machine is never reached through a proxy.
             builder = builder.proxy(None);
         }
+        // Redirects are followed by hand, and only within the API's origin.
+        builder = builder.max_redirects(0);
         let agent = ureq::Agent::new_with_config(builder.build());
+        let cache = cache.map(|c| c.for_api(&base));
         Ok(CratesIoApi {
             config: ApiConfig {
                 base_url: base,
@@ -224,6 +265,8 @@ impl CratesIoApi {
             gave_up: None,
             cache_failure_reported: false,
             requests: 0,
+            deadline: None,
+            timed_out: None,
         })
     }
 
@@ -244,8 +287,26 @@ impl CratesIoApi {
         self.last_request = Some(Instant::now());
     }
 
-    /// GETs `path` under the base URL: `Ok(None)` for 404. Counts failures in a row.
-    fn get(&mut self, path: &str) -> Result<Option<String>, Failure> {
+    /// Time left before the deadline of this run of questions (`None`: no deadline).
+    fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    /// Marks the run as out of time, saying what it was waiting for.
+    fn time_out(&mut self, waiting_for: String) -> Failure {
+        self.timed_out.get_or_insert(waiting_for);
+        Failure::OutOfTime
+    }
+
+    fn say(&self, line: &str) {
+        if let Some(p) = &self.config.progress {
+            (p.0)(line)
+        }
+    }
+
+    /// GETs `path` under the base URL. Counts failures in a row.
+    fn get(&mut self, path: &str) -> Result<String, Failure> {
         let result = self.get_once(path);
         match &result {
             Ok(_) => self.failures_in_row = 0,
@@ -255,48 +316,108 @@ impl CratesIoApi {
                     self.gave_up = Some(message.clone());
                 }
             }
-            Err(Failure::Unreachable) => {}
+            Err(Failure::Unreachable | Failure::OutOfTime) => {}
         }
         result
     }
 
-    fn get_once(&mut self, path: &str) -> Result<Option<String>, Failure> {
-        let url = format!("{}{}", self.config.base_url, path);
+    fn get_once(&mut self, path: &str) -> Result<String, Failure> {
+        let first = format!("{}{}", self.config.base_url, path);
+        let mut url = first.clone();
         let mut attempt = 0;
+        let mut redirects = 0;
         loop {
+            if self
+                .remaining()
+                .is_some_and(|r| r < self.config.min_interval)
+            {
+                return Err(self.time_out(format!("GET {url}")));
+            }
             self.pace();
             self.requests += 1;
-            let response = match self
-                .agent
-                .get(&url)
-                .header("Accept", "application/json")
-                .call()
-            {
+            let mut request = self.agent.get(&url).header("Accept", "application/json");
+            if let Some(left) = self.remaining() {
+                if left.is_zero() {
+                    return Err(self.time_out(format!("GET {url}")));
+                }
+                // No single answer may outlast the deadline, however slowly it drips.
+                request = request
+                    .config()
+                    .timeout_global(Some(left.max(Duration::from_millis(1))))
+                    .build();
+            }
+            let response = match request.call() {
                 Ok(r) => r,
-                Err(e) => return Err(self.transport_failure(&url, e)),
+                Err(e) => {
+                    if self.remaining().is_some_and(|r| r.is_zero()) {
+                        return Err(self.time_out(format!("GET {url}")));
+                    }
+                    return Err(self.transport_failure(&url, e));
+                }
             };
             self.connect_failures = 0;
             let status = response.status().as_u16();
             match status {
                 200..=299 => {
-                    return response
+                    let body = response
                         .into_body()
                         .with_config()
                         .limit(crate::limits::API_ANSWER_BYTES)
-                        .read_to_string()
-                        .map(Some)
-                        .map_err(|e| {
-                            let e = match e {
-                                ureq::Error::BodyExceedsLimit(_) => format!(
-                                    "the answer is larger than the limit of {}",
-                                    crate::limits::describe(crate::limits::API_ANSWER_BYTES)
-                                ),
-                                e => e.to_string(),
-                            };
-                            Failure::Failed(format!("GET {url}: reading the answer: {e}"))
-                        });
+                        .read_to_string();
+                    return body.map_err(|e| {
+                        if self.remaining().is_some_and(|r| r.is_zero()) {
+                            return self.time_out(format!("GET {url}: reading the answer"));
+                        }
+                        let e = match e {
+                            ureq::Error::BodyExceedsLimit(_) => format!(
+                                "the answer is larger than the limit of {}",
+                                crate::limits::describe(crate::limits::API_ANSWER_BYTES)
+                            ),
+                            e => e.to_string(),
+                        };
+                        Failure::Failed(format!("GET {url}: reading the answer: {e}"))
+                    });
                 }
-                404 => return Ok(None),
+                301 | 302 | 303 | 307 | 308 => {
+                    let location = response
+                        .headers()
+                        .get("location")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string();
+                    let target = if location.starts_with('/') && !location.starts_with("//") {
+                        origin_of(&self.config.base_url).map(|o| format!("{o}{location}"))
+                    } else {
+                        Some(location.clone())
+                    };
+                    let same_origin = target.as_deref().and_then(origin_of).is_some()
+                        && target.as_deref().and_then(origin_of)
+                            == origin_of(&self.config.base_url);
+                    match target {
+                        Some(target) if same_origin && redirects < MAX_REDIRECTS => {
+                            redirects += 1;
+                            url = target;
+                        }
+                        _ if same_origin => {
+                            return Err(Failure::Failed(format!(
+                                "GET {first}: more than {MAX_REDIRECTS} redirects"
+                            )));
+                        }
+                        _ => {
+                            return Err(Failure::Failed(format!(
+                                "GET {first}: HTTP {status} redirect to `{}` refused: answers are taken only from {}",
+                                crate::report::human::clean(&location),
+                                self.config.base_url
+                            )));
+                        }
+                    }
+                }
+                404 => {
+                    return Err(Failure::Failed(format!(
+                        "GET {url}: HTTP 404: the API does not know this crates.io package, so its facts are unknown"
+                    )));
+                }
                 429 | 500..=599 if attempt < self.config.max_retries => {
                     let retry_after = response
                         .headers()
@@ -307,6 +428,19 @@ impl CratesIoApi {
                     let wait = retry_after
                         .unwrap_or_else(|| self.config.backoff * 2u32.saturating_pow(attempt))
                         .min(self.config.max_retry_after);
+                    if self.remaining().is_some_and(|r| r < wait) {
+                        return Err(self.time_out(format!(
+                            "GET {url}: HTTP {status}, asked to wait {} s",
+                            wait.as_secs_f64().ceil()
+                        )));
+                    }
+                    if wait >= Duration::from_secs(2) {
+                        self.say(&format!(
+                            "waiting {} s: the crates.io API at {} answered HTTP {status} and asked to try again later",
+                            wait.as_secs_f64().round(),
+                            self.config.base_url
+                        ));
+                    }
                     std::thread::sleep(wait);
                     attempt += 1;
                 }
@@ -352,11 +486,9 @@ impl CratesIoApi {
         }
     }
 
-    /// The owners of `name`: `Ok(None)` when crates.io does not know the crate.
-    fn fetch_owners(&mut self, name: &str) -> Result<Option<Vec<Owner>>, Failure> {
-        let Some(body) = self.get(&format!("/api/v1/crates/{name}/owners"))? else {
-            return Ok(None);
-        };
+    /// The owners of `name`.
+    fn fetch_owners(&mut self, name: &str) -> Result<Vec<Owner>, Failure> {
+        let body = self.get(&format!("/api/v1/crates/{name}/owners"))?;
         let parsed: OwnersJson = serde_json::from_str(&body).map_err(|e| {
             Failure::Failed(format!(
                 "owners of {name}: malformed answer from crates.io: {e}"
@@ -379,19 +511,19 @@ impl CratesIoApi {
             .collect();
         owners.sort();
         owners.dedup();
-        Ok(Some(owners))
+        // What is accepted must be readable back from the cache: one limit for both.
+        if !ApiCache::owners_fit(&owners) {
+            return Err(Failure::Failed(format!(
+                "owners of {name}: the answer is larger than the limit of {} once kept",
+                crate::limits::describe(crate::limits::API_ANSWER_BYTES)
+            )));
+        }
+        Ok(owners)
     }
 
-    /// The publisher of `name` `version`: `Ok(None)` when crates.io does not know it.
-    #[allow(clippy::type_complexity)]
-    fn fetch_publisher(
-        &mut self,
-        name: &str,
-        version: &str,
-    ) -> Result<Option<Option<Publisher>>, Failure> {
-        let Some(body) = self.get(&format!("/api/v1/crates/{name}/{version}"))? else {
-            return Ok(None);
-        };
+    /// The publisher of `name` `version` (`None`: no recorded publisher).
+    fn fetch_publisher(&mut self, name: &str, version: &str) -> Result<Option<Publisher>, Failure> {
+        let body = self.get(&format!("/api/v1/crates/{name}/{version}"))?;
         let parsed: VersionJson = serde_json::from_str(&body).map_err(|e| {
             Failure::Failed(format!(
                 "publisher of {name}@{version}: malformed answer from crates.io: {e}"
@@ -409,7 +541,13 @@ impl CratesIoApi {
                 .map(|repo| Publisher::Trusted(format!("{}:{repo}", tp.provider))),
             (None, None) => None,
         };
-        Ok(Some(publisher))
+        if !ApiCache::publisher_fits(publisher.as_ref()) {
+            return Err(Failure::Failed(format!(
+                "publisher of {name}@{version}: the answer is larger than the limit of {} once kept",
+                crate::limits::describe(crate::limits::API_ANSWER_BYTES)
+            )));
+        }
+        Ok(publisher)
     }
 
     fn report_cache_failure(&mut self, gathered: &mut Gathered, e: super::cache::CacheError) {
@@ -424,7 +562,10 @@ impl CratesIoApi {
 
     /// Whether a request may be sent now.
     fn may_ask(&self) -> bool {
-        !self.config.offline && self.unreachable.is_none() && self.gave_up.is_none()
+        !self.config.offline
+            && self.unreachable.is_none()
+            && self.gave_up.is_none()
+            && self.timed_out.is_none()
     }
 }
 
@@ -468,14 +609,23 @@ impl FactSource for CratesIoApi {
                 (p.0)(line)
             }
         };
-        if to_ask >= PROGRESS_THRESHOLD {
-            let secs = self.config.min_interval.as_secs_f64() * to_ask as f64;
+        if to_ask > 0 {
+            let count = u32::try_from(to_ask).unwrap_or(u32::MAX);
+            let paced = self
+                .config
+                .min_interval
+                .checked_mul(count)
+                .unwrap_or(Duration::MAX);
+            let allowed = paced.saturating_add(self.config.grace);
+            self.deadline = Instant::now().checked_add(allowed);
             report(&format!(
-                "asking the crates.io API at {} for {to_ask} answers, at most one every {:.1}s (about {}); \
+                "asking the crates.io API at {} for {to_ask} answer(s) about {} package(s), {} (about {}; stops asking after {}); \
                  a committed facts lock (`cargo vendor-audit fetch`, then `check --locked`) or --offline avoids this",
                 self.config.base_url,
-                self.config.min_interval.as_secs_f64(),
-                human_duration(secs)
+                needed.len(),
+                pace_text(self.config.min_interval),
+                human_duration(paced.as_secs_f64()),
+                human_duration(allowed.as_secs_f64()),
             ));
         }
         let started_with = self.requests;
@@ -510,11 +660,12 @@ impl FactSource for CratesIoApi {
             }
             gathered.add(n.key.clone(), facts);
         }
+        self.deadline = None;
         if let Some(why) = &self.unreachable {
             gathered.degrade(
                 source,
                 format!(
-                    "crates.io API at {} cannot be reached ({why}); stopped asking after {} failures, {skipped} questions left unanswered",
+                    "crates.io API at {} cannot be reached ({why}); stopped asking after {} failures, {skipped} questions left unanswered; {OFFLINE_HINT}",
                     self.config.base_url, self.config.max_connect_failures
                 ),
             );
@@ -522,8 +673,17 @@ impl FactSource for CratesIoApi {
             gathered.degrade(
                 source,
                 format!(
-                    "crates.io API at {} keeps failing (last: {last}); stopped asking after {} failed requests in a row, {skipped} questions left unanswered",
+                    "crates.io API at {} keeps failing (last: {last}); stopped asking after {} failed requests in a row, {skipped} questions left unanswered; {OFFLINE_HINT}",
                     self.config.base_url, self.config.max_failures_in_row
+                ),
+            );
+        } else if let Some(what) = &self.timed_out {
+            gathered.degrade(
+                source,
+                format!(
+                    "crates.io API at {} is too slow: the time allowed for its answers ran out (the pace plus {} for slow answers and retries) while waiting for {what}; {skipped} questions left unanswered; {OFFLINE_HINT}",
+                    self.config.base_url,
+                    human_duration(self.config.grace.as_secs_f64())
                 ),
             );
         } else if self.config.offline && skipped > 0 {
@@ -540,6 +700,23 @@ impl FactSource for CratesIoApi {
 /// specific error kind.
 fn is_name_resolution_failure(io: &std::io::Error) -> bool {
     io.to_string().contains("failed to lookup address")
+}
+
+/// What works where the API cannot be reached, such as a CI job without network.
+pub const OFFLINE_HINT: &str = "where the API cannot be reached (say, CI without network), run `cargo vendor-audit fetch` where the network is, commit vendor-audit.lock, and run `cargo vendor-audit check --locked` there";
+
+/// `1 s` -> `at most one request every 1 s`; `20 ms` -> `up to 50 requests per second`.
+fn pace_text(interval: Duration) -> String {
+    if interval.is_zero() {
+        "with no pause between requests".to_string()
+    } else if interval >= Duration::from_millis(500) {
+        format!("at most one request every {:.1} s", interval.as_secs_f64()).replace(".0 s", " s")
+    } else {
+        format!(
+            "up to {} requests per second",
+            (1.0 / interval.as_secs_f64()).round() as u64
+        )
+    }
 }
 
 /// `95 s` -> `2 min`.
@@ -565,15 +742,15 @@ impl CratesIoApi {
             let cached_owners = |name: &str| {
                 self.cache
                     .as_ref()
-                    .is_some_and(|c| c.owners(name).is_some())
+                    .is_some_and(|c| c.owners(name).is_some_and(|hit| hit.value.is_some()))
             };
             if n.owners && names.insert(n.key.name.as_str()) && !cached_owners(&n.key.name) {
                 count += 1;
             }
-            let cached = self
-                .cache
-                .as_ref()
-                .is_some_and(|c| c.publisher(&n.key.name, &n.key.version).is_some());
+            let cached = self.cache.as_ref().is_some_and(|c| {
+                c.publisher(&n.key.name, &n.key.version)
+                    .is_some_and(|hit| hit.value.is_some())
+            });
             if n.publisher && !cached {
                 count += 1;
             }
@@ -587,8 +764,10 @@ impl CratesIoApi {
         gathered: &mut Gathered,
         skipped: &mut usize,
     ) -> Option<Sourced<Vec<Owner>>> {
-        if let Some(hit) = self.cache.as_ref().and_then(|c| c.owners(name)) {
-            return Some(api_sourced(hit.value.unwrap_or_default(), hit.fetched));
+        if let Some(hit) = self.cache.as_ref().and_then(|c| c.owners(name))
+            && let Some(owners) = hit.value
+        {
+            return Some(api_sourced(owners, hit.fetched));
         }
         if !self.may_ask() {
             *skipped += 1;
@@ -598,17 +777,17 @@ impl CratesIoApi {
         match self.fetch_owners(name) {
             Ok(owners) => {
                 if let Some(cache) = &self.cache
-                    && let Err(e) = cache.put_owners(name, owners.as_deref(), now)
+                    && let Err(e) = cache.put_owners(name, Some(&owners), now)
                 {
                     self.report_cache_failure(gathered, e);
                 }
-                Some(api_sourced(owners.unwrap_or_default(), rfc3339(now)))
+                Some(api_sourced(owners, rfc3339(now)))
             }
             Err(Failure::Failed(message)) => {
                 gathered.degrade(Provenance::CratesIoApi.as_str(), message);
                 None
             }
-            Err(Failure::Unreachable) => {
+            Err(Failure::Unreachable | Failure::OutOfTime) => {
                 *skipped += 1;
                 None
             }
@@ -622,8 +801,10 @@ impl CratesIoApi {
         gathered: &mut Gathered,
         skipped: &mut usize,
     ) -> Option<Sourced<Option<Publisher>>> {
-        if let Some(hit) = self.cache.as_ref().and_then(|c| c.publisher(name, version)) {
-            return Some(api_sourced(hit.value.flatten(), hit.fetched));
+        if let Some(hit) = self.cache.as_ref().and_then(|c| c.publisher(name, version))
+            && let Some(publisher) = hit.value
+        {
+            return Some(api_sourced(publisher, hit.fetched));
         }
         if !self.may_ask() {
             *skipped += 1;
@@ -633,22 +814,18 @@ impl CratesIoApi {
         match self.fetch_publisher(name, version) {
             Ok(publisher) => {
                 if let Some(cache) = &self.cache
-                    && let Err(e) = cache.put_publisher(
-                        name,
-                        version,
-                        publisher.as_ref().map(Option::as_ref),
-                        now,
-                    )
+                    && let Err(e) =
+                        cache.put_publisher(name, version, Some(publisher.as_ref()), now)
                 {
                     self.report_cache_failure(gathered, e);
                 }
-                Some(api_sourced(publisher.flatten(), rfc3339(now)))
+                Some(api_sourced(publisher, rfc3339(now)))
             }
             Err(Failure::Failed(message)) => {
                 gathered.degrade(Provenance::CratesIoApi.as_str(), message);
                 None
             }
-            Err(Failure::Unreachable) => {
+            Err(Failure::Unreachable | Failure::OutOfTime) => {
                 *skipped += 1;
                 None
             }

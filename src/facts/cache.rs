@@ -1,8 +1,12 @@
 //! The local cache of crates.io API answers, shared by every project of the machine.
 //!
 //! Lives under the platform cache dir, `cargo-vendor-audit/` (`$XDG_CACHE_HOME` moves it
-//! on Linux). One JSON file per crate for its owners (`owners/NAME.json`) and one per
-//! crate version for its publisher (`publishers/NAME/VERSION.json`). Each file is written
+//! on Linux), in one folder per API base URL (`api/crates.io/` for crates.io,
+//! `api/<host>-<hash>/` for another), so that answers from a mirror or a test server are
+//! never served to a run against another base. One compact JSON file per crate for its
+//! owners (`owners/NAME.json`) and one per crate version for its publisher
+//! (`publishers/NAME/VERSION.json`); an answer that would not fit the read limit once
+//! kept is refused when it arrives (see [`ApiCache::owners_fit`]). Each file is written
 //! to a unique temporary file in the same folder, synced, then renamed over the old one,
 //! so a reader (or a second process writing the same answer) never sees a torn file.
 //! Answers older than the age limit are stale and asked again.
@@ -111,6 +115,22 @@ impl ApiCache {
         &self.dir
     }
 
+    /// The part of this cache that holds the answers of the API at `base_url`.
+    pub fn for_api(mut self, base_url: &str) -> ApiCache {
+        self.dir = self.dir.join("api").join(api_folder(base_url));
+        self
+    }
+
+    /// Whether `owners`, once kept, can be read back (the one limit on API answers).
+    pub fn owners_fit(owners: &[Owner]) -> bool {
+        encode_owners(owners, SystemTime::now(), true).len() as u64 <= API_ANSWER_BYTES
+    }
+
+    /// Whether a version's publisher, once kept, can be read back.
+    pub fn publisher_fits(publisher: Option<&Publisher>) -> bool {
+        encode_publisher(Some(publisher), SystemTime::now()).len() as u64 <= API_ANSWER_BYTES
+    }
+
     fn owners_path(&self, name: &str) -> Option<PathBuf> {
         let name = normalize_crate_name(name);
         let name = safe_segment(&name)?;
@@ -160,21 +180,8 @@ impl ApiCache {
         let Some(path) = self.owners_path(name) else {
             return Ok(());
         };
-        let file = OwnersFile {
-            schema: SCHEMA,
-            fetched: rfc3339(fetched),
-            fetched_unix: unix(fetched),
-            found: owners.is_some(),
-            owners: owners
-                .unwrap_or_default()
-                .iter()
-                .map(|o| match o.clone() {
-                    Owner::User { id, login } => OwnerJson::User { id, login },
-                    Owner::Team { id, login } => OwnerJson::Team { id, login },
-                })
-                .collect(),
-        };
-        write_atomic(&path, &serde_json::to_vec_pretty(&file).unwrap_or_default())
+        let bytes = encode_owners(owners.unwrap_or_default(), fetched, owners.is_some());
+        write_atomic(&path, &bytes)
     }
 
     /// The fresh cached publisher of `name` `version`: `Some(value: None)` = crates.io said
@@ -211,18 +218,76 @@ impl ApiCache {
         let Some(path) = self.publisher_path(name, version) else {
             return Ok(());
         };
-        let file = PublisherFile {
-            schema: SCHEMA,
-            fetched: rfc3339(fetched),
-            fetched_unix: unix(fetched),
-            found: publisher.is_some(),
-            publisher: publisher.flatten().map(|p| match p.clone() {
-                Publisher::User { id, login } => PublisherJson::User { id, login },
-                Publisher::Trusted(repository) => PublisherJson::Trusted { repository },
-            }),
-        };
-        write_atomic(&path, &serde_json::to_vec_pretty(&file).unwrap_or_default())
+        write_atomic(&path, &encode_publisher(publisher, fetched))
     }
+}
+
+/// The cache file of an owners answer: compact JSON, as read back by [`ApiCache::owners`].
+fn encode_owners(owners: &[Owner], fetched: SystemTime, found: bool) -> Vec<u8> {
+    let file = OwnersFile {
+        schema: SCHEMA,
+        fetched: rfc3339(fetched),
+        fetched_unix: unix(fetched),
+        found,
+        owners: owners
+            .iter()
+            .map(|o| match o.clone() {
+                Owner::User { id, login } => OwnerJson::User { id, login },
+                Owner::Team { id, login } => OwnerJson::Team { id, login },
+            })
+            .collect(),
+    };
+    serde_json::to_vec(&file).unwrap_or_default()
+}
+
+/// The cache file of a version answer.
+fn encode_publisher(publisher: Option<Option<&Publisher>>, fetched: SystemTime) -> Vec<u8> {
+    let file = PublisherFile {
+        schema: SCHEMA,
+        fetched: rfc3339(fetched),
+        fetched_unix: unix(fetched),
+        found: publisher.is_some(),
+        publisher: publisher.flatten().map(|p| match p.clone() {
+            Publisher::User { id, login } => PublisherJson::User { id, login },
+            Publisher::Trusted(repository) => PublisherJson::Trusted { repository },
+        }),
+    };
+    serde_json::to_vec(&file).unwrap_or_default()
+}
+
+/// The folder of one API base URL's answers: `crates.io` for crates.io itself, else the
+/// base's host and port made safe as a file name plus a hash of the whole base URL
+/// (scheme and path included), so two bases never share a folder.
+fn api_folder(base_url: &str) -> String {
+    let base = base_url.trim_end_matches('/');
+    if base.eq_ignore_ascii_case(super::api::DEFAULT_BASE_URL) {
+        return "crates.io".to_string();
+    }
+    let rest = base.split_once("://").map_or(base, |(_, r)| r);
+    let host: String = rest
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default()
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    // FNV-1a: stable across runs and builds, unlike std's hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in base.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{}-{hash:016x}", host.trim_start_matches('.'))
 }
 
 fn unix(time: SystemTime) -> u64 {

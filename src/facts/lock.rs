@@ -272,7 +272,19 @@ impl FactsLock {
             .write(true)
             .open(dir.join(format!(".{name}.lock")))
             .map_err(err)?;
-        guard.lock().map_err(err)?;
+        match guard.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                // Say what the run waits for: another process writing the same lock.
+                eprintln!(
+                    "{:>12} for {} (another process is writing it)",
+                    "Waiting",
+                    path.display()
+                );
+                guard.lock().map_err(err)?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(err(e)),
+        }
         let written = super::cache::write_atomic(path, text.as_bytes()).map_err(|e| err(e.source));
         let _ = guard.unlock();
         written

@@ -143,22 +143,38 @@ pub fn gather_publisher_facts(
 /// What `fetch` did.
 #[derive(Debug)]
 pub struct FetchOutcome {
-    /// The lock written.
+    /// The lock as written, or (when nothing was gathered) the old lock, left in place.
     pub lock: FactsLock,
+    /// Whether the lock file was written.
+    pub written: bool,
+    /// Packages asked about.
+    pub asked: usize,
+    /// Packages some source answered for in this fetch.
+    pub answered: usize,
+    /// Packages whose facts (some or all) were kept from the old lock, with their old date,
+    /// because no source could answer this time.
+    pub kept: usize,
     /// What changed since the old lock (all of it when there was none).
     pub changes: Vec<LockChange>,
-    /// Sources that failed; their crates are missing from the lock.
+    /// Sources that failed.
     pub degraded: Vec<Degraded>,
 }
 
 /// `fetch`: gathers facts for `wanted` from the dump, the imports and the API (not the old
 /// lock), writes the facts lock, and lists what changed since the old one. An old lock
-/// that cannot be parsed is replaced (and said so); it does not stop the fetch.
+/// that cannot be parsed is replaced (and said so); it does not stop the fetch. A source
+/// that fails does not erase what the old lock knew: its facts stay, with their old date,
+/// for the packages no source could answer. When no source answered anything at all, the
+/// lock is not written (the old one stays as it was).
 pub fn fetch_lock(
     options: &SourceOptions,
     wanted: &[CrateKey],
 ) -> Result<FetchOutcome, SourcesError> {
     let mut gathered = gather_publisher_facts(options, Mode::Fetch, wanted)?;
+    let answered = wanted
+        .iter()
+        .filter(|k| gathered.get(k).is_some_and(|f| !f.is_empty()))
+        .count();
     let old = match FactsLock::read_if_exists(&options.facts_lock) {
         Ok(old) => old.unwrap_or_default(),
         Err(e) => {
@@ -169,28 +185,32 @@ pub fn fetch_lock(
             FactsLock::default()
         }
     };
+    if !wanted.is_empty() && answered == 0 {
+        return Ok(FetchOutcome {
+            lock: old,
+            written: false,
+            asked: wanted.len(),
+            answered,
+            kept: 0,
+            changes: Vec::new(),
+            degraded: gathered.degraded,
+        });
+    }
     let mut lock = FactsLock::from_gathered(&gathered);
-    // A source that failed (network down, corrupt dump) must not erase what the old lock
-    // knew: its facts stay for the packages no source could answer this time.
+    let mut kept = 0;
     if !gathered.degraded.is_empty() {
-        let mut kept = 0;
         for key in wanted {
             let Some(previous) = old.get(key).filter(|p| !p.is_empty()) else {
                 continue;
             };
             let facts = lock.packages.entry(key.clone()).or_default();
             if !facts.is_complete() {
+                let before = facts.clone();
                 facts.fill_from(previous.clone());
-                kept += 1;
+                if *facts != before {
+                    kept += 1;
+                }
             }
-        }
-        if kept > 0 {
-            gathered.degraded.push(Degraded {
-                source: Provenance::FactsLock.as_str().to_string(),
-                message: format!(
-                    "kept the previous lock's facts for {kept} package(s) that no source could answer; run `fetch` again when the sources are back"
-                ),
-            });
         }
         lock = lock.normalized();
     }
@@ -198,6 +218,10 @@ pub fn fetch_lock(
     Ok(FetchOutcome {
         changes: diff(&old, &lock),
         lock,
+        written: true,
+        asked: wanted.len(),
+        answered,
+        kept,
         degraded: gathered.degraded,
     })
 }
@@ -234,16 +258,12 @@ mod tests {
         options.db_dump = Some(dir.path().join("no-such-dump.tar.gz"));
         options.api.offline = true;
         options.cache_dir = Some(dir.path().join("cache"));
+        let before = std::fs::read(&path).unwrap();
         let outcome = fetch_lock(&options, std::slice::from_ref(&key)).unwrap();
         assert_eq!(outcome.lock.get(&key), old.get(&key));
-        assert_eq!(FactsLock::read(&path).unwrap(), old);
+        assert!(!outcome.written && outcome.answered == 0);
+        assert_eq!(std::fs::read(&path).unwrap(), before, "the old lock stays");
         assert!(outcome.changes.is_empty(), "{:?}", outcome.changes);
-        assert!(
-            outcome.degraded.iter().any(|d| d
-                .message
-                .contains("kept the previous lock's facts for 1 package")),
-            "{:?}",
-            outcome.degraded
-        );
+        assert!(!outcome.degraded.is_empty());
     }
 }
