@@ -163,6 +163,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     Ok(code)
 }
 
+/// Environment variable: seconds a run of crates.io API questions may take on top of its
+/// pace (default [`crate::facts::api::DEFAULT_GRACE`]).
+pub const API_GRACE_ENV: &str = "CARGO_VENDOR_AUDIT_API_GRACE";
+
 /// The publisher-fact sources the arguments name (SPEC section 7).
 pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions, Failure> {
     let lock = args
@@ -181,6 +185,22 @@ pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions
     }
     options.api.min_interval = Duration::from_secs_f64(1.0 / args.api_rate);
     options.api.offline = args.offline || args.frozen;
+    // The time a run of API questions may take beyond its pace; tests shorten it.
+    if let Some(secs) = std::env::var_os(API_GRACE_ENV) {
+        let secs = secs.to_string_lossy();
+        options.api.grace = secs
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && (0.0..=86_400.0).contains(s))
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| {
+                Failure::new(format!(
+                    "{API_GRACE_ENV}=`{}` is not a number of seconds between 0 and 86400",
+                    crate::report::human::clean(&secs)
+                ))
+            })?;
+    }
     // A long run of API questions says how it goes, on stderr, so a CI log is not silent.
     options.api.progress = Some(Progress(std::sync::Arc::new(|line: &str| {
         let mut err = std::io::stderr().lock();
@@ -225,8 +245,23 @@ pub fn gather_facts(
     args: &GraphArgs,
     mode: Mode,
 ) -> Result<(Vec<PackageFacts>, Vec<Degraded>), Failure> {
+    gather_facts_of(loaded, args, mode, None)
+}
+
+/// Like [`gather_facts`], but owners and publishers are gathered only for the packages
+/// `only` lists (by graph index), so that `explain CRATE` asks the API about that crate
+/// alone.
+pub fn gather_facts_of(
+    loaded: &Loaded,
+    args: &GraphArgs,
+    mode: Mode,
+    only: Option<&[usize]>,
+) -> Result<(Vec<PackageFacts>, Vec<Degraded>), Failure> {
     let (mut facts, mut degraded) = facts::gather(&loaded.graph, args.scan_sources);
-    let packages = crates_io_packages(&loaded.graph);
+    let mut packages = crates_io_packages(&loaded.graph);
+    if let Some(only) = only {
+        packages.retain(|(i, _)| only.contains(i));
+    }
     if packages.is_empty() {
         return Ok((facts, degraded));
     }
@@ -244,6 +279,23 @@ pub fn gather_facts(
     Ok((facts, degraded))
 }
 
+/// Names the API base URL in the evidence of facts answered by an API other than
+/// crates.io (`--crates-io-api URL`): the answer cache is kept per base URL, so every
+/// `crates-io-api` fact of a run comes from the run's base.
+pub fn name_api_base(findings: &mut [crate::report::Finding], args: &GraphArgs) {
+    let base = args.crates_io_api.trim_end_matches('/');
+    if base.eq_ignore_ascii_case(crate::facts::api::DEFAULT_BASE_URL) {
+        return;
+    }
+    for finding in findings {
+        for ev in &mut finding.evidence {
+            if ev.provenance == facts::Provenance::CratesIoApi.as_str() {
+                ev.api_base = Some(base.to_string());
+            }
+        }
+    }
+}
+
 /// The matcher's settings from the arguments.
 pub fn options(loaded: &Loaded, args: &GraphArgs) -> Options {
     Options {
@@ -256,12 +308,13 @@ pub fn options(loaded: &Loaded, args: &GraphArgs) -> Options {
 /// Facts, matcher and report for a loaded graph and policy.
 pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Result<Report, Failure> {
     let (facts, degraded) = gather_facts(loaded, args, mode(args))?;
-    let outcome = matcher::evaluate(
+    let mut outcome = matcher::evaluate(
         &loaded.graph,
         &facts,
         &loaded.policy,
         &options(loaded, args),
     );
+    name_api_base(&mut outcome.findings, args);
     let mut report = Report {
         schema: 1,
         tool: Tool {

@@ -46,9 +46,17 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
             args.spec
         )));
     }
-    let (facts, degraded) = check::gather_facts(&loaded, &args.graph, check::mode(&args.graph))?;
+    // Owners and publishers are asked only about the crate explained.
+    let (facts, degraded) = check::gather_facts_of(
+        &loaded,
+        &args.graph,
+        check::mode(&args.graph),
+        Some(&wanted),
+    )?;
     let opts = check::options(&loaded, &args.graph);
-    let outcome = matcher::evaluate(graph, &facts, &loaded.policy, &opts);
+    let mut outcome = matcher::evaluate(graph, &facts, &loaded.policy, &opts);
+    check::name_api_base(&mut outcome.findings, &args.graph);
+    let api_base = api_base(&args.graph);
     let mut text = Vec::new();
     for d in &degraded {
         writeln!(
@@ -63,11 +71,39 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
         if n > 0 {
             writeln!(text).ok();
         }
-        explain_one(&loaded, &facts[i], i, &outcome.findings, &mut text)
-            .map_err(|e| Failure::new(format!("could not write: {e}")))?;
+        explain_one(
+            &loaded,
+            &facts[i],
+            i,
+            &outcome.findings,
+            api_base,
+            &mut text,
+        )
+        .map_err(|e| Failure::new(format!("could not write: {e}")))?;
     }
     check::write_output(None, &text, out)?;
     Ok(0)
+}
+
+/// The `--crates-io-api` base when it is not crates.io.
+fn api_base(args: &crate::cli::GraphArgs) -> Option<&str> {
+    let base = args.crates_io_api.trim_end_matches('/');
+    (!base.eq_ignore_ascii_case(facts::api::DEFAULT_BASE_URL)).then_some(base)
+}
+
+/// Where a fact came from and when, naming the API base that answered when it is not
+/// crates.io.
+fn origin_of<T>(fact: &facts::Sourced<T>, api_base: Option<&str>) -> String {
+    match api_base {
+        Some(base) if fact.provenance == facts::Provenance::CratesIoApi => {
+            clean(&fact.origin_note().replacen(
+                fact.provenance.as_str(),
+                &format!("{} at {base}", fact.provenance),
+                1,
+            ))
+        }
+        _ => clean(&fact.origin_note()),
+    }
 }
 
 fn explain_one(
@@ -75,6 +111,7 @@ fn explain_one(
     f: &PackageFacts,
     i: usize,
     findings: &[Finding],
+    api_base: Option<&str>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let graph = &loaded.graph;
@@ -128,7 +165,11 @@ fn explain_one(
         Some(o) => {
             let list: Vec<String> = o.value.iter().map(owner_text).collect();
             let list = clean(&list.join(", "));
-            writeln!(out, "  crates.io owners: {list} [{}]", o.origin_note())?;
+            writeln!(
+                out,
+                "  crates.io owners: {list} [{}]",
+                origin_of(o, api_base)
+            )?;
         }
         None if matches!(f.origin, facts::Origin::CratesIo) => {
             writeln!(out, "  crates.io owners: unknown (no facts source)")?
@@ -151,7 +192,7 @@ fn explain_one(
                 "  publisher of {}: {} [{}]",
                 p.version,
                 clean(&who),
-                pb.origin_note()
+                origin_of(pb, api_base)
             )?;
         }
         None if matches!(f.origin, facts::Origin::CratesIo) => {

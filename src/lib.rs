@@ -98,7 +98,7 @@ pub fn run(
         cli::Command::Check(args) => check::run(args, out),
         cli::Command::Fetch(args) => fetch::run(args, out, err),
         cli::Command::Explain(args) => explain::run(args, out),
-        cli::Command::List(args) => list::run(args, out),
+        cli::Command::List(args) => list::run(args, out, err),
         cli::Command::Init(args) => init::run(&args.path, err),
         cli::Command::Policy(cli::PolicyCommand::Check(args)) => policy_check::run(args, out),
     };

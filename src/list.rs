@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::Failure;
 use crate::check::{self, Loaded};
 use crate::cli::{GroupBy, ListArgs, ListFormat};
+use crate::facts::sources::Mode;
 use crate::facts::url::normalize;
 use crate::facts::{Origin, Owner, PackageFacts, Publisher};
 use crate::matcher;
@@ -39,9 +40,27 @@ pub struct Group {
     pub packages: Vec<String>,
 }
 
-pub fn run(args: &ListArgs, out: &mut dyn Write) -> Result<u8, Failure> {
+pub fn run(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
     let loaded = check::load(&args.graph)?;
-    let (facts, _) = check::gather_facts(&loaded, &args.graph, check::mode(&args.graph))?;
+    let mode = check::mode(&args.graph);
+    let crates_io = check::crates_io_packages(&loaded.graph).len();
+    if crates_io > 0 {
+        let _ = writeln!(
+            err,
+            "{:>12} {}",
+            "Facts",
+            fetch_plan(mode, crates_io, &args.graph)
+        );
+    }
+    let (facts, degraded) = check::gather_facts(&loaded, &args.graph, mode)?;
+    for d in &degraded {
+        let _ = writeln!(
+            err,
+            "warning: fact source `{}` degraded: {}",
+            d.source,
+            clean(&d.message)
+        );
+    }
     let rows = rows(&loaded, &facts, &args.graph);
     let mut buf = Vec::new();
     let written = match args.by {
@@ -51,6 +70,22 @@ pub fn run(args: &ListArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     written.map_err(|e| Failure::new(format!("could not render the list: {e}")))?;
     check::write_output(args.output.as_deref(), &buf, out)?;
     Ok(0)
+}
+
+/// What `list` will read or ask to learn the owners and publishers of `count` crates.io
+/// packages, said before it starts.
+fn fetch_plan(mode: Mode, count: usize, args: &crate::cli::GraphArgs) -> String {
+    let whose = format!("owners and publishers of {count} crates.io package(s)");
+    match mode {
+        Mode::Locked => format!("{whose} from the facts lock only (--locked): no network"),
+        Mode::Offline => format!(
+            "{whose} from the facts lock, the files given and cached API answers (--offline): no network"
+        ),
+        _ => format!(
+            "{whose} from the facts lock and the files given, then from the crates.io API at {} for what they lack (--offline or --locked ask nothing)",
+            clean(args.crates_io_api.trim_end_matches('/'))
+        ),
+    }
 }
 
 /// Describes a package's origin in one string.

@@ -524,6 +524,7 @@ impl Hits<'_, '_> {
             confidence: m.confidence.as_str().to_string(),
             provenance: prov.0.as_str().to_string(),
             fetched: prov.1,
+            api_base: None,
             pattern_at: m.location.to_string(),
             note: m.note.clone(),
         };
@@ -1059,6 +1060,7 @@ fn origin_evidence(key: &str, list: &[String], fact: &str, value: &str) -> Evide
         confidence: Confidence::High.as_str().to_string(),
         provenance: Provenance::CargoMetadata.as_str().to_string(),
         fetched: None,
+        api_base: None,
         pattern_at: "[origins]".to_string(),
         note: None,
     }

@@ -91,6 +91,7 @@ fn evidence(matcher: &str, pattern: &str, fact: &str, value: &str, at: &str) -> 
         confidence: "high".to_string(),
         provenance: "cargo-metadata".to_string(),
         fetched: None,
+        api_base: None,
         pattern_at: at.to_string(),
         note: None,
     }

@@ -234,7 +234,7 @@ fn finding(f: &Finding, verbosity: Verbosity, style: Style, out: &mut dyn Write)
         let mut line = format!("{} [{}]", ev.claim(clean), ev.confidence);
         line.push_str(&style.dim(&format!(
             " from {}{} (pattern at {})",
-            ev.provenance,
+            clean(&ev.provenance_text()),
             ev.fetched.as_deref().map(|t| format!(", {t}")).unwrap_or_default(),
             ev.pattern_at
         )));

@@ -132,6 +132,10 @@ pub struct Evidence {
     pub provenance: String,
     /// Extension: when a fetched fact was obtained.
     pub fetched: Option<String>,
+    /// Extension: the API base URL that answered, for a `crates-io-api` fact from a
+    /// `--crates-io-api` other than crates.io (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_base: Option<String>,
     /// Extension: where the pattern is written, `file:line`.
     pub pattern_at: String,
     /// Extension: the pattern's `note`, if any.
@@ -145,6 +149,15 @@ impl Evidence {
         match self.matcher.as_str() {
             "allow-registries" | "allow-git" => "is not in",
             _ => "matches",
+        }
+    }
+
+    /// The provenance as shown to a reader: `crates-io-api`, or with the base URL that
+    /// answered when it is not crates.io.
+    pub fn provenance_text(&self) -> String {
+        match &self.api_base {
+            Some(base) => format!("{} at {base}", self.provenance),
+            None => self.provenance.clone(),
         }
     }
 
