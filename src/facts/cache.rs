@@ -388,6 +388,40 @@ mod tests {
     }
 
     #[test]
+    fn keeps_each_api_base_apart_and_compact() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = ApiCache::new(dir.path()).for_api("http://127.0.0.1:8080");
+        let b = ApiCache::new(dir.path()).for_api("http://127.0.0.1:8081/");
+        let io = ApiCache::new(dir.path()).for_api("https://crates.io/");
+        assert!(io.dir().ends_with("api/crates.io"));
+        assert_ne!(a.dir(), b.dir());
+        let owners = vec![Owner::User {
+            id: 1,
+            login: "a".into(),
+        }];
+        a.put_owners("x", Some(&owners), SystemTime::now()).unwrap();
+        assert!(a.owners("x").is_some());
+        assert!(b.owners("x").is_none() && io.owners("x").is_none());
+        let text = std::fs::read_to_string(a.dir().join("owners/x.json")).unwrap();
+        assert!(!text.contains('\n') && !text.contains(": "), "{text}");
+    }
+
+    #[test]
+    fn one_limit_for_what_is_accepted_and_what_is_kept() {
+        // Short logins cost more once kept than in a minimal answer: the kept form decides.
+        let many = |n: u64| -> Vec<Owner> {
+            (0..n)
+                .map(|id| Owner::User {
+                    id,
+                    login: "x".into(),
+                })
+                .collect()
+        };
+        assert!(ApiCache::owners_fit(&many(1000)));
+        assert!(!ApiCache::owners_fit(&many(200_000)));
+    }
+
+    #[test]
     fn refuses_names_that_escape_the_folder() {
         let dir = tempfile::tempdir().unwrap();
         let cache = ApiCache::new(dir.path());
