@@ -553,3 +553,22 @@ fn lock_name(p: &Project) -> String {
         .display()
         .to_string()
 }
+
+#[test]
+fn an_unreachable_api_says_what_works_without_network() {
+    let p = Project::new();
+    let (code, stdout, stderr) = p.run(Some(&closed_port()), &["check"]);
+    assert_eq!(code, 0, "missing facts only warn: {stdout}\n{stderr}");
+    let hint = stdout
+        .lines()
+        .find(|l| {
+            l.contains("fact source `crates-io-api` degraded") && l.contains("cannot be reached")
+        })
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        hint.contains("run `cargo vendor-audit fetch` where the network is")
+            && hint.contains("commit vendor-audit.lock")
+            && hint.contains("check --locked"),
+        "{hint}"
+    );
+}

@@ -171,7 +171,7 @@ fn fold_missing(folded: &[&Finding], style: Style, out: &mut dyn Write) -> io::R
         )?;
         writeln!(
             out,
-            "   {} run `cargo vendor-audit fetch` (or pass --db-dump or --vet-imports) to gather them; -v lists each one\n",
+            "   {} run `cargo vendor-audit fetch` where the network is (or pass --db-dump or --vet-imports) to gather them, commit vendor-audit.lock and use --locked where there is no network; -v lists each one\n",
             style.blue("=")
         )?;
     }
