@@ -59,7 +59,8 @@ pub struct ApiConfig {
     /// The longest wait honoured from a `Retry-After`.
     pub max_retry_after: Duration,
     /// Time allowed on top of the pace for a run of questions (slow answers, retries):
-    /// a run of N questions stops asking after `N * min_interval + grace`.
+    /// a run of N questions stops asking after `N * (min_interval + PER_QUESTION_SLACK)
+    /// + grace`.
     pub grace: Duration,
     /// Connection failures in a row after which the server is taken as unreachable.
     pub max_connect_failures: u32,
@@ -84,6 +85,9 @@ impl std::fmt::Debug for Progress {
 
 /// Runs of questions at least this long are reported as they go.
 pub const PROGRESS_THRESHOLD: usize = 20;
+
+/// Time allowed per question on top of the pace, for the answer's own travel time.
+pub const PER_QUESTION_SLACK: Duration = Duration::from_millis(500);
 
 /// The default [`ApiConfig::grace`]: two minutes.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(120);
@@ -616,7 +620,9 @@ impl FactSource for CratesIoApi {
                 .min_interval
                 .checked_mul(count)
                 .unwrap_or(Duration::MAX);
-            let allowed = paced.saturating_add(self.config.grace);
+            let allowed = paced
+                .saturating_add(PER_QUESTION_SLACK.saturating_mul(count))
+                .saturating_add(self.config.grace);
             self.deadline = Instant::now().checked_add(allowed);
             report(&format!(
                 "asking the crates.io API at {} for {to_ask} answer(s) about {} package(s), {} (about {}; stops asking after {}); \
@@ -681,8 +687,9 @@ impl FactSource for CratesIoApi {
             gathered.degrade(
                 source,
                 format!(
-                    "crates.io API at {} is too slow: the time allowed for its answers ran out (the pace plus {} for slow answers and retries) while waiting for {what}; {skipped} questions left unanswered; {OFFLINE_HINT}",
+                    "crates.io API at {} is too slow: the time allowed for its answers ran out (the pace, plus {} s per question and {} for slow answers and retries) while waiting for {what}; {skipped} questions left unanswered; {OFFLINE_HINT}",
                     self.config.base_url,
+                    PER_QUESTION_SLACK.as_secs_f64(),
                     human_duration(self.config.grace.as_secs_f64())
                 ),
             );
