@@ -199,11 +199,13 @@ fn two_api_servers_sharing_one_cache_never_cross() {
     let evidence = &r["findings"][0]["evidence"][0];
     assert_eq!(evidence["provenance"], "crates-io-api", "{evidence:#}");
     assert_eq!(evidence["api_base"], a.base_url.as_str(), "{evidence:#}");
-    let (_, human, _) = p.run(Some(&a.base_url), &["check"]);
-    assert!(
-        human.contains(&format!("from crates-io-api at {}", a.base_url)),
-        "{human}"
-    );
+    for format in ["human", "github", "sarif"] {
+        let (_, shown, _) = p.run(Some(&a.base_url), &["check", "--format", format]);
+        assert!(
+            shown.contains(&format!("from crates-io-api at {}", a.base_url)),
+            "{format}: {shown}"
+        );
+    }
 
     // B is asked itself, and its answers are its own.
     let (code, r, _) = p.check_json(Some(&b.base_url), &[]);

@@ -103,7 +103,7 @@ fn message(f: &Finding) -> String {
             "evidence: {} ({} confidence, from {}; pattern at {})",
             ev.claim(clean),
             ev.confidence,
-            ev.provenance,
+            clean(&ev.provenance_text()),
             clean(&ev.pattern_at)
         ));
     }

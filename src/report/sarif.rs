@@ -383,7 +383,7 @@ fn message(f: &Finding, related: &[Related]) -> String {
                     "{} ({} confidence, from {})",
                     ev.claim(plain),
                     ev.confidence,
-                    ev.provenance
+                    plain(&ev.provenance_text())
                 )
             })
             .collect();
