@@ -30,16 +30,21 @@ pub fn run(args: &FetchArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     }
     if !outcome.written {
         text.push_str(&format!(
-            "error: no source answered for any of the {} crates.io packages asked about; {lock_path} was not written{}\n\
-             hint: {}\n",
+            "error: no source answered for any of the {} crates.io packages asked about; {lock_path} was not written{}\n",
             outcome.asked,
             if outcome.lock.packages.is_empty() {
                 ""
             } else {
                 " and keeps its previous facts"
             },
-            OFFLINE_HINT
         ));
+        if !outcome
+            .degraded
+            .iter()
+            .any(|d| d.message.contains(OFFLINE_HINT))
+        {
+            text.push_str(&format!("hint: {OFFLINE_HINT}\n"));
+        }
         let _ = err.write_all(text.as_bytes());
         return Ok(2);
     }

@@ -368,7 +368,10 @@ fn two_checks_at_once_share_the_cache() {
         assert_eq!(degraded(&r, "crates-io-api"), "", "{r}");
     }
     // The cache holds whole answers: an offline run against the same API finds them.
-    let out = s.run(&["check", "--offline", "--format", "json"], &server.base_url);
+    let out = s.run(
+        &["check", "--offline", "--format", "json"],
+        &server.base_url,
+    );
     assert_eq!(missing_facts(&report(&out)), 0);
 }
 

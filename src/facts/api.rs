@@ -624,9 +624,13 @@ impl FactSource for CratesIoApi {
                 .saturating_add(PER_QUESTION_SLACK.saturating_mul(count))
                 .saturating_add(self.config.grace);
             self.deadline = Instant::now().checked_add(allowed);
+            let advice = if to_ask >= PROGRESS_THRESHOLD {
+                "; a committed facts lock (`cargo vendor-audit fetch`, then `check --locked`) or --offline avoids this"
+            } else {
+                ""
+            };
             report(&format!(
-                "asking the crates.io API at {} for {to_ask} answer(s) about {} package(s), {} (about {}; stops asking after {}); \
-                 a committed facts lock (`cargo vendor-audit fetch`, then `check --locked`) or --offline avoids this",
+                "asking the crates.io API at {} for {to_ask} answer(s) about {} package(s), {} (about {}; stops asking after {}){advice}",
                 self.config.base_url,
                 needed.len(),
                 pace_text(self.config.min_interval),
