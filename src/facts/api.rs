@@ -870,6 +870,19 @@ mod tests {
     }
 
     #[test]
+    fn origins_compare_scheme_host_and_port() {
+        let o = |u: &str| origin_of(u);
+        assert_eq!(o("https://Crates.io/api/v1"), o("https://crates.io:443/x"));
+        assert_eq!(
+            o("http://u@127.0.0.1:80/a").as_deref(),
+            Some("http://127.0.0.1")
+        );
+        assert_ne!(o("http://127.0.0.1:1/"), o("http://127.0.0.1:2/"));
+        assert_ne!(o("http://crates.io/"), o("https://crates.io/"));
+        assert!(o("ftp://crates.io/").is_none() && o("/relative").is_none());
+    }
+
+    #[test]
     fn refuses_a_fast_pace_for_crates_io_only() {
         let fast = Duration::from_millis(10);
         let err = CratesIoApi::new(
