@@ -23,7 +23,8 @@ pub fn policy_toml(entities: usize, seed: u64) -> String {
     );
     let others: Vec<MatcherKind> = MatcherKind::ALL
         .into_iter()
-        .filter(|k| *k != MatcherKind::Orgs)
+        // `author-names` came later: left out, so the generated policies stay as they were.
+        .filter(|k| !matches!(k, MatcherKind::Orgs | MatcherKind::AuthorNames))
         .collect();
     for e in 0..entities {
         let word = rng.pick(WORDS);
@@ -55,7 +56,6 @@ pub fn policy_toml(entities: usize, seed: u64) -> String {
                 MatcherKind::CratesIoUsers => format!("{}", 900_000 + e),
                 MatcherKind::CratesIoLogins => format!("\"{word}-login-{e}\""),
                 MatcherKind::CratesIoTeams => format!("\"github:{word}-entity-{e}:*\""),
-                MatcherKind::Orgs => unreachable!(),
                 MatcherKind::Hosts => format!("\"git.{word}{e}.example.cn\""),
                 MatcherKind::Registries => {
                     format!("\"sparse+https://registry.{word}{e}.example/index/\"")
@@ -67,6 +67,7 @@ pub fn policy_toml(entities: usize, seed: u64) -> String {
                 },
                 MatcherKind::EmailDomains => format!("\"{word}{e}.example.cn\""),
                 MatcherKind::CopyrightHolders => format!("\"{word} Entity {e} Co., Ltd.\""),
+                MatcherKind::Orgs | MatcherKind::AuthorNames => unreachable!(),
                 MatcherKind::Crates => format!("\"{word}-entity{e}-*\""),
             };
             let _ = writeln!(s, "{} = [{value}]", kind.key());
