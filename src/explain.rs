@@ -269,13 +269,12 @@ fn entity_status(e: &Entity, hits: &[&&Finding], loaded: &Loaded) -> String {
     else {
         return "no match".to_string();
     };
-    let partly = if h.code != Code::NotAffiliated
-        && hits.iter().any(|x| x.code == Code::NotAffiliated)
-    {
-        "; part of the evidence suppressed by [[not-affiliated]], the rest not reviewed by it"
-    } else {
-        ""
-    };
+    let partly =
+        if h.code != Code::NotAffiliated && hits.iter().any(|x| x.code == Code::NotAffiliated) {
+            "; part of the evidence suppressed by [[not-affiliated]], the rest not reviewed by it"
+        } else {
+            ""
+        };
     let status = match (&h.code, &h.exception) {
         (Code::NotAffiliated, _) => "match suppressed by [[not-affiliated]]".to_string(),
         (_, Some(x)) => format!(

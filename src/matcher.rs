@@ -943,8 +943,9 @@ impl Shared<'_> {
                     .find(|n| kind.is_some_and(|k| n.covers(k, confidence)))
                     .copied()
             };
-            let (suppressed, evidence): (Vec<Evidence>, Vec<Evidence>) =
-                evidence.into_iter().partition(|ev| covered_by(ev).is_some());
+            let (suppressed, evidence): (Vec<Evidence>, Vec<Evidence>) = evidence
+                .into_iter()
+                .partition(|ev| covered_by(ev).is_some());
             if let Some(na) = suppressed.first().and_then(covered_by) {
                 let summary = evidence_summary(&suppressed);
                 let message = format!(

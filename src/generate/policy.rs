@@ -23,8 +23,7 @@ pub fn policy_toml(entities: usize, seed: u64) -> String {
     );
     let others: Vec<MatcherKind> = MatcherKind::ALL
         .into_iter()
-        // `author-names` came later: left out, so the generated policies stay as they were.
-        .filter(|k| !matches!(k, MatcherKind::Orgs | MatcherKind::AuthorNames))
+        .filter(|k| *k != MatcherKind::Orgs)
         .collect();
     for e in 0..entities {
         let word = rng.pick(WORDS);
@@ -67,7 +66,8 @@ pub fn policy_toml(entities: usize, seed: u64) -> String {
                 },
                 MatcherKind::EmailDomains => format!("\"{word}{e}.example.cn\""),
                 MatcherKind::CopyrightHolders => format!("\"{word} Entity {e} Co., Ltd.\""),
-                MatcherKind::Orgs | MatcherKind::AuthorNames => unreachable!(),
+                MatcherKind::AuthorNames => format!("\"{word} Entity {e} Team\""),
+                MatcherKind::Orgs => unreachable!(),
                 MatcherKind::Crates => format!("\"{word}-entity{e}-*\""),
             };
             let _ = writeln!(s, "{} = [{value}]", kind.key());

@@ -59,7 +59,9 @@ impl PolicyFs for RealFs {
         // comes, and a device may never end.
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => return Err(ReadError::IsDir),
-            Ok(m) if !m.is_file() => return Err(ReadError::NotRegular(special_kind(m.file_type()))),
+            Ok(m) if !m.is_file() => {
+                return Err(ReadError::NotRegular(special_kind(m.file_type())));
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::NotFound),
             _ => {}
         }
@@ -84,17 +86,20 @@ impl PolicyFs for RealFs {
             return Err(ReadError::NotRegular(special_kind(meta.file_type())));
         }
         if meta.len() > crate::limits::POLICY_BYTES {
-            return Err(ReadError::Other(io::Error::other(format!(
-                "it is larger than {} bytes",
-                crate::limits::POLICY_BYTES
-            ))));
+            return Err(ReadError::Other(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!(
+                    "larger than the limit of {}",
+                    crate::limits::describe(crate::limits::POLICY_BYTES)
+                ),
+            )));
         }
-        crate::limits::read_text_from(file, crate::limits::POLICY_BYTES).map_err(|e| match e
-            .kind()
-        {
-            io::ErrorKind::NotFound => ReadError::NotFound,
-            io::ErrorKind::IsADirectory => ReadError::IsDir,
-            _ => ReadError::Other(e),
+        crate::limits::read_text_from(file, crate::limits::POLICY_BYTES).map_err(|e| {
+            match e.kind() {
+                io::ErrorKind::NotFound => ReadError::NotFound,
+                io::ErrorKind::IsADirectory => ReadError::IsDir,
+                _ => ReadError::Other(e),
+            }
         })
     }
 
@@ -615,7 +620,6 @@ impl PolicyFs for MemFs {
         normalize(path)
     }
 }
-
 
 /// `O_NONBLOCK` where its value is known without a C library binding (0 elsewhere: the
 /// check before opening still refuses a FIFO there).

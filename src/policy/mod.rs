@@ -351,11 +351,7 @@ impl NotAffiliated {
     /// What the entry reviewed, in words.
     pub fn scope(&self) -> String {
         match &self.matchers {
-            Some(kinds) => kinds
-                .iter()
-                .map(|k| k.key())
-                .collect::<Vec<_>>()
-                .join(", "),
+            Some(kinds) => kinds.iter().map(|k| k.key()).collect::<Vec<_>>().join(", "),
             None => "evidence below high confidence".to_string(),
         }
     }

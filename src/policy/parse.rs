@@ -1182,7 +1182,9 @@ impl Checker<'_> {
                 }
                 None => {
                     let hint = match closest(&at.value, &valid) {
-                        Some(best) => format!("did you mean `{best}`? matchers: {}", valid.join(", ")),
+                        Some(best) => {
+                            format!("did you mean `{best}`? matchers: {}", valid.join(", "))
+                        }
                         None => format!("matchers: {}", valid.join(", ")),
                     };
                     self.error(

@@ -657,6 +657,7 @@ mod tests {
                 policies: vec![PolicySource {
                     id: "p".into(),
                     source: "builtin:p".into(),
+                    reviewed: None,
                 }],
                 today: "2026-11-27".into(),
                 summary: Summary::default(),

@@ -50,9 +50,12 @@ pub fn to_value(report: &Report, ctx: &Context) -> Value {
                 )},
             })
         })
-        .chain(report.stale_policies().into_iter().map(|w| {
-            json!({"level": "warning", "message": {"text": plain(&w)}})
-        }))
+        .chain(
+            report
+                .stale_policies()
+                .into_iter()
+                .map(|w| json!({"level": "warning", "message": {"text": plain(&w)}})),
+        )
         .collect();
     let mut invocation = json!({"executionSuccessful": true});
     if !notifications.is_empty() {
