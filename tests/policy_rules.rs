@@ -499,10 +499,10 @@ fn reviewed_dates_are_shown_and_a_stale_builtin_warns_in_every_report() {
 #[test]
 fn deny_threshold_below_warn_threshold_is_allowed_and_policy_check_warns() {
     let c = Case::new();
-    c.metadata(&[("acme-tool", "1.0.0", &[], None)]);
+    c.metadata(&[("acme-tool", "1.0.0", &["Eve <eve@acme.example>"], None)]);
     c.write(
         "policy.toml",
-        "schema = 1\n[policy]\nid = \"p\"\ndeny-min-confidence = \"low\"\n\n[[entity]]\nid = \"acme\"\nname = \"Acme\"\nreason = \"listed\"\n[entity.match]\ncrates = [\"acme-*\"]\n",
+        "schema = 1\n[policy]\nid = \"p\"\ndeny-min-confidence = \"low\"\n\n[[entity]]\nid = \"acme\"\nname = \"Acme\"\nreason = \"listed\"\n[entity.match]\nemail-domains = [{ value = \"acme.example\", confidence = \"low\" }]\n",
     );
     c.write("lock.toml", EMPTY_LOCK);
     // Any evidence that reaches the deny threshold denies.
