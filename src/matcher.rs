@@ -1284,6 +1284,22 @@ impl PackageCtx<'_> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn author_name_is_the_part_before_the_address() {
+        assert_eq!(
+            author_name("Alibaba Dragonball Team <x@example.org>"),
+            Some("Alibaba Dragonball Team")
+        );
+        assert_eq!(author_name("  Baidu  "), Some("Baidu"));
+        assert_eq!(author_name("lvillis<lvillis@outlook.com>"), Some("lvillis"));
+        // A bare address has no name; nor has `<...>` alone.
+        assert_eq!(author_name("team@example.org"), None);
+        assert_eq!(author_name("<team@example.org>"), None);
+        assert_eq!(author_name(""), None);
+        // A name with an `@` and a space is still a name.
+        assert_eq!(author_name("Team @ Example"), Some("Team @ Example"));
+    }
+
     /// The indexed globs give what one `GlobSet` of every pattern gives, in its order.
     #[test]
     fn indexed_globs_match_as_one_glob_set() {
