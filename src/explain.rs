@@ -250,10 +250,17 @@ fn explain_one(
         let status = entity_status(e, &hits, loaded);
         writeln!(out, "  {} ({}): {status}", e.id, clean(&e.name))?;
         for h in &hits {
+            // Evidence a `[[not-affiliated]]` entry reviewed is shown as suppressed; the
+            // rest is a match, even when an entry exists.
+            let label = if h.code == Code::NotAffiliated {
+                "suppressed"
+            } else {
+                "match"
+            };
             for ev in &h.evidence {
                 writeln!(
                     out,
-                    "      match: {} `{}` ~ {} `{}` [{}, {}]",
+                    "      {label}: {} `{}` ~ {} `{}` [{}, {}]",
                     ev.fact,
                     clean(&ev.value),
                     ev.matcher,
@@ -296,15 +303,20 @@ fn entity_status(e: &Entity, hits: &[&&Finding], loaded: &Loaded) -> String {
     if e.expires.is_some_and(|d| loaded.today >= d) {
         return format!("expired on {}, no longer matches", e.expires.unwrap());
     }
-    let Some(h) = hits.iter().find(|h| {
-        matches!(
-            h.code,
-            Code::RestrictedEntity | Code::UpcomingRestriction | Code::NotAffiliated
-        )
-    }) else {
+    let Some(h) = hits
+        .iter()
+        .find(|h| matches!(h.code, Code::RestrictedEntity | Code::UpcomingRestriction))
+        .or_else(|| hits.iter().find(|h| h.code == Code::NotAffiliated))
+    else {
         return "no match".to_string();
     };
-    match (&h.code, &h.exception) {
+    let partly =
+        if h.code != Code::NotAffiliated && hits.iter().any(|x| x.code == Code::NotAffiliated) {
+            "; part of the evidence suppressed by [[not-affiliated]], the rest not reviewed by it"
+        } else {
+            ""
+        };
+    let status = match (&h.code, &h.exception) {
         (Code::NotAffiliated, _) => "match suppressed by [[not-affiliated]]".to_string(),
         (_, Some(x)) => format!(
             "match, waived by the exception at {} until {}",
@@ -315,7 +327,8 @@ fn entity_status(e: &Entity, hits: &[&&Finding], loaded: &Loaded) -> String {
             h.severity.as_str()
         ),
         _ => format!("match ({})", h.severity.as_str()),
-    }
+    };
+    format!("{status}{partly}")
 }
 
 /// Facts that come close to an entity's patterns without matching: the same org on another

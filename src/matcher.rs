@@ -14,7 +14,8 @@ use crate::facts::url::{host_within, normalize};
 use crate::facts::{Origin, Owner, PackageFacts, Provenance, Publisher};
 use crate::graph::{DepKind, Graph, Kinds, PathFinder, fold_crate_name};
 use crate::policy::{
-    Confidence, Entity, EntitySeverity, Exception, Level, MatchValue, Matcher, MatcherKind, Policy,
+    Confidence, Entity, EntitySeverity, Exception, Level, MatchValue, Matcher, MatcherKind,
+    NotAffiliated, Policy,
 };
 use crate::report::{
     CitationRef, Code, EntityRef, Evidence, ExceptionRef, Finding, PackageRef, Severity,
@@ -79,6 +80,8 @@ pub struct Index<'p> {
     repositories: Globs,
     email_domains: HashMap<String, Vec<Ref>>,
     copyright: Vec<(String, Ref)>,
+    /// `author-names`, lowercased.
+    author_names: Vec<(String, Ref)>,
     crates: Globs,
 }
 
@@ -313,6 +316,7 @@ impl<'p> Index<'p> {
         let (mut teams, mut repositories, mut crates) = (Vec::new(), Vec::new(), Vec::new());
         let mut crates_io_registry = Vec::new();
         let mut copyright = Vec::new();
+        let mut author_names = Vec::new();
         for (e, entity) in policy.entities.iter().enumerate() {
             for (m, matcher) in entity.matchers.iter().enumerate() {
                 let r = (e, m);
@@ -358,6 +362,9 @@ impl<'p> Index<'p> {
                         email_domains.entry(d).or_default().push(r)
                     }
                     (MatcherKind::CopyrightHolders, _) => copyright.push((text.to_lowercase(), r)),
+                    (MatcherKind::AuthorNames, _) => {
+                        author_names.push((text.trim().to_lowercase(), r))
+                    }
                     (MatcherKind::Crates, _) => crates.push((fold_crate_name(&text), r)),
                 }
             }
@@ -375,6 +382,7 @@ impl<'p> Index<'p> {
             repositories: Globs::build(repositories),
             email_domains,
             copyright,
+            author_names,
             crates: Globs::build(crates),
         }
     }
@@ -383,8 +391,14 @@ impl<'p> Index<'p> {
         &self.policy.entities[r.0].matchers[r.1]
     }
 
-    /// Every (entity, evidence) pair for one package.
-    pub fn hits(&self, name: &str, facts: &PackageFacts) -> Vec<(usize, Evidence)> {
+    /// Every (entity, evidence) pair for one package, from its name, its `authors` entries
+    /// as written and its facts.
+    pub fn hits(
+        &self,
+        name: &str,
+        authors: &[String],
+        facts: &PackageFacts,
+    ) -> Vec<(usize, Evidence)> {
         let mut out = Hits {
             index: self,
             hits: Vec::new(),
@@ -429,6 +443,19 @@ impl<'p> Index<'p> {
                 match domain.split_once('.') {
                     Some((_, rest)) if !rest.is_empty() => domain = rest,
                     _ => break,
+                }
+            }
+        }
+        if !self.author_names.is_empty() {
+            for author in authors {
+                let Some(who) = author_name(author) else {
+                    continue;
+                };
+                let lower = who.to_lowercase();
+                for (needle, r) in &self.author_names {
+                    if lower.contains(needle.as_str()) {
+                        out.push(*r, "author", author, meta.clone());
+                    }
                 }
             }
         }
@@ -492,6 +519,19 @@ impl<'p> Index<'p> {
         }
         out.hits
     }
+}
+
+/// The name part of an `authors` entry: `Alibaba Dragonball Team` of
+/// `Alibaba Dragonball Team <x@y>`, or the whole entry when it has no address; `None` for a
+/// bare address or an empty name.
+pub fn author_name(author: &str) -> Option<&str> {
+    let name = match author.find('<') {
+        Some(i) => &author[..i],
+        None if author.contains('@') && !author.trim().contains(char::is_whitespace) => "",
+        None => author,
+    };
+    let name = name.trim();
+    (!name.is_empty()).then_some(name)
 }
 
 /// `github:OWNER/REPO` -> `https://github.com/OWNER/REPO`; `gitlab:PATH` -> `https://gitlab.com/PATH`.
@@ -694,6 +734,7 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
         ),
         _ => publisher_entities.join(", "),
     };
+    let publisher_matchers = publisher_matchers(policy, &index.active);
     let finder = graph.path_finder();
     let shared = Shared {
         graph,
@@ -704,6 +745,7 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
         scope,
         publisher_entities: &publisher_entities,
         publisher_list: &publisher_list,
+        publisher_matchers: &publisher_matchers,
         finder: &finder,
         specs: &specs,
     };
@@ -751,6 +793,48 @@ pub fn evaluate(graph: &Graph, facts: &[PackageFacts], policy: &Policy, opts: &O
     Outcome { findings, audited }
 }
 
+/// Which facts the policy's owner and publisher matchers read, and their kinds in words.
+struct PublisherMatchers {
+    owners: bool,
+    publisher: bool,
+    /// `crates-io-*`, `orgs`, `repositories`, as many as the policy uses.
+    kinds: String,
+}
+
+fn publisher_matchers(policy: &Policy, active: &[bool]) -> PublisherMatchers {
+    let mut out = PublisherMatchers {
+        owners: false,
+        publisher: false,
+        kinds: String::new(),
+    };
+    let mut groups: Vec<&str> = Vec::new();
+    for (entity, _) in policy.entities.iter().zip(active).filter(|(_, a)| **a) {
+        for m in &entity.matchers {
+            out.owners |= m.kind.needs_owners();
+            out.publisher |= m.kind.needs_publisher();
+            let group = match m.kind {
+                MatcherKind::CratesIoUsers
+                | MatcherKind::CratesIoLogins
+                | MatcherKind::CratesIoTeams => "crates-io-*",
+                MatcherKind::Orgs => "orgs",
+                MatcherKind::Repositories => "repositories",
+                _ => continue,
+            };
+            if !groups.contains(&group) {
+                groups.push(group);
+            }
+        }
+    }
+    let order = ["crates-io-*", "orgs", "repositories"];
+    groups.sort_by_key(|g| order.iter().position(|o| o == g));
+    out.kinds = match groups.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.to_string(),
+        None => String::new(),
+    };
+    out
+}
+
 /// What every package's evaluation reads.
 struct Shared<'a> {
     graph: &'a Graph,
@@ -761,6 +845,7 @@ struct Shared<'a> {
     scope: Kinds,
     publisher_entities: &'a [&'a str],
     publisher_list: &'a str,
+    publisher_matchers: &'a PublisherMatchers,
     finder: &'a PathFinder<'a>,
     /// Each package's `name@version`, made once: most packages are on many paths.
     specs: &'a [OnceLock<String>],
@@ -807,6 +892,7 @@ impl Shared<'_> {
             scope,
             publisher_entities,
             publisher_list,
+            publisher_matchers,
             finder,
             specs,
         } = *self;
@@ -827,7 +913,7 @@ impl Shared<'_> {
 
         // restricted-entity / upcoming-restriction / not-affiliated
         let mut by_entity: Vec<(usize, Vec<Evidence>)> = Vec::new();
-        for (e, ev) in index.hits(&pkg.name, f) {
+        for (e, ev) in index.hits(&pkg.name, &pkg.authors, f) {
             match by_entity.iter_mut().find(|(x, _)| *x == e) {
                 Some((_, list)) => list.push(ev),
                 None => by_entity.push((e, vec![ev])),
@@ -840,12 +926,29 @@ impl Shared<'_> {
                     .cmp(&parse_confidence(&a.confidence))
                     .then_with(|| a.matcher.cmp(&b.matcher))
             });
-            let best = parse_confidence(&evidence[0].confidence);
-            let summary = evidence_summary(&evidence);
-            if let Some(na) = policy.not_affiliated.iter().find(|n| {
-                n.entity == entity.id
-                    && fold_crate_name(&n.crate_name) == fold_crate_name(&pkg.name)
-            }) {
+            // A `[[not-affiliated]]` entry suppresses only the evidence it reviewed; the
+            // rest still makes a finding, which names the entry.
+            let reviews: Vec<&NotAffiliated> = policy
+                .not_affiliated
+                .iter()
+                .filter(|n| {
+                    n.entity == entity.id
+                        && fold_crate_name(&n.crate_name) == fold_crate_name(&pkg.name)
+                })
+                .collect();
+            let covered_by = |ev: &Evidence| {
+                let kind = MatcherKind::from_key(&ev.matcher);
+                let confidence = parse_confidence(&ev.confidence);
+                reviews
+                    .iter()
+                    .find(|n| kind.is_some_and(|k| n.covers(k, confidence)))
+                    .copied()
+            };
+            let (suppressed, evidence): (Vec<Evidence>, Vec<Evidence>) = evidence
+                .into_iter()
+                .partition(|ev| covered_by(ev).is_some());
+            if let Some(na) = suppressed.first().and_then(covered_by) {
+                let summary = evidence_summary(&suppressed);
                 let message = format!(
                     "{} {} matches {} ({}), but the `[[not-affiliated]]` entry at {} says it is not affiliated: {} (match: {summary})",
                     pkg.name, pkg.version, entity.name, entity.id, na.location, na.reason
@@ -854,10 +957,21 @@ impl Shared<'_> {
                     Code::NotAffiliated,
                     Severity::Info,
                     Some(entity),
-                    evidence,
+                    suppressed,
                     message,
                 ));
+            }
+            if evidence.is_empty() {
                 continue;
+            }
+            let best = parse_confidence(&evidence[0].confidence);
+            let mut summary = evidence_summary(&evidence);
+            if let Some(na) = reviews.first() {
+                summary.push_str(&format!(
+                    " (not covered by the `[[not-affiliated]]` entry at {}, which reviewed {} only: this evidence needs a new review)",
+                    na.location,
+                    na.scope()
+                ));
             }
             let mut sev = severity(entity, best, policy);
             let upcoming = entity.effective.is_some_and(|d| opts.today < d);
@@ -925,20 +1039,23 @@ impl Shared<'_> {
             local.push(finding);
         }
 
-        // missing-facts
+        // missing-facts: a matcher that compares owners or the publisher cannot clear a
+        // crates.io package whose owners or publisher are unknown.
+        let owners_missing = f.owners.is_none() && publisher_matchers.owners;
+        let publisher_missing = f.publisher.is_none() && publisher_matchers.publisher;
         if matches!(f.origin, Origin::CratesIo)
             && !publisher_entities.is_empty()
-            && (f.owners.is_none() || f.publisher.is_none())
+            && (owners_missing || publisher_missing)
             && let Some(sev) = level_severity(policy.settings.missing_facts)
         {
-            let what = match (f.owners.is_none(), f.publisher.is_none()) {
+            let what = match (owners_missing, publisher_missing) {
                 (true, true) => "crates.io owners and publisher",
                 (true, false) => "crates.io owners",
                 _ => "publisher",
             };
             let message = format!(
-                "the {what} of {} {} are unknown, so the crates-io-* matchers of {} could not be evaluated",
-                pkg.name, pkg.version, publisher_list
+                "the {what} of {} {} are unknown, so the {} matchers of {} could not be evaluated",
+                pkg.name, pkg.version, publisher_matchers.kinds, publisher_list
             );
             local.push(ctx.finding(Code::MissingFacts, sev, None, Vec::new(), message));
         }
@@ -1168,6 +1285,22 @@ impl PackageCtx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn author_name_is_the_part_before_the_address() {
+        assert_eq!(
+            author_name("Alibaba Dragonball Team <x@example.org>"),
+            Some("Alibaba Dragonball Team")
+        );
+        assert_eq!(author_name("  Baidu  "), Some("Baidu"));
+        assert_eq!(author_name("lvillis<lvillis@outlook.com>"), Some("lvillis"));
+        // A bare address has no name; nor has `<...>` alone.
+        assert_eq!(author_name("team@example.org"), None);
+        assert_eq!(author_name("<team@example.org>"), None);
+        assert_eq!(author_name(""), None);
+        // A name with an `@` and a space is still a name.
+        assert_eq!(author_name("Team @ Example"), Some("Team @ Example"));
+    }
 
     /// The indexed globs give what one `GlobSet` of every pattern gives, in its order.
     #[test]

@@ -27,6 +27,14 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
         .map(|p| format!("{} ({})", p.id, p.source))
         .collect();
     writeln!(out, "policy {}: valid; loaded {}", s.id, sources.join(", "))?;
+    let mut warnings = Vec::new();
+    for p in &policy.sources {
+        match p.reviewed {
+            Some(d) => writeln!(out, "reviewed: {} on {d}", p.source)?,
+            None => writeln!(out, "reviewed: {} (no `reviewed` date)", p.source)?,
+        }
+        warnings.extend(p.staleness(today));
+    }
     let kinds: Vec<&str> = s.dependency_kinds.iter().map(|k| k.as_str()).collect();
     writeln!(
         out,
@@ -103,8 +111,23 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
             writeln!(out, "      citations: {}", e.citations.join(", "))?;
         }
     }
+    writeln!(out, "\ncitations:")?;
+    for c in policy.citations.values() {
+        let mut dates = Vec::new();
+        if let Some(d) = c.published {
+            dates.push(format!("published {d}"));
+        }
+        if let Some(d) = c.effective {
+            dates.push(format!("effective {d}"));
+        }
+        let dates = if dates.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", dates.join(", "))
+        };
+        writeln!(out, "  {}: {}{dates}", c.id, clean(&c.instrument))?;
+    }
     writeln!(out, "\n{} exceptions", policy.exceptions.len())?;
-    let mut warnings = Vec::new();
     for x in &policy.exceptions {
         let scope = [
             x.version.as_ref().map(|(v, _)| v.clone()),
@@ -146,10 +169,11 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
     for n in &policy.not_affiliated {
         writeln!(
             out,
-            "  {} is not {} (at {}): {}",
+            "  {} is not {} (at {}; reviewed {}): {}",
             clean(&n.crate_name),
             n.entity,
             n.location,
+            n.scope(),
             clean(&n.reason)
         )?;
     }
@@ -162,6 +186,14 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
         o.allow_registries.join(", "),
         o.allow_git.join(", ")
     )?;
+    if s.deny_min_confidence < s.warn_min_confidence {
+        warnings.push(format!(
+            "`deny-min-confidence` ({}) is below `warn-min-confidence` ({}): evidence at {} or above denies for a deny entity, though it would not be strong enough to warn",
+            s.deny_min_confidence.as_str(),
+            s.warn_min_confidence.as_str(),
+            s.deny_min_confidence.as_str()
+        ));
+    }
     for w in warnings {
         writeln!(out, "warning: {}", clean(&w))?;
     }

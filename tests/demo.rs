@@ -56,6 +56,6 @@ fn demo_quiet_prints_only_the_summary() {
     assert_eq!(code, 1);
     assert_eq!(
         stdout,
-        "error: 1 denied, 1 warning, 1 info in 4 audited packages (5 in the graph); policy builtin:us-federal; today 2026-11-27\n"
+        "error: 1 denied, 1 warning, 1 info in 4 audited packages (5 in the graph); policy builtin:us-federal (reviewed 2026-11-30); today 2026-11-27\n"
     );
 }

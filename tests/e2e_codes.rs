@@ -61,8 +61,42 @@ fn fixture() -> &'static Fixture {
             .vendored(Krate::new("future-crate", "0.1.0").homepage("https://future.example.net/"))
             .git(Krate::new("gdep", "0.3.0"))
             .registry(Krate::new("altdep", "0.4.2"))
+            .file("vendor-audit.lock", &facts_lock())
+            .file(EMPTY_LOCK, "schema = 1\n")
             .build()
     })
+}
+
+/// The crates.io packages the fixture reaches.
+const REACHED_VENDORED: [(&str, &str); 7] = [
+    ("builder", "0.1.0"),
+    ("deep", "3.0.0"),
+    ("evil", "1.0.0"),
+    ("future-crate", "0.1.0"),
+    ("tester", "0.1.0"),
+    ("toolonly", "0.1.0"),
+    ("winonly", "0.1.0"),
+];
+
+/// The facts lock at the fixture's root: every crates.io package reached has known owners
+/// (one unrelated user) and no publisher, so that `orgs` and `repositories` can clear them
+/// and no `missing-facts` is reported unless a test asks for it ([`no_facts`]).
+fn facts_lock() -> String {
+    let mut lock = String::from("schema = 1\n\n");
+    for (name, version) in REACHED_VENDORED {
+        lock.push_str(&format!(
+            "[[package]]\nname = \"{name}\"\nversion = \"{version}\"\nowners-source = \"crates-io-api\"\nowners-fetched = \"2026-11-20T10:00:00Z\"\nowners = [{{ kind = \"user\", id = 1, login = \"maintainer\" }}]\npublisher-source = \"crates-io-api\"\npublisher-fetched = \"2026-11-20T10:00:00Z\"\npublisher = {{ kind = \"none\" }}\n\n"
+        ));
+    }
+    lock
+}
+
+/// An empty facts lock in the fixture's workspace.
+const EMPTY_LOCK: &str = "facts-empty.lock";
+
+/// `--facts` naming the empty lock: no owner or publisher is known.
+fn no_facts(fx: &Fixture) -> [std::ffi::OsString; 2] {
+    ["--facts".into(), fx.ws.join(EMPTY_LOCK).into_os_string()]
 }
 
 /// Every package `orgs = ["github.com/EvilCorp"]` finds by default.
@@ -550,8 +584,8 @@ fn unused_exception_levels() {
 #[test]
 fn not_affiliated_suppresses_the_match() {
     let fx = fixture();
-    let body =
-        "[[not-affiliated]]\ncrate = \"evil\"\nentity = \"evilcorp\"\nreason = \"a namesake\"\n";
+    // The match is high-confidence, so the entry names the matcher it reviewed.
+    let body = "[[not-affiliated]]\ncrate = \"evil\"\nentity = \"evilcorp\"\nreason = \"a namesake\"\nmatchers = [\"repositories\"]\n";
     let run = fx.audit(Some(&only_evil("", body))).json();
     run.expect_code(0);
     let report = run.report();
@@ -582,7 +616,10 @@ fn missing_facts_levels() {
         "winonly",
     ]);
 
-    let run = fx.audit(Some(&policy("", &entity("pubs", m)))).json();
+    let run = fx
+        .audit(Some(&policy("", &entity("pubs", m))))
+        .args(no_facts(fx))
+        .json();
     run.expect_code(0);
     let r = run.report();
     assert_eq!(packages_with(&r, "missing-facts"), reached_vendored);
@@ -593,6 +630,7 @@ fn missing_facts_levels() {
             "missing-facts = \"deny\"",
             &entity("pubs", m),
         )))
+        .args(no_facts(fx))
         .json();
     run.expect_code(1);
     let r = run.report();
@@ -605,6 +643,7 @@ fn missing_facts_levels() {
             "missing-facts = \"allow\"",
             &entity("pubs", m),
         )))
+        .args(no_facts(fx))
         .json();
     run.expect_code(0);
     assert_eq!(triples(&run.report()), []);
@@ -631,7 +670,7 @@ fn all_codes_policy() -> String {
             entity("pubs", r#"crates-io-logins = ["evil-bot"]"#),
             exception("crate = \"deep\"\nexpires = 2026-01-01"),
             exception("crate = \"ghost\"\nexpires = 2027-01-01"),
-            "[[not-affiliated]]\ncrate = \"builder\"\nentity = \"evilcorp\"\nreason = \"a namesake\"\n\n",
+            "[[not-affiliated]]\ncrate = \"builder\"\nentity = \"evilcorp\"\nreason = \"a namesake\"\nmatchers = [\"repositories\"]\n\n",
             "[origins]\nunknown-registry = \"warn\"\nunknown-git = \"deny\"\n",
         ),
     )
@@ -644,7 +683,10 @@ fn t(code: &str, name: &str, entity: &str) -> (String, String, String) {
 #[test]
 fn every_code_in_one_report_sorted_as_spec_says() {
     let fx = fixture();
-    let run = fx.audit(Some(&all_codes_policy())).json();
+    let run = fx
+        .audit(Some(&all_codes_policy()))
+        .args(no_facts(fx))
+        .json();
     run.expect_code(1);
     let report = run.report();
     let mut expected = vec![
@@ -704,8 +746,10 @@ fn findings_of_one_crate_sort_by_semver_version() {
     let run = fx.audit(Some(&evilcorp_orgs())).json();
     run.expect_code(1);
     let report = run.report();
+    // (Each is also `missing-facts`: this fixture has no facts lock.)
     let versions: Vec<&str> = findings(&report)
         .iter()
+        .filter(|f| f["code"] == "restricted-entity")
         .map(|f| f["package"]["version"].as_str().unwrap())
         .collect();
     assert_eq!(versions, ["0.9.0", "0.10.0"]);
@@ -715,7 +759,7 @@ fn findings_of_one_crate_sort_by_semver_version() {
 fn every_code_renders_in_human_output() {
     let fx = fixture();
     let path = fx.write_policy(&all_codes_policy());
-    let normal = fx.audit_file(&path).run();
+    let normal = fx.audit_file(&path).args(no_facts(fx)).run();
     normal.expect_code(1);
     for needle in [
         "expired-exception",
@@ -742,7 +786,7 @@ fn every_code_renders_in_human_output() {
         "{}",
         normal.stdout
     );
-    let verbose = fx.audit_file(&path).arg("-v").run();
+    let verbose = fx.audit_file(&path).args(no_facts(fx)).arg("-v").run();
     verbose.expect_code(1);
     assert!(
         verbose.stdout.contains("not-affiliated"),
@@ -756,7 +800,7 @@ fn every_code_renders_in_human_output() {
 #[test]
 fn report_top_level_fields() {
     let fx = fixture();
-    let run = fx.audit(Some(&evilcorp_orgs())).json();
+    let run = fx.audit(Some(&evilcorp_orgs())).args(no_facts(fx)).json();
     let report = run.report();
     let keys: Vec<&String> = report.as_object().unwrap().keys().collect();
     for k in [
@@ -1463,7 +1507,7 @@ fn human_output_snapshot() {
 fn human_output_snapshot_every_code_verbose() {
     let fx = fixture();
     let path = fx.write_named_policy("all-codes.toml", &all_codes_policy());
-    let run = fx.audit_file(&path).arg("-v").run();
+    let run = fx.audit_file(&path).args(no_facts(fx)).arg("-v").run();
     run.expect_code(1);
     snapshot("e2e_human_every_code_verbose", &fx.redact(&run.stdout));
 }
@@ -1773,7 +1817,7 @@ fn builtin_policy_by_name() {
     let report = run.report();
     assert_eq!(
         report["policies"],
-        json!([{"id": "us-federal", "source": "builtin:us-federal"}])
+        json!([{"id": "us-federal", "source": "builtin:us-federal", "reviewed": "2026-11-30"}])
     );
     assert_eq!(report["default_policy"], false);
     let run = fx
@@ -1949,7 +1993,7 @@ fn default_policy_is_builtin_us_federal() {
     assert_eq!(run.code, i32::from(report["summary"]["deny"] != 0));
     assert_eq!(
         report["policies"],
-        json!([{"id": "us-federal", "source": "builtin:us-federal"}])
+        json!([{"id": "us-federal", "source": "builtin:us-federal", "reviewed": "2026-11-30"}])
     );
     assert_eq!(report["default_policy"], true);
 

@@ -98,18 +98,14 @@ fn one_entity(match_toml: &str) -> String {
     policy("", &entity("acme", match_toml))
 }
 
-/// Runs with the lock's facts. With a `crates-io-*` matcher, only `no-facts` (not in the
-/// lock) is `missing-facts`; `orgs` and `repositories` are no publisher matchers and
-/// never give `missing-facts`.
+/// Runs with the lock's facts. Every matcher here compares owners or publishers (`orgs`
+/// and `repositories` see teams and trusted publishers too), so `no-facts` (not in the
+/// lock) is `missing-facts`: it cannot be cleared.
 fn audit(match_toml: &str) -> Value {
     let fx = fixture();
     let run = fx.audit(Some(&one_entity(match_toml))).json();
     let report = run.report();
-    let expected: Vec<&str> = if match_toml.starts_with("crates-io-") {
-        vec!["no-facts"]
-    } else {
-        vec![]
-    };
+    let expected = ["no-facts"];
     assert_eq!(
         packages_with(&report, "missing-facts"),
         expected,

@@ -82,10 +82,12 @@ fn us_federal_has_the_researched_entities() {
             "china-mobile-international-usa",
             "china-telecom-americas",
             "china-unicom-americas",
-            "dji"
+            "dji",
+            "positive-technologies",
+            "acronis"
         ]
     );
-    assert_eq!(p.citations.len(), 16);
+    assert_eq!(p.citations.len(), 24);
     assert_eq!(p.not_affiliated.len(), 5);
     let kaspersky = p.entity("kaspersky").unwrap();
     assert!(
@@ -104,6 +106,74 @@ fn us_federal_has_the_researched_entities() {
         }
     }
     assert!(p.sources.len() == 1 && p.sources[0].source == "builtin:us-federal");
+    assert!(p.sources[0].reviewed.is_some());
+    // Positive Technologies denies on its official org; its staff's domain is only low.
+    let pt = p.entity("positive-technologies").unwrap();
+    assert_eq!(pt.severity, policy::EntitySeverity::Deny);
+    for m in &pt.matchers {
+        if m.kind == MatcherKind::EmailDomains {
+            assert_eq!(m.confidence, Confidence::Low);
+        }
+    }
+    // OpenHarmony as a whole is low (it mirrors third-party crates); its common
+    // libraries are medium.
+    for m in &huawei.matchers {
+        if let MatchValue::Str(v) = &m.value
+            && v.contains("openharmony/")
+        {
+            let want = if v.contains("commonlibrary_") {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            };
+            assert_eq!(m.confidence, want, "{v}");
+        }
+    }
+}
+
+#[test]
+fn us_dod_extends_us_federal_and_adds_the_1260h_companies_from_2027_06_30() {
+    let p = policy::load(&["builtin:us-dod".to_string()]).unwrap();
+    let sources: Vec<&str> = p.sources.iter().map(|s| s.source.as_str()).collect();
+    assert_eq!(sources, ["builtin:us-federal", "builtin:us-dod"]);
+    let federal = policy::load(&["builtin:us-federal".to_string()]).unwrap();
+    let added: Vec<&str> = p
+        .entities
+        .iter()
+        .filter(|e| federal.entity(&e.id).is_none())
+        .map(|e| e.id.as_str())
+        .collect();
+    assert_eq!(
+        added,
+        [
+            "tencent",
+            "alibaba",
+            "baidu",
+            "unitree",
+            "china-mobile-group",
+            "china-telecom-group",
+            "china-unicom-group"
+        ]
+    );
+    let s805 = cargo_vendor_audit::date::Date::new(2027, 6, 30);
+    for id in added {
+        let e = p.entity(id).unwrap();
+        assert_eq!(e.severity, policy::EntitySeverity::Deny, "{id}");
+        assert_eq!(e.effective, s805, "{id}");
+        assert!(e.citations.iter().any(|c| c == "ndaa-fy2024-s805"), "{id}");
+        assert!(e.citations.iter().any(|c| c == "dod-1260h-2026"), "{id}");
+        // Employee signals stay low.
+        for m in &e.matchers {
+            if m.kind == MatcherKind::EmailDomains {
+                assert_eq!(m.confidence, Confidence::Low, "{id}: {}", m.value);
+            }
+        }
+    }
+    // The listed entities of us-federal cite the 1260H list there.
+    for id in ["huawei", "hikvision", "dahua", "dji"] {
+        let e = p.entity(id).unwrap();
+        assert!(e.citations.iter().any(|c| c == "dod-1260h-2026"), "{id}");
+    }
 }
 
 #[test]

@@ -425,10 +425,12 @@ fn fixture() -> Report {
             PolicySource {
                 id: "us-federal".to_string(),
                 source: "builtin:us-federal".to_string(),
+                reviewed: None,
             },
             PolicySource {
                 id: "acme".to_string(),
                 source: "/work/app/vendor-audit.toml".to_string(),
+                reviewed: None,
             },
         ],
         today: "2026-11-27".to_string(),

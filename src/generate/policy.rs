@@ -55,7 +55,6 @@ pub fn policy_toml(entities: usize, seed: u64) -> String {
                 MatcherKind::CratesIoUsers => format!("{}", 900_000 + e),
                 MatcherKind::CratesIoLogins => format!("\"{word}-login-{e}\""),
                 MatcherKind::CratesIoTeams => format!("\"github:{word}-entity-{e}:*\""),
-                MatcherKind::Orgs => unreachable!(),
                 MatcherKind::Hosts => format!("\"git.{word}{e}.example.cn\""),
                 MatcherKind::Registries => {
                     format!("\"sparse+https://registry.{word}{e}.example/index/\"")
@@ -67,6 +66,8 @@ pub fn policy_toml(entities: usize, seed: u64) -> String {
                 },
                 MatcherKind::EmailDomains => format!("\"{word}{e}.example.cn\""),
                 MatcherKind::CopyrightHolders => format!("\"{word} Entity {e} Co., Ltd.\""),
+                MatcherKind::AuthorNames => format!("\"{word} Entity {e} Team\""),
+                MatcherKind::Orgs => unreachable!(),
                 MatcherKind::Crates => format!("\"{word}-entity{e}-*\""),
             };
             let _ = writeln!(s, "{} = [{value}]", kind.key());

@@ -4,6 +4,7 @@
 /// a test fails when a file there is not listed here.
 const BUILTINS: &[(&str, &str)] = &[
     ("example", include_str!("../../policies/example.toml")),
+    ("us-dod", include_str!("../../policies/us-dod.toml")),
     ("us-federal", include_str!("../../policies/us-federal.toml")),
 ];
 

@@ -11,12 +11,37 @@ use super::diagnostic::{SourceFile, closest};
 use super::parse::{RawFile, parse_file};
 use super::{Diagnostic, Location, Policy, PolicyErrors, PolicySource, Settings};
 
+/// How deep `extends` may nest: a chain deeper than this is refused (exit 2), so that a
+/// generated or hostile chain can neither exhaust the stack nor take long to load.
+pub const MAX_EXTENDS_DEPTH: usize = 64;
+
 /// Why a policy file could not be read.
 #[derive(Debug)]
 pub(crate) enum ReadError {
     NotFound,
     IsDir,
+    /// A FIFO, socket or device: never opened, as reading one may block forever.
+    NotRegular(&'static str),
     Other(io::Error),
+}
+
+/// What a file that is neither a regular file nor a folder is, in words.
+fn special_kind(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = t;
+    "not a regular file"
 }
 
 /// Where policy files come from: the real filesystem, or memory in tests.
@@ -30,15 +55,51 @@ pub(crate) struct RealFs;
 
 impl PolicyFs for RealFs {
     fn read(&self, path: &Path) -> Result<String, ReadError> {
+        // Only a regular file is opened: opening a FIFO for reading blocks until a writer
+        // comes, and a device may never end.
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => return Err(ReadError::IsDir),
+            Ok(m) if !m.is_file() => {
+                return Err(ReadError::NotRegular(special_kind(m.file_type())));
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::NotFound),
             _ => {}
         }
-        crate::limits::read_text(path, crate::limits::POLICY_BYTES).map_err(|e| match e.kind() {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            // Should the path have been swapped for a FIFO since the check, the open
+            // still returns at once, and the check below refuses it.
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(O_NONBLOCK);
+        }
+        let file = options.open(path).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => ReadError::NotFound,
-            io::ErrorKind::IsADirectory => ReadError::IsDir,
             _ => ReadError::Other(e),
+        })?;
+        let meta = file.metadata().map_err(ReadError::Other)?;
+        if meta.is_dir() {
+            return Err(ReadError::IsDir);
+        }
+        if !meta.is_file() {
+            return Err(ReadError::NotRegular(special_kind(meta.file_type())));
+        }
+        if meta.len() > crate::limits::POLICY_BYTES {
+            return Err(ReadError::Other(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!(
+                    "larger than the limit of {}",
+                    crate::limits::describe(crate::limits::POLICY_BYTES)
+                ),
+            )));
+        }
+        crate::limits::read_text_from(file, crate::limits::POLICY_BYTES).map_err(|e| {
+            match e.kind() {
+                io::ErrorKind::NotFound => ReadError::NotFound,
+                io::ErrorKind::IsADirectory => ReadError::IsDir,
+                _ => ReadError::Other(e),
+            }
         })
     }
 
@@ -206,6 +267,20 @@ impl Loader<'_> {
         if self.done.contains_key(&key) {
             return; // already loaded through another path (a diamond): load each file once
         }
+        if self.stack.len() >= MAX_EXTENDS_DEPTH {
+            let message = format!(
+                "`extends` chain too deep: {display} would be policy number {} in one chain, more than the {MAX_EXTENDS_DEPTH} allowed (it starts at {})",
+                self.stack.len() + 1,
+                self.stack[0].1
+            );
+            self.origin_error(
+                &origin,
+                &display,
+                message,
+                format!("flatten the chain: a policy may extend several files at once (`extends = [\"a.toml\", \"b.toml\"]`), at most {MAX_EXTENDS_DEPTH} deep"),
+            );
+            return;
+        }
         let via = match &origin {
             Origin::Spec => String::new(),
             Origin::Extends { file, .. } => {
@@ -246,6 +321,10 @@ impl Loader<'_> {
                         ReadError::IsDir => (
                             format!("cannot read policy file `{display}`{via}: it is a folder"),
                             "name a policy `.toml` file, not the folder holding it".to_string(),
+                        ),
+                        ReadError::NotRegular(what) => (
+                            format!("cannot read policy file `{display}`{via}: it is {what}, not a regular file"),
+                            "name a regular policy `.toml` file; pipes, sockets and devices are not read".to_string(),
                         ),
                         ReadError::Other(e) => (
                             format!("cannot read policy file `{display}`{via}: {e}"),
@@ -306,8 +385,6 @@ impl Loader<'_> {
         // Where each id was first defined, to name both places of a duplicate.
         let mut citation_at: HashMap<String, Location> = HashMap::new();
         let mut entity_at: HashMap<String, Location> = HashMap::new();
-        let mut deny_at: Option<(usize, Range<usize>)> = None;
-        let mut warn_at: Option<(usize, Range<usize>)> = None;
         let mut allow_registries: Option<Vec<String>> = None;
         let mut allow_git: Vec<String> = Vec::new();
         let all_parsed = self.loaded.iter().all(|(_, raw)| raw.is_some());
@@ -319,6 +396,7 @@ impl Loader<'_> {
                 policy.sources.push(PolicySource {
                     id: String::new(),
                     source: file.name.clone(),
+                    reviewed: None,
                 });
                 continue;
             };
@@ -326,6 +404,7 @@ impl Loader<'_> {
             policy.sources.push(PolicySource {
                 id: id.clone(),
                 source: file.name.clone(),
+                reviewed: raw.reviewed,
             });
             settings.id = id;
             if raw.title.is_some() {
@@ -336,11 +415,9 @@ impl Loader<'_> {
             }
             if let Some(c) = &raw.deny_min_confidence {
                 settings.deny_min_confidence = c.value;
-                deny_at = Some((*index, c.span.clone()));
             }
             if let Some(c) = &raw.warn_min_confidence {
                 settings.warn_min_confidence = c.value;
-                warn_at = Some((*index, c.span.clone()));
             }
             if let Some(l) = raw.missing_facts {
                 settings.missing_facts = l;
@@ -451,20 +528,6 @@ impl Loader<'_> {
                 }
             }
         }
-        if settings.deny_min_confidence < settings.warn_min_confidence {
-            let (deny, warn) = (settings.deny_min_confidence, settings.warn_min_confidence);
-            if let Some((index, span)) = deny_at.clone().or(warn_at.clone()) {
-                new_diags.push(self.files[index].diagnostic(
-                    span,
-                    format!(
-                        "`deny-min-confidence` ({}) is lower than `warn-min-confidence` ({}): evidence could deny without being strong enough to warn",
-                        deny.as_str(),
-                        warn.as_str()
-                    ),
-                    Some("set `deny-min-confidence` at or above `warn-min-confidence` (defaults: high and medium)".to_string()),
-                ));
-            }
-        }
         self.loaded = loaded;
         self.diags.extend(new_diags);
         policy.settings = settings;
@@ -557,3 +620,38 @@ impl PolicyFs for MemFs {
         normalize(path)
     }
 }
+
+/// `O_NONBLOCK` where its value is known without a C library binding (0 elsewhere: the
+/// check before opening still refuses a FIFO there).
+#[cfg(all(
+    target_os = "linux",
+    any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64"
+    )
+))]
+const O_NONBLOCK: i32 = 0o4000;
+#[cfg(any(target_os = "macos", target_os = "freebsd", target_os = "openbsd"))]
+const O_NONBLOCK: i32 = 0x0004;
+#[cfg(all(
+    unix,
+    not(any(
+        all(
+            target_os = "linux",
+            any(
+                target_arch = "x86_64",
+                target_arch = "x86",
+                target_arch = "aarch64",
+                target_arch = "arm",
+                target_arch = "riscv64"
+            )
+        ),
+        target_os = "macos",
+        target_os = "freebsd",
+        target_os = "openbsd"
+    ))
+))]
+const O_NONBLOCK: i32 = 0;

@@ -8,8 +8,8 @@
 //! - `schema = 1` is required in every file, `[policy]` with its `id` too.
 //! - Dates are TOML dates (`2027-02-28`); a quoted `"2027-02-28"` is accepted as well. A
 //!   date-time or a date that does not exist is an error.
-//! - `deny-min-confidence` below `warn-min-confidence` is an error (checked after merging):
-//!   evidence could then deny without being strong enough to warn.
+//! - `deny-min-confidence` below `warn-min-confidence` is allowed (any evidence that reaches
+//!   it denies); `policy check` warns about it.
 //! - `expired-exception = "allow"` is an error; only `deny | warn`.
 //! - An entity needs an `[entity.match]` table with at least one key, and no matcher array
 //!   may be empty. `expires` must be after `effective`.
@@ -184,11 +184,12 @@ pub enum MatcherKind {
     Repositories,
     EmailDomains,
     CopyrightHolders,
+    AuthorNames,
     Crates,
 }
 
 impl MatcherKind {
-    pub const ALL: [MatcherKind; 10] = [
+    pub const ALL: [MatcherKind; 11] = [
         MatcherKind::CratesIoUsers,
         MatcherKind::CratesIoLogins,
         MatcherKind::CratesIoTeams,
@@ -198,6 +199,7 @@ impl MatcherKind {
         MatcherKind::Repositories,
         MatcherKind::EmailDomains,
         MatcherKind::CopyrightHolders,
+        MatcherKind::AuthorNames,
         MatcherKind::Crates,
     ];
 
@@ -213,6 +215,7 @@ impl MatcherKind {
             MatcherKind::Repositories => "repositories",
             MatcherKind::EmailDomains => "email-domains",
             MatcherKind::CopyrightHolders => "copyright-holders",
+            MatcherKind::AuthorNames => "author-names",
             MatcherKind::Crates => "crates",
         }
     }
@@ -225,16 +228,40 @@ impl MatcherKind {
     pub fn default_confidence(self) -> Confidence {
         match self {
             MatcherKind::EmailDomains => Confidence::Medium,
-            MatcherKind::CopyrightHolders | MatcherKind::Crates => Confidence::Low,
+            MatcherKind::CopyrightHolders | MatcherKind::AuthorNames | MatcherKind::Crates => {
+                Confidence::Low
+            }
             _ => Confidence::High,
         }
     }
 
-    /// Whether this matcher needs crates.io owner or publisher facts.
+    /// Whether this matcher needs crates.io owner or publisher facts: the `crates-io-*`
+    /// matchers, and `orgs` and `repositories`, which also compare crates.io teams and
+    /// trusted publishers.
     pub fn needs_publisher_facts(self) -> bool {
+        self.needs_owners() || self.needs_publisher()
+    }
+
+    /// Whether this matcher compares the crates.io owners (users and teams).
+    pub fn needs_owners(self) -> bool {
         matches!(
             self,
-            MatcherKind::CratesIoUsers | MatcherKind::CratesIoLogins | MatcherKind::CratesIoTeams
+            MatcherKind::CratesIoUsers
+                | MatcherKind::CratesIoLogins
+                | MatcherKind::CratesIoTeams
+                | MatcherKind::Orgs
+        )
+    }
+
+    /// Whether this matcher compares the publisher of the exact version.
+    pub fn needs_publisher(self) -> bool {
+        matches!(
+            self,
+            MatcherKind::CratesIoUsers
+                | MatcherKind::CratesIoLogins
+                | MatcherKind::CratesIoTeams
+                | MatcherKind::Orgs
+                | MatcherKind::Repositories
         )
     }
 }
@@ -306,7 +333,28 @@ pub struct NotAffiliated {
     pub crate_name: String,
     pub entity: String,
     pub reason: String,
+    /// `matchers`: the kinds of evidence that were reviewed. `None`: every matcher whose
+    /// evidence is below high confidence.
+    pub matchers: Option<Vec<MatcherKind>>,
     pub location: Location,
+}
+
+impl NotAffiliated {
+    /// Whether this entry reviewed (and so suppresses) evidence of `kind` at `confidence`.
+    pub fn covers(&self, kind: MatcherKind, confidence: Confidence) -> bool {
+        match &self.matchers {
+            Some(kinds) => kinds.contains(&kind),
+            None => confidence < Confidence::High,
+        }
+    }
+
+    /// What the entry reviewed, in words.
+    pub fn scope(&self) -> String {
+        match &self.matchers {
+            Some(kinds) => kinds.iter().map(|k| k.key()).collect::<Vec<_>>().join(", "),
+            None => "evidence below high confidence".to_string(),
+        }
+    }
 }
 
 /// `[origins]`: where crates may come from.
@@ -336,6 +384,27 @@ impl Default for Origins {
 pub struct PolicySource {
     pub id: String,
     pub source: String,
+    /// Extension: `[policy] reviewed`, when the file's data was last checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<Date>,
+}
+
+/// A builtin policy whose `reviewed` date is older than this on `--today` is called stale.
+pub const STALE_AFTER_DAYS: i64 = 180;
+
+impl PolicySource {
+    /// For a builtin policy reviewed more than [`STALE_AFTER_DAYS`] before `today`: a
+    /// warning saying how old it is and how to update.
+    pub fn staleness(&self, today: Date) -> Option<String> {
+        let reviewed = self.reviewed?;
+        let age = today.days_since_epoch() - reviewed.days_since_epoch();
+        (self.source.starts_with("builtin:") && age > STALE_AFTER_DAYS).then(|| {
+            format!(
+                "{} was last reviewed on {reviewed}, {age} days before {today}: the instruments it cites may have changed since; update cargo-vendor-audit (`cargo install cargo-vendor-audit`) for newer policy data, or extend it with your own entries",
+                self.source
+            )
+        })
+    }
 }
 
 /// The merged, validated policy.

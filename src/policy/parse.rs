@@ -30,6 +30,7 @@ pub(crate) struct At<T> {
 pub(crate) struct RawFile {
     pub id: Option<At<String>>,
     pub title: Option<String>,
+    pub reviewed: Option<Date>,
     pub extends: Vec<At<String>>,
     pub dependency_kinds: Option<Kinds>,
     pub deny_min_confidence: Option<At<Confidence>>,
@@ -70,6 +71,7 @@ const TOP_KEYS: &[&str] = &[
 const POLICY_KEYS: &[&str] = &[
     "id",
     "title",
+    "reviewed",
     "extends",
     "dependency-kinds",
     "deny-min-confidence",
@@ -111,7 +113,7 @@ const EXCEPTION_KEYS: &[&str] = &[
     "ticket",
     "expires",
 ];
-const NOT_AFFILIATED_KEYS: &[&str] = &["crate", "entity", "reason"];
+const NOT_AFFILIATED_KEYS: &[&str] = &["crate", "entity", "reason", "matchers"];
 const ORIGINS_KEYS: &[&str] = &[
     "unknown-registry",
     "unknown-git",
@@ -251,6 +253,68 @@ fn compile_glob(s: &str) -> Result<(), String> {
         .map_err(|e| format!("fix the glob: {}", e.kind()))
 }
 
+/// Characters a reader cannot see: controls, zero-width and joiner characters, bidi
+/// controls, fillers and variation selectors.
+fn is_invisible(c: char) -> bool {
+    crate::report::is_hidden(c)
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{34f}'
+                | '\u{61c}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{17b4}'
+                | '\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
+                | '\u{2000}'..='\u{200a}'
+                | '\u{3164}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{ffa0}'
+        )
+}
+
+/// `s` with every character outside printable ASCII written as `\u{XXXX}`, so that a
+/// look-alike or invisible character shows in a message.
+pub(crate) fn visible(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c.to_string()
+            } else {
+                format!("\\u{{{:04X}}}", c as u32)
+            }
+        })
+        .collect()
+}
+
+/// Identifiers (orgs, hosts, domains, repository globs, logins, teams, registries) are
+/// compared byte for byte after ASCII case folding: a Cyrillic `а` or a zero-width space in
+/// one makes it look right and never match. `Err((what is wrong, what to do))`.
+fn check_identifier_chars(kind: &str, s: &str) -> Result<(), (String, String)> {
+    let Some(c) = s.chars().find(|c| !c.is_ascii() || c.is_ascii_control()) else {
+        return Ok(());
+    };
+    let ascii_letters = s.chars().any(|c| c.is_ascii_alphabetic());
+    let what = if is_invisible(c) || c.is_ascii_control() {
+        format!("holds an invisible character, U+{:04X}", c as u32)
+    } else if c.is_alphabetic() && ascii_letters {
+        format!(
+            "mixes scripts: `{c}` (U+{:04X}) is not an ASCII letter, though it may look like one",
+            c as u32
+        )
+    } else {
+        format!("holds a non-ASCII character, `{c}` (U+{:04X})", c as u32)
+    };
+    Err((
+        format!("`{kind}` value `{}` {what}", visible(s)),
+        "policy identifiers (orgs, hosts, domains, repository globs, logins, teams) are ASCII and \
+         never match a look-alike: retype the value by hand; write an internationalized host in \
+         its ASCII `xn--` form and a non-ASCII path character percent-encoded"
+            .to_string(),
+    ))
+}
+
 /// Checks one matcher value; `Err((what is wrong, what to do))`.
 fn check_matcher(kind: MatcherKind, value: &MatchValue) -> Result<(), (String, String)> {
     let s = match (kind, value) {
@@ -274,6 +338,23 @@ fn check_matcher(kind: MatcherKind, value: &MatchValue) -> Result<(), (String, S
     let bad = |what: &str, hint: &str| Err((format!("{what}: `{s}`"), hint.to_string()));
     if s.trim().is_empty() {
         return bad(&format!("empty `{kind}` value"), "remove it or fill it in");
+    }
+    match kind {
+        MatcherKind::CopyrightHolders | MatcherKind::AuthorNames => {
+            // Names may be written in any script, but not with characters no one sees.
+            if let Some(c) = s.chars().find(|&c| is_invisible(c)) {
+                return Err((
+                    format!(
+                        "`{kind}` value `{}` holds an invisible character, U+{:04X}",
+                        visible(s),
+                        c as u32
+                    ),
+                    "retype the name without it: an invisible character makes the value look right and never match".to_string(),
+                ));
+            }
+        }
+        MatcherKind::Crates => {}
+        _ => check_identifier_chars(kind.key(), s)?,
     }
     match kind {
         MatcherKind::CratesIoUsers => Ok(()),
@@ -367,7 +448,7 @@ fn check_matcher(kind: MatcherKind, value: &MatchValue) -> Result<(), (String, S
             }
             compile_glob(s).or_else(|hint| bad("invalid glob", &hint))
         }
-        MatcherKind::CopyrightHolders => Ok(()),
+        MatcherKind::CopyrightHolders | MatcherKind::AuthorNames => Ok(()),
         MatcherKind::Crates => {
             if s.bytes().all(|b| {
                 b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'*' | b'?' | b'[' | b']')
@@ -758,6 +839,7 @@ impl Checker<'_> {
             raw.id = Some(id);
         }
         raw.title = self.string(t, "title", CTX).map(|a| a.value);
+        raw.reviewed = self.date(t, "reviewed", CTX);
         if let Some(extends) = self.string_array(t, "extends", CTX) {
             raw.extends = extends;
         }
@@ -1063,16 +1145,57 @@ impl Checker<'_> {
             self.id(e, "entity");
         }
         let reason = self.required_string(t, &header, "reason", CTX);
+        let matchers = self.not_affiliated_matchers(t, CTX);
         let entity = entity?;
         Some((
             NotAffiliated {
                 crate_name: krate?.value,
                 entity: entity.value,
                 reason: reason.map(|a| a.value).unwrap_or_default(),
+                matchers,
                 location: self.file.location(header.start),
             },
             entity.span,
         ))
+    }
+
+    /// `matchers` of a `[[not-affiliated]]` entry: matcher keys, at least one.
+    fn not_affiliated_matchers(&mut self, t: &DeTable<'_>, ctx: &str) -> Option<Vec<MatcherKind>> {
+        let list = self.string_array(t, "matchers", ctx)?;
+        let valid: Vec<&str> = MatcherKind::ALL.iter().map(|k| k.key()).collect();
+        if list.is_empty() {
+            let span = t.get("matchers").map(|v| v.span()).unwrap_or(0..0);
+            self.error(
+                span,
+                format!("`matchers` in {ctx} is empty: the entry would review no evidence"),
+                "list the matchers whose evidence was reviewed, e.g. `matchers = [\"crates\", \"email-domains\"]`, or remove the key (default: every matcher whose evidence is below high confidence)",
+            );
+            return None;
+        }
+        let mut kinds = Vec::new();
+        for at in &list {
+            match MatcherKind::from_key(&at.value) {
+                Some(k) => {
+                    if !kinds.contains(&k) {
+                        kinds.push(k);
+                    }
+                }
+                None => {
+                    let hint = match closest(&at.value, &valid) {
+                        Some(best) => {
+                            format!("did you mean `{best}`? matchers: {}", valid.join(", "))
+                        }
+                        None => format!("matchers: {}", valid.join(", ")),
+                    };
+                    self.error(
+                        at.span.clone(),
+                        format!("unknown matcher `{}` in `matchers` of {ctx}", at.value),
+                        hint,
+                    );
+                }
+            }
+        }
+        (kinds.len() == list.len() || !kinds.is_empty()).then_some(kinds)
     }
 
     fn origins(&mut self, t: &DeTable<'_>, raw: &mut RawFile) {
@@ -1101,6 +1224,14 @@ impl Checker<'_> {
         }
         if let Some(list) = self.string_array(t, "allow-git", CTX) {
             for g in &list {
+                if let Err((message, hint)) = check_identifier_chars("allow-git", &g.value) {
+                    self.error(
+                        g.span.clone(),
+                        format!("invalid entry in `allow-git` of [origins]: {message}"),
+                        hint,
+                    );
+                    continue;
+                }
                 let ok = if g.value.contains("://") {
                     g.value
                         .split_once("://")

@@ -76,7 +76,8 @@ fn a_minimal_file_loads_with_defaults() {
         p.sources,
         vec![PolicySource {
             id: "p".into(),
-            source: "policy.toml".into()
+            source: "policy.toml".into(),
+            reviewed: None,
         }]
     );
     let e = p.entity("e").unwrap();
@@ -501,7 +502,7 @@ fn unknown_builtin_lists_the_known_ones() {
     );
     assert_eq!(
         d.hint.unwrap(),
-        "the builtin policies are: builtin:example, builtin:us-federal"
+        "the builtin policies are: builtin:example, builtin:us-dod, builtin:us-federal"
     );
     let err = load_mem(&[], &["builtin:nope"]).unwrap_err();
     assert_eq!(err.0[0].location.line, 0);
@@ -709,18 +710,15 @@ fn not_affiliated_may_name_an_entity_of_an_extended_file() {
 }
 
 #[test]
-fn deny_threshold_may_not_be_below_warn_threshold() {
-    only(
-        policy!("deny-min-confidence = \"low\"\n"),
-        "policy.toml:4:23",
-        "`deny-min-confidence` (low) is lower than `warn-min-confidence` (medium)",
-    );
-    // Equal is fine.
-    load_mem(
-        &[("policy.toml", policy!("deny-min-confidence = \"medium\"\n"))],
+fn deny_threshold_may_be_below_warn_threshold() {
+    // SPEC section 4: any evidence that reaches it denies; `policy check` warns.
+    let p = load_mem(
+        &[("policy.toml", policy!("deny-min-confidence = \"low\"\n"))],
         &["policy.toml"],
     )
     .unwrap();
+    assert_eq!(p.settings.deny_min_confidence, Confidence::Low);
+    assert_eq!(p.settings.warn_min_confidence, Confidence::Medium);
 }
 
 #[test]
@@ -821,7 +819,8 @@ fn builtins_load_and_can_be_extended() {
         p.sources,
         [PolicySource {
             id: "us-federal".into(),
-            source: "builtin:us-federal".into()
+            source: "builtin:us-federal".into(),
+            reviewed: crate::date::Date::new(2026, 11, 30),
         }]
     );
     assert!(p.entity("kaspersky").is_some());
@@ -915,4 +914,105 @@ fn an_empty_required_string_is_an_error() {
         "policy.toml:7:10",
         "`reason` in [[entity]] is empty",
     );
+}
+
+#[test]
+fn reviewed_author_names_and_not_affiliated_matchers_are_read() {
+    let p = load_mem(
+        &[(
+            "policy.toml",
+            concat!(
+                "schema = 1\n[policy]\nid = \"p\"\nreviewed = 2026-11-30\n",
+                "[[entity]]\nid = \"e\"\nname = \"E\"\nreason = \"r\"\n[entity.match]\n",
+                "author-names = [\"E Team\"]\n",
+                "[[not-affiliated]]\ncrate = \"x\"\nentity = \"e\"\nreason = \"r\"\nmatchers = [\"crates\", \"author-names\"]\n",
+            ),
+        )],
+        &["policy.toml"],
+    )
+    .unwrap();
+    assert_eq!(p.sources[0].reviewed, crate::date::Date::new(2026, 11, 30));
+    let m = &p.entity("e").unwrap().matchers[0];
+    assert_eq!(m.kind, MatcherKind::AuthorNames);
+    assert_eq!(m.confidence, Confidence::Low);
+    let na = &p.not_affiliated[0];
+    assert_eq!(
+        na.matchers,
+        Some(vec![MatcherKind::Crates, MatcherKind::AuthorNames])
+    );
+    assert!(na.covers(MatcherKind::Crates, Confidence::High));
+    assert!(!na.covers(MatcherKind::Orgs, Confidence::Low));
+    // Without `matchers`: everything below high.
+    let default = NotAffiliated {
+        matchers: None,
+        ..na.clone()
+    };
+    assert!(default.covers(MatcherKind::EmailDomains, Confidence::Medium));
+    assert!(!default.covers(MatcherKind::CratesIoTeams, Confidence::High));
+}
+
+#[test]
+fn bad_reviewed_date_and_empty_matchers_are_errors() {
+    only(
+        policy!("reviewed = \"yesterday\"\n"),
+        "policy.toml:4:12",
+        "invalid date for `reviewed` in [policy]",
+    );
+    only(
+        concat!(
+            policy!(),
+            entity!("e"),
+            "[[not-affiliated]]\ncrate = \"x\"\nentity = \"e\"\nreason = \"r\"\nmatchers = []\n"
+        ),
+        "policy.toml:14:12",
+        "`matchers` in [[not-affiliated]] is empty",
+    );
+}
+
+#[test]
+fn look_alike_identifiers_are_refused_with_a_hint() {
+    let d = only(
+        concat!(
+            policy!(),
+            "[[entity]]\nid = \"k\"\nname = \"K\"\nreason = \"r\"\n[entity.match]\n",
+            "orgs = [\"github.com/K\u{430}sperskyLab\"]\n"
+        ),
+        "policy.toml:9:9",
+        "mixes scripts",
+    );
+    assert!(d.message.contains(r"github.com/K\u{0430}sperskyLab"), "{d}");
+    assert!(d.hint.unwrap().contains("ASCII"));
+    only(
+        concat!(
+            policy!(),
+            "[origins]\nallow-git = [\"github.com/my\u{200b}org\"]\n"
+        ),
+        "policy.toml:5:14",
+        "invisible character, U+200B",
+    );
+}
+
+#[test]
+fn an_extends_chain_deeper_than_the_limit_is_one_error() {
+    let n = super::load::MAX_EXTENDS_DEPTH + 10;
+    let files: Vec<(&'static str, &'static str)> = (0..n)
+        .map(|i| {
+            let name: &'static str = Box::leak(format!("p{i}.toml").into_boxed_str());
+            let text: &'static str = Box::leak(
+                format!(
+                    "schema = 1\n[policy]\nid = \"p{i}\"\nextends = [\"p{}.toml\"]\n",
+                    i + 1
+                )
+                .into_boxed_str(),
+            );
+            (name, text)
+        })
+        .collect();
+    let err = load_mem(&files, &["p0.toml"]).unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert!(
+        err.0[0].message.contains("`extends` chain too deep"),
+        "{err}"
+    );
+    assert_eq!(err.0[0].location.file, "p63.toml");
 }

@@ -316,7 +316,10 @@ fn tree(f: &Finding, top: &str, style: Style, out: &mut dyn Write) -> io::Result
 
 fn summary(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
-    let policies: Vec<String> = report.policies.iter().map(|p| p.source.clone()).collect();
+    let policies: Vec<String> = report.policies.iter().map(super::policy_label).collect();
+    for w in report.stale_policies() {
+        writeln!(out, "{}: {}", style.severity(Severity::Warn), clean(&w))?;
+    }
     let waived = report
         .findings
         .iter()

@@ -94,7 +94,14 @@ fn verdict(report: &Report, ctx: &Context, out: &mut dyn Write) -> io::Result<()
         super::FailOn::Warn => "fails on `warn`",
         super::FailOn::Never => "never fails (`--fail-on never`)",
     };
-    let policies: Vec<String> = report.policies.iter().map(|p| code(&p.source)).collect();
+    let policies: Vec<String> = report
+        .policies
+        .iter()
+        .map(|p| match p.reviewed {
+            Some(d) => format!("{} (reviewed {d})", code(&p.source)),
+            None => code(&p.source),
+        })
+        .collect();
     writeln!(
         out,
         "**{}** in {} audited packages ({} in the graph); {fail_on}. Policy {}; date {}.\n",
@@ -109,6 +116,9 @@ fn verdict(report: &Report, ctx: &Context, out: &mut dyn Write) -> io::Result<()
             out,
             "> **Note**: no policy was given or found, so the builtin `us-federal` policy was used. Write `vendor-audit.toml` at the workspace root or pass `--policy`.\n"
         )?;
+    }
+    for w in report.stale_policies() {
+        writeln!(out, "> **Warning**: {}\n", escape_cell(&w))?;
     }
     for d in &report.degraded {
         writeln!(

@@ -258,7 +258,27 @@ pub enum FailOn {
     Never,
 }
 
+/// A policy as the reports name it: its source, and when it was reviewed if it says.
+pub fn policy_label(p: &PolicySource) -> String {
+    match p.reviewed {
+        Some(d) => format!("{} (reviewed {d})", p.source),
+        None => p.source.clone(),
+    }
+}
+
 impl Report {
+    /// A warning for each builtin policy reviewed more than
+    /// [`crate::policy::STALE_AFTER_DAYS`] days before the report's date.
+    pub fn stale_policies(&self) -> Vec<String> {
+        let Ok(today) = self.today.parse::<crate::date::Date>() else {
+            return Vec::new();
+        };
+        self.policies
+            .iter()
+            .filter_map(|p| p.staleness(today))
+            .collect()
+    }
+
     /// Counts findings by severity into the summary.
     pub fn count(&mut self) {
         let count = |s| self.findings.iter().filter(|f| f.severity == s).count();
@@ -650,6 +670,7 @@ mod tests {
                 policies: vec![PolicySource {
                     id: "p".into(),
                     source: "builtin:p".into(),
+                    reviewed: None,
                 }],
                 today: "2026-11-27".into(),
                 summary: Summary::default(),

@@ -50,6 +50,12 @@ pub fn to_value(report: &Report, ctx: &Context) -> Value {
                 )},
             })
         })
+        .chain(
+            report
+                .stale_policies()
+                .into_iter()
+                .map(|w| json!({"level": "warning", "message": {"text": plain(&w)}})),
+        )
         .collect();
     let mut invocation = json!({"executionSuccessful": true});
     if !notifications.is_empty() {
@@ -58,7 +64,10 @@ pub fn to_value(report: &Report, ctx: &Context) -> Value {
     let policies: Vec<Value> = report
         .policies
         .iter()
-        .map(|p| json!({"id": p.id, "source": p.source}))
+        .map(|p| match p.reviewed {
+            Some(d) => json!({"id": p.id, "source": p.source, "reviewed": d}),
+            None => json!({"id": p.id, "source": p.source}),
+        })
         .collect();
     json!({
         "$schema": SCHEMA_URI,
