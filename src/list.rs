@@ -309,7 +309,8 @@ fn write_groups(
                 ],
                 &table,
             )?;
-            writeln!(out, "{} groups", groups.len())
+            let n = groups.len();
+            writeln!(out, "{n} group{}", if n == 1 { "" } else { "s" })
         }
     }
 }

@@ -471,10 +471,10 @@ impl FactSource for CratesIoApi {
         if to_ask >= PROGRESS_THRESHOLD {
             let secs = self.config.min_interval.as_secs_f64() * to_ask as f64;
             report(&format!(
-                "asking the crates.io API at {} for {to_ask} answers, at most one every {:.1}s (about {}); \
+                "asking the crates.io API at {} for {to_ask} answers, at most one every {} (about {}); \
                  a committed facts lock (`cargo vendor-audit fetch`, then `check --locked`) or --offline avoids this",
                 self.config.base_url,
-                self.config.min_interval.as_secs_f64(),
+                pace(self.config.min_interval),
                 human_duration(secs)
             ));
         }
@@ -543,6 +543,15 @@ fn is_name_resolution_failure(io: &std::io::Error) -> bool {
 }
 
 /// `95 s` -> `2 min`.
+/// The pause between requests: `1.5 s`, or `10 ms` below a second.
+fn pace(interval: Duration) -> String {
+    if interval >= Duration::from_secs(1) {
+        format!("{:.1} s", interval.as_secs_f64())
+    } else {
+        format!("{} ms", interval.as_millis().max(1))
+    }
+}
+
 fn human_duration(secs: f64) -> String {
     if secs < 90.0 {
         format!("{} s", secs.round() as u64)
