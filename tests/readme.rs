@@ -18,11 +18,10 @@ fn examples(readme: &str) -> Vec<(String, Vec<String>)> {
             continue;
         }
         let block: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
-        if let Some(command) = block.first().and_then(|l| l.strip_prefix("$ ")) {
-            if command.starts_with("cargo vendor-audit") {
-                let expected = block[1..].iter().map(|l| l.to_string()).collect();
-                out.push((command.to_string(), expected));
-            }
+        let command = block.first().and_then(|l| l.strip_prefix("$ "));
+        if let Some(command) = command.filter(|c| c.starts_with("cargo vendor-audit")) {
+            let expected = block[1..].iter().map(|l| l.to_string()).collect();
+            out.push((command.to_string(), expected));
         }
     }
     out
