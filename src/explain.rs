@@ -17,6 +17,8 @@ use crate::report::{Code, Finding, Severity};
 
 /// How many paths explain prints at most.
 pub const MAX_PATHS: usize = 20;
+/// Steps shown at each end of a longer path.
+pub const PATH_END: usize = 16;
 
 pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let loaded = check::load(&args.graph)?;
@@ -187,16 +189,25 @@ fn explain_one(
         paths.len()
     )?;
     for path in &paths {
-        let steps: Vec<String> = path
-            .iter()
-            .map(|s| {
-                let spec = graph.packages[s.package].spec();
-                match s.edge {
-                    Some(k) if k != crate::graph::DepKind::Normal => format!("({k}) {spec}"),
-                    _ => spec,
-                }
-            })
-            .collect();
+        let step = |s: &crate::graph::Step| {
+            let spec = graph.packages[s.package].spec();
+            match s.edge {
+                Some(k) if k != crate::graph::DepKind::Normal => format!("({k}) {spec}"),
+                _ => spec,
+            }
+        };
+        // A long chain keeps its two ends: where it starts and what leads to the package.
+        let steps: Vec<String> = if path.len() > 2 * PATH_END {
+            let left_out = path.len() - 2 * PATH_END;
+            path[..PATH_END]
+                .iter()
+                .map(step)
+                .chain(std::iter::once(format!("... {left_out} more ...")))
+                .chain(path[path.len() - PATH_END..].iter().map(step))
+                .collect()
+        } else {
+            path.iter().map(step).collect()
+        };
         writeln!(out, "  {}", clean(&steps.join(" -> ")))?;
     }
 

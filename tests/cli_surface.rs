@@ -820,3 +820,30 @@ fn an_exception_no_longer_applies_on_its_expires_day() {
     assert_eq!(codes, ["expired-exception", "restricted-entity"], "{json}");
     assert_eq!(json["summary"]["deny"], 2, "{json}");
 }
+
+#[test]
+fn explain_keeps_the_two_ends_of_a_very_deep_path() {
+    let n = 2_000;
+    let case = deep_case(n);
+    let out = case.run(&["explain", &format!("deep-{}", n - 1)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.len() < 16 * 1024, "{} bytes", stdout.len());
+    // app and deep-0 .. deep-1999: 2,001 steps, 16 at each end.
+    assert!(
+        stdout.contains("  app@0.1.0 -> deep-0@1.0.0 -> "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            " -> deep-14@1.0.0 -> ... {} more ... -> deep-{}@1.0.0 -> ",
+            n + 1 - 32,
+            n - 16
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(" -> deep-{}@1.0.0\n", n - 1)),
+        "{stdout}"
+    );
+}
