@@ -54,8 +54,8 @@ extends = ["builtin:us-federal"]
 pub fn run(args: &InitArgs, err: &mut dyn Write) -> Result<u8, Failure> {
     let (path, note) = match &args.path {
         Some(path) => (path.clone(), String::new()),
-        None => match workspace_root(args.manifest_path.as_deref()) {
-            Ok(root) => {
+        None => match workspace_root(args.manifest_path.as_deref())? {
+            Some(root) => {
                 let path = root.join("vendor-audit.toml");
                 let here = std::env::current_dir()
                     .ok()
@@ -67,9 +67,8 @@ pub fn run(args: &InitArgs, err: &mut dyn Write) -> Result<u8, Failure> {
                 };
                 (path, note)
             }
-            Err(e) if args.manifest_path.is_some() => return Err(e),
             // No Cargo.toml here or above: nothing to find a root from.
-            Err(_) => (
+            None => (
                 PathBuf::from("vendor-audit.toml"),
                 " in the current directory (no Cargo.toml here or above: put it at the workspace root)"
                     .to_string(),
@@ -85,8 +84,9 @@ pub fn run(args: &InitArgs, err: &mut dyn Write) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// The directory of the workspace's root manifest, as cargo finds it.
-fn workspace_root(manifest_path: Option<&Path>) -> Result<PathBuf, Failure> {
+/// The directory of the workspace's root manifest, as cargo finds it; `None` when there is
+/// no `Cargo.toml` in the current directory or above it (and none was named).
+fn workspace_root(manifest_path: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
     let program = std::env::var_os("CARGO")
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| "cargo".into());
@@ -104,15 +104,22 @@ fn workspace_root(manifest_path: Option<&Path>) -> Result<PathBuf, Failure> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let manifest = stdout.lines().next().unwrap_or("").trim();
     if !output.status.success() || manifest.is_empty() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if manifest_path.is_none() && stderr.contains("could not find `Cargo.toml`") {
+            return Ok(None);
+        }
         return Err(Failure::new(format!(
-            "could not find the workspace root: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
+            "could not find the workspace root, where the policy belongs: `{} locate-project` failed:\n{}\nfix the manifest, or name the file to write: `cargo vendor-audit init PATH`",
+            program.to_string_lossy(),
+            stderr.trim()
         )));
     }
-    Ok(Path::new(manifest)
-        .parent()
-        .unwrap_or(Path::new("."))
-        .to_path_buf())
+    Ok(Some(
+        Path::new(manifest)
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
+    ))
 }
 
 fn write_new(path: &Path) -> Result<(), Failure> {

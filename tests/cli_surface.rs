@@ -847,3 +847,24 @@ fn explain_keeps_the_two_ends_of_a_very_deep_path() {
         "{stdout}"
     );
 }
+
+#[test]
+fn init_with_a_broken_manifest_says_so_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \n").unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .env("CARGO_HOME", dir.path().join("cargo-home"))
+        .arg("init")
+        .output()
+        .unwrap();
+    no_panic(&out);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("could not find the workspace root, where the policy belongs"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cargo vendor-audit init PATH"), "{stderr}");
+    assert!(!dir.path().join("vendor-audit.toml").exists());
+}
