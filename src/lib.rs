@@ -186,10 +186,17 @@ pub fn run(
                 let _ = write!(err, "{text}");
                 return 2;
             }
-            // Help and version: a failed write leaves nothing more to say.
+            // Help and version.
             return match write!(out, "{text}").and_then(|_| out.flush()) {
                 Ok(()) => 0,
-                Err(_) => 2,
+                Err(e) => {
+                    let _ = writeln!(
+                        err,
+                        "{}",
+                        Failure::new(format!("could not write to stdout: {e}"))
+                    );
+                    2
+                }
             };
         }
     };

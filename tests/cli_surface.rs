@@ -447,6 +447,8 @@ fn a_full_device_is_an_error_named() {
     for args in [
         &["policy", "check", "builtin:us-federal"][..],
         &["policy", "show", "builtin:us-federal"],
+        &["--help"],
+        &["explain", "--help"],
     ] {
         let out = bin().args(args).stdout(full()).output().unwrap();
         let stderr = text(&out.stderr);
