@@ -352,6 +352,20 @@ fn init_in_a_member_directory_writes_at_the_workspace_root() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(root.join("member/here.toml").is_file());
+    // From elsewhere, --manifest-path names the workspace.
+    std::fs::remove_file(root.join("vendor-audit.toml")).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = bin()
+        .current_dir(elsewhere.path())
+        .env("CARGO_HOME", root.join("cargo-home"))
+        .arg("init")
+        .arg("--manifest-path")
+        .arg(root.join("member/Cargo.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(root.join("vendor-audit.toml").is_file());
+    assert!(!elsewhere.path().join("vendor-audit.toml").exists());
 }
 
 #[test]
