@@ -39,6 +39,11 @@ pub fn show(args: &PolicyShowArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     Ok(0)
 }
 
+/// `1 entity`, `2 entities`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The merged policy, in words.
 pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::Result<()> {
     let s = &policy.settings;
@@ -61,9 +66,9 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
     )?;
     writeln!(
         out,
-        "\n{} entities, {} citations",
-        policy.entities.len(),
-        policy.citations.len()
+        "\n{}, {}",
+        count(policy.entities.len(), "entity", "entities"),
+        count(policy.citations.len(), "citation", "citations")
     )?;
     for e in &policy.entities {
         let mut dates = Vec::new();
@@ -124,7 +129,11 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
             writeln!(out, "      citations: {}", e.citations.join(", "))?;
         }
     }
-    writeln!(out, "\n{} exceptions", policy.exceptions.len())?;
+    writeln!(
+        out,
+        "\n{}",
+        count(policy.exceptions.len(), "exception", "exceptions")
+    )?;
     let mut warnings = Vec::new();
     for x in &policy.exceptions {
         let scope = [
@@ -161,8 +170,12 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
     }
     writeln!(
         out,
-        "\n{} not-affiliated entries",
-        policy.not_affiliated.len()
+        "\n{}",
+        count(
+            policy.not_affiliated.len(),
+            "not-affiliated entry",
+            "not-affiliated entries"
+        )
     )?;
     for n in &policy.not_affiliated {
         writeln!(

@@ -515,6 +515,25 @@ fn policy_check_writes_severities_as_the_policy_does() {
         !stdout.contains("Deny") && !stdout.contains("Warn,"),
         "{stdout}"
     );
+
+    // One of a thing is singular.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.toml");
+    std::fs::write(
+        &policy,
+        format!("{POLICY}[[exception]]\ncrate = \"x\"\nreason = \"r\"\nexpires = 2027-01-01\n"),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["policy", "check", "--today", TODAY])
+        .arg(&policy)
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("\n2 entities, 1 citation\n"), "{stdout}");
+    assert!(stdout.contains("  beta (Beta Inc): warn, at "), "{stdout}");
+    assert!(stdout.contains("\n1 exception\n"), "{stdout}");
+    assert!(stdout.contains("\n0 not-affiliated entries\n"), "{stdout}");
 }
 
 #[test]
