@@ -481,7 +481,9 @@ fn the_verdict_is_error_when_warnings_fail_the_run() {
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.starts_with("warning: 0 denied, 1 warning,"),
+        stdout.starts_with(
+            "warning: 0 denied, 1 warning, 0 info in 1 audited package (2 in the graph);"
+        ),
         "{stdout}"
     );
     assert!(!stdout.contains("--fail-on"), "{stdout}");

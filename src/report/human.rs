@@ -461,9 +461,10 @@ pub fn summary(
     };
     writeln!(
         out,
-        "{verdict}: {} in {} audited packages ({} in the graph); policy {}; today {}{tail}",
+        "{verdict}: {} in {} audited package{} ({} in the graph); policy {}; today {}{tail}",
         parts.join(", "),
         s.audited,
+        if s.audited == 1 { "" } else { "s" },
         s.packages,
         policies.join(" + "),
         report.today

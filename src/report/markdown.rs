@@ -100,9 +100,9 @@ fn verdict(report: &Report, ctx: &Context, out: &mut dyn Write) -> io::Result<()
     let policies: Vec<String> = report.policies.iter().map(|p| code(&p.source)).collect();
     writeln!(
         out,
-        "**{}** in {} audited packages ({} in the graph); {fail_on}. Policy {}; date {}.\n",
+        "**{}** in {} ({} in the graph); {fail_on}. Policy {}; date {}.\n",
         counts.join(", "),
-        s.audited,
+        plural(s.audited, "audited package", "audited packages"),
         s.packages,
         policies.join(" + "),
         escape_cell(&report.today)
