@@ -115,7 +115,7 @@ fn discover_policy(
 }
 
 /// Runs `check` and gives the exit code.
-pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
+pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
     let loaded = load(&args.graph)?;
     let report = audit(&loaded, &args.graph)?;
     let is_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -131,7 +131,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     };
     let render = |w: &mut dyn Write| match args.format {
         Format::Json => report.write_json(w),
-        Format::Human => human::render(&report, verbosity, style, w),
+        Format::Human => human::render_with(&report, verbosity, style, args.fail_on, w),
         Format::Sarif | Format::Markdown | Format::Github => {
             let ctx = report::Context::new(&loaded.graph.workspace_root, args.fail_on);
             match args.format {
@@ -143,16 +143,32 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     };
     match args.output.as_deref() {
         None => {
-            // Straight to stdout, in large writes. Every error here is a write error: a
-            // closed stdout (`| head`) is not an error worth exit 2.
+            // Straight to stdout, in large writes. Every error here is a write error (a
+            // closed pipe never gets here: `out` takes it as the end).
             let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
-            let _ = render(&mut w).and_then(|_| w.flush());
+            render(&mut w)
+                .and_then(|_| w.flush())
+                .map_err(|e| Failure::new(format!("could not write the report to stdout: {e}")))?;
         }
         Some(path) => {
             let mut buf = Vec::new();
             render(&mut buf)
                 .map_err(|e| Failure::new(format!("could not render the report: {e}")))?;
             write_output(Some(path), &buf, out)?;
+            // The terminal still gets the verdict, and where the report went.
+            let style = Style {
+                color: crate::cli::use_color(args.graph.color, std::io::stderr().is_terminal()),
+            };
+            let mut line = Vec::new();
+            human::summary(&report, style, args.fail_on, &mut line)
+                .map_err(|e| Failure::new(format!("could not render the summary: {e}")))?;
+            let line = String::from_utf8_lossy(&line);
+            let _ = writeln!(
+                err,
+                "{}; report written to {}",
+                line.trim_end(),
+                human::clean(&path.display().to_string())
+            );
         }
     }
     let code = u8::from(report.fails(args.fail_on));
@@ -340,11 +356,10 @@ pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Result<Report, Failure> {
 /// report) or to stdout.
 pub fn write_output(path: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> Result<(), Failure> {
     match path {
-        None => {
-            // A closed stdout (`| head`) is not an error worth exit 2.
-            let _ = out.write_all(bytes).and_then(|_| out.flush());
-            Ok(())
-        }
+        None => out
+            .write_all(bytes)
+            .and_then(|_| out.flush())
+            .map_err(|e| Failure::new(format!("could not write to stdout: {e}"))),
         Some(path) => write_atomically(path, bytes).map_err(|e| {
             Failure::new(format!(
                 "could not write the report to {}: {e}",

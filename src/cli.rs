@@ -16,6 +16,11 @@ const CHECK_EXAMPLES: &str = "Examples:
   cargo vendor-audit --policy vendor-audit.toml --format json --output report.json
   cargo vendor-audit --metadata-path metadata.json --policy builtin:us-federal --target x86_64-unknown-linux-gnu";
 
+const POLICY_EXAMPLES: &str = "Examples:
+  cargo vendor-audit policy check vendor-audit.toml
+  cargo vendor-audit policy check builtin:us-federal --today 2027-01-15
+  cargo vendor-audit policy show builtin:example     # every key of the policy file, explained";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo-vendor-audit",
@@ -51,10 +56,12 @@ pub enum Command {
     )]
     List(ListArgs),
     /// Write a starter vendor-audit.toml that extends builtin:us-federal
-    #[command(after_help = "Example:\n  cargo vendor-audit init && git add vendor-audit.toml")]
+    #[command(
+        after_help = "Without PATH the policy goes to the workspace root, where `check` looks for it, even when run in a member's directory.\n\nExample:\n  cargo vendor-audit init && git add vendor-audit.toml"
+    )]
     Init(InitArgs),
     /// Work with policy files without auditing
-    #[command(subcommand)]
+    #[command(subcommand, after_help = POLICY_EXAMPLES)]
     Policy(PolicyCommand),
 }
 
@@ -104,9 +111,11 @@ pub enum GroupBy {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Where to write the policy
-    #[arg(default_value = "vendor-audit.toml")]
-    pub path: PathBuf,
+    /// Where to write the policy (default: vendor-audit.toml at the workspace root)
+    pub path: Option<PathBuf>,
+    /// The package or workspace whose root gets the policy (default: ./Cargo.toml, as cargo finds it)
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +125,18 @@ pub enum PolicyCommand {
         after_help = "Examples:\n  cargo vendor-audit policy check vendor-audit.toml\n  cargo vendor-audit policy check builtin:us-federal --today 2027-01-15"
     )]
     Check(PolicyCheckArgs),
+    /// Print a policy compiled into the binary (builtin:NAME), to read or to copy from
+    #[command(
+        after_help = "Examples:\n  cargo vendor-audit policy show builtin:example      # every key, explained\n  cargo vendor-audit policy show builtin:us-federal > base.toml"
+    )]
+    Show(PolicyShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyShowArgs {
+    /// The shipped policy: builtin:NAME (or NAME)
+    #[arg(value_name = "builtin:NAME")]
+    pub name: String,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +147,9 @@ pub struct PolicyCheckArgs {
     /// The date for expiry warnings (default: today, UTC)
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<Date>,
+    /// Coloring of the output
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
 }
 
 /// The options of every subcommand that reads the graph.
@@ -199,10 +223,11 @@ pub struct GraphArgs {
     #[arg(long, value_name = "URL", default_value = "https://crates.io")]
     pub crates_io_api: String,
     /// Requests per second to the API; above 1 only with a --crates-io-api other than crates.io
-    #[arg(long, value_name = "N", default_value_t = 1.0)]
+    #[arg(long, value_name = "N", default_value_t = 1.0, value_parser = parse_api_rate)]
     pub api_rate: f64,
     /// Use cached crates.io owners answers up to this many hours old
-    #[arg(long, value_name = "HOURS", default_value_t = 24)]
+    #[arg(long, value_name = "HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_CACHE_AGE_HOURS))]
     pub cache_max_age: u64,
 }
 
@@ -246,6 +271,28 @@ pub enum ColorChoice {
     Never,
 }
 
+/// The slowest `--api-rate`: one request every 1,000 seconds.
+pub const MIN_API_RATE: f64 = 0.001;
+/// The fastest `--api-rate`: a thousand requests a second.
+pub const MAX_API_RATE: f64 = 1000.0;
+/// The oldest cached answer `--cache-max-age` can accept: ten years.
+pub const MAX_CACHE_AGE_HOURS: u64 = 10 * 366 * 24;
+
+/// `--api-rate`: a finite number of requests per second within reason, so the pause it
+/// implies is a real duration.
+fn parse_api_rate(s: &str) -> Result<f64, String> {
+    let rate: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of requests per second"))?;
+    if !rate.is_finite() || !(MIN_API_RATE..=MAX_API_RATE).contains(&rate) {
+        return Err(format!(
+            "give a number of requests per second from {MIN_API_RATE} to {MAX_API_RATE}, not `{s}`"
+        ));
+    }
+    Ok(rate)
+}
+
 const SUBCOMMANDS: &[&str] = &[
     "check", "fetch", "explain", "list", "init", "policy", "help",
 ];
@@ -259,7 +306,10 @@ pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
     }
     let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
     let top_level_flag = matches!(first, "-h" | "--help" | "-V" | "--version");
-    if !top_level_flag && !SUBCOMMANDS.contains(&first) {
+    // `check` takes no positional argument: a first word that is not a flag is meant as a
+    // subcommand, and clap's "unrecognized subcommand" error says which one is close.
+    let bare_word = args.len() > 1 && !first.starts_with('-');
+    if !top_level_flag && !bare_word && !SUBCOMMANDS.contains(&first) {
         args.insert(1.min(args.len()), OsString::from("check"));
     }
     args
@@ -306,6 +356,7 @@ mod tests {
         assert_eq!(norm(&["x", "--quiet"]), ["x", "check", "--quiet"]);
         assert_eq!(norm(&["x", "--help"]), ["x", "--help"]);
         assert_eq!(norm(&["x"]), ["x", "check"]);
+        assert_eq!(norm(&["x", "vendor-audit", "chek"]), ["x", "chek"]);
     }
 
     #[test]

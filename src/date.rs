@@ -72,13 +72,34 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 
 /// Why a date string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("expected a date as YYYY-MM-DD, found `{0}`")]
-pub struct DateError(pub String);
+pub enum DateError {
+    /// Not of the form `YYYY-MM-DD`.
+    #[error("expected a date as YYYY-MM-DD, found `{0}`")]
+    Form(String),
+    /// Of the right form, but no such day: `2026-02-30`.
+    #[error("`{0}` is not a real date: {1}")]
+    NoSuchDay(String, String),
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 impl FromStr for Date {
     type Err = DateError;
     fn from_str(s: &str) -> Result<Date, DateError> {
-        let err = || DateError(s.to_string());
+        let err = || DateError::Form(s.to_string());
         let b = s.as_bytes();
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return Err(err());
@@ -91,7 +112,18 @@ impl FromStr for Date {
             part.parse().map_err(|_| err())
         };
         let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-        Date::new(y as i32, m as u8, d as u8).ok_or_else(err)
+        Date::new(y as i32, m as u8, d as u8).ok_or_else(|| {
+            let why = match m {
+                1..=12 if d == 0 => "there is no day 00".to_string(),
+                1..=12 => format!(
+                    "{} {y} has {} days",
+                    MONTHS[m as usize - 1],
+                    days_in_month(y as i32, m as u8)
+                ),
+                _ => format!("there is no month {m:02}"),
+            };
+            DateError::NoSuchDay(s.to_string(), why)
+        })
     }
 }
 
@@ -138,6 +170,18 @@ mod tests {
             assert!(bad.parse::<Date>().is_err(), "{bad}");
         }
         assert!("2024-02-29".parse::<Date>().is_ok());
+        assert_eq!(
+            "2026-02-30".parse::<Date>().unwrap_err().to_string(),
+            "`2026-02-30` is not a real date: February 2026 has 28 days"
+        );
+        assert_eq!(
+            "2026-13-01".parse::<Date>().unwrap_err().to_string(),
+            "`2026-13-01` is not a real date: there is no month 13"
+        );
+        assert_eq!(
+            "2026-1-01".parse::<Date>().unwrap_err().to_string(),
+            "expected a date as YYYY-MM-DD, found `2026-1-01`"
+        );
     }
 
     #[test]

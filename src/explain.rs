@@ -17,6 +17,8 @@ use crate::report::{Code, Finding, Severity};
 
 /// How many paths explain prints at most.
 pub const MAX_PATHS: usize = 20;
+/// Steps shown at each end of a longer path.
+pub const PATH_END: usize = 16;
 
 pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let loaded = check::load(&args.graph)?;
@@ -164,7 +166,11 @@ fn explain_one(
     match &f.owners {
         Some(o) => {
             let list: Vec<String> = o.value.iter().map(owner_text).collect();
-            let list = clean(&list.join(", "));
+            let list = if list.is_empty() {
+                "none".to_string()
+            } else {
+                clean(&list.join(", "))
+            };
             writeln!(
                 out,
                 "  crates.io owners: {list} [{}]",
@@ -224,16 +230,25 @@ fn explain_one(
         paths.len()
     )?;
     for path in &paths {
-        let steps: Vec<String> = path
-            .iter()
-            .map(|s| {
-                let spec = graph.packages[s.package].spec();
-                match s.edge {
-                    Some(k) if k != crate::graph::DepKind::Normal => format!("({k}) {spec}"),
-                    _ => spec,
-                }
-            })
-            .collect();
+        let step = |s: &crate::graph::Step| {
+            let spec = graph.packages[s.package].spec();
+            match s.edge {
+                Some(k) if k != crate::graph::DepKind::Normal => format!("({k}) {spec}"),
+                _ => spec,
+            }
+        };
+        // A long chain keeps its two ends: where it starts and what leads to the package.
+        let steps: Vec<String> = if path.len() > 2 * PATH_END {
+            let left_out = path.len() - 2 * PATH_END;
+            path[..PATH_END]
+                .iter()
+                .map(step)
+                .chain(std::iter::once(format!("... {left_out} more ...")))
+                .chain(path[path.len() - PATH_END..].iter().map(step))
+                .collect()
+        } else {
+            path.iter().map(step).collect()
+        };
         writeln!(out, "  {}", clean(&steps.join(" -> ")))?;
     }
 
@@ -270,7 +285,13 @@ fn explain_one(
                 )?;
             }
         }
-        for near in near_misses(e, &p.name, f) {
+        // A fact that matched the entity is a match, not also a near miss.
+        let matched: Vec<&str> = hits
+            .iter()
+            .flat_map(|h| &h.evidence)
+            .map(|ev| ev.value.as_str())
+            .collect();
+        for near in near_misses(e, &p.name, f, &matched) {
             writeln!(out, "      near miss: {}", clean(&near))?;
         }
     }
@@ -332,8 +353,15 @@ fn entity_status(e: &Entity, hits: &[&&Finding], loaded: &Loaded) -> String {
 }
 
 /// Facts that come close to an entity's patterns without matching: the same org on another
-/// host, a look-alike domain, the entity's name in a crate name or URL.
-pub fn near_misses(e: &Entity, crate_name: &str, f: &PackageFacts) -> Vec<String> {
+/// host, a look-alike domain, the entity's name in a crate name or URL. Facts whose value is
+/// in `matched` (they matched one of the entity's patterns) are left out.
+pub fn near_misses(
+    e: &Entity,
+    crate_name: &str,
+    f: &PackageFacts,
+    matched: &[&str],
+) -> Vec<String> {
+    let is_matched = |value: &str| matched.contains(&value);
     let mut out = Vec::new();
     for m in &e.matchers {
         let pattern = m.value.to_string();
@@ -342,7 +370,7 @@ pub fn near_misses(e: &Entity, crate_name: &str, f: &PackageFacts) -> Vec<String
                 let mut parts = pattern.split('/');
                 let host = parts.next().unwrap_or("").to_ascii_lowercase();
                 let org: Vec<String> = parts.map(str::to_ascii_lowercase).collect();
-                for u in &f.urls {
+                for u in f.urls.iter().filter(|u| !is_matched(&u.raw)) {
                     let segs = &u.segments;
                     let same_org =
                         !org.is_empty() && segs.len() >= org.len() && segs[..org.len()] == org[..];
@@ -356,12 +384,18 @@ pub fn near_misses(e: &Entity, crate_name: &str, f: &PackageFacts) -> Vec<String
             }
             MatcherKind::EmailDomains | MatcherKind::Hosts => {
                 let label = pattern.split('.').next().unwrap_or("").to_ascii_lowercase();
+                // Each domain with the fact it comes from (an author entry, a URL).
                 let domains = f
                     .emails
                     .iter()
-                    .map(|e| e.domain.clone())
-                    .chain(f.urls.iter().filter_map(|u| u.host.clone()));
-                for d in domains {
+                    .map(|e| (e.domain.clone(), e.author.as_str()))
+                    .chain(
+                        f.urls
+                            .iter()
+                            .filter_map(|u| u.host.clone().map(|h| (h, u.raw.as_str()))),
+                    )
+                    .filter(|(_, from)| !is_matched(from));
+                for (d, _) in domains {
                     if label.len() >= 4
                         && d.contains(&label)
                         && !host_within(&d, &pattern.to_ascii_lowercase())
@@ -377,7 +411,10 @@ pub fn near_misses(e: &Entity, crate_name: &str, f: &PackageFacts) -> Vec<String
         }
     }
     let folded = fold_crate_name(crate_name);
-    for alias in std::iter::once(&e.name).chain(&e.aliases) {
+    let aliases = std::iter::once(&e.name)
+        .chain(&e.aliases)
+        .filter(|_| !is_matched(crate_name));
+    for alias in aliases {
         let word = alias.split_whitespace().next().unwrap_or("");
         let a = fold_crate_name(word);
         if a.len() >= 3 && folded.contains(&a) {

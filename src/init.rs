@@ -2,14 +2,17 @@
 
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use crate::Failure;
+use crate::cli::InitArgs;
 
 /// The starter policy: extends the shipped default and shows, commented out, the keys a
 /// team adds first.
 pub const STARTER: &str = r#"# vendor-audit.toml: the policy `cargo vendor-audit` reads at the workspace root.
-# Reference: policies/example.toml in cargo-vendor-audit explains every key.
+# Reference: `cargo vendor-audit policy show builtin:example` prints a policy that
+# explains every key.
 # The tool reports provenance (where crates come from, who publishes them); it is not
 # legal advice.
 schema = 1
@@ -46,8 +49,80 @@ extends = ["builtin:us-federal"]
 # allow-git = ["github.com/my-org"]
 "#;
 
-/// Writes the starter policy to `path`, refusing to overwrite anything.
-pub fn run(path: &Path, err: &mut dyn Write) -> Result<u8, Failure> {
+/// Writes the starter policy, refusing to overwrite anything: to the path given, else to
+/// `vendor-audit.toml` at the workspace root (where `check` looks for it).
+pub fn run(args: &InitArgs, err: &mut dyn Write) -> Result<u8, Failure> {
+    let (path, note) = match &args.path {
+        Some(path) => (path.clone(), String::new()),
+        None => match workspace_root(args.manifest_path.as_deref())? {
+            Some(root) => {
+                let path = root.join("vendor-audit.toml");
+                let here = std::env::current_dir()
+                    .ok()
+                    .and_then(|d| d.canonicalize().ok());
+                let note = if here.as_deref() == root.canonicalize().ok().as_deref() {
+                    String::new()
+                } else {
+                    " at the workspace root, where `check` looks for it".to_string()
+                };
+                (path, note)
+            }
+            // No Cargo.toml here or above: nothing to find a root from.
+            None => (
+                PathBuf::from("vendor-audit.toml"),
+                " in the current directory (no Cargo.toml here or above: put it at the workspace root)"
+                    .to_string(),
+            ),
+        },
+    };
+    write_new(&path)?;
+    let _ = writeln!(
+        err,
+        "     Created {}{note} (extends builtin:us-federal); run `cargo vendor-audit` to audit",
+        path.display()
+    );
+    Ok(0)
+}
+
+/// The directory of the workspace's root manifest, as cargo finds it; `None` when there is
+/// no `Cargo.toml` in the current directory or above it (and none was named).
+fn workspace_root(manifest_path: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
+    let program = std::env::var_os("CARGO")
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(&program);
+    command.args(["locate-project", "--workspace", "--message-format", "plain"]);
+    if let Some(m) = manifest_path {
+        command.arg("--manifest-path").arg(m);
+    }
+    let output = command.output().map_err(|e| {
+        Failure::new(format!(
+            "could not run `{} locate-project`: {e}; is cargo installed and on PATH (or `CARGO` set)?",
+            program.to_string_lossy()
+        ))
+    })?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let manifest = stdout.lines().next().unwrap_or("").trim();
+    if !output.status.success() || manifest.is_empty() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if manifest_path.is_none() && stderr.contains("could not find `Cargo.toml`") {
+            return Ok(None);
+        }
+        return Err(Failure::new(format!(
+            "could not find the workspace root, where the policy belongs: `{} locate-project` failed:\n{}\nfix the manifest, or name the file to write: `cargo vendor-audit init PATH`",
+            program.to_string_lossy(),
+            stderr.trim()
+        )));
+    }
+    Ok(Some(
+        Path::new(manifest)
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
+    ))
+}
+
+fn write_new(path: &Path) -> Result<(), Failure> {
     let mut file = match OpenOptions::new().write(true).create_new(true).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -65,11 +140,5 @@ pub fn run(path: &Path, err: &mut dyn Write) -> Result<u8, Failure> {
     };
     file.write_all(STARTER.as_bytes())
         .and_then(|_| file.sync_all())
-        .map_err(|e| Failure::new(format!("could not write {}: {e}", path.display())))?;
-    let _ = writeln!(
-        err,
-        "     Created {} (extends builtin:us-federal); run `cargo vendor-audit` to audit",
-        path.display()
-    );
-    Ok(0)
+        .map_err(|e| Failure::new(format!("could not write {}: {e}", path.display())))
 }

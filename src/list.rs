@@ -344,7 +344,8 @@ fn write_groups(
                 ],
                 &table,
             )?;
-            writeln!(out, "{} groups", groups.len())
+            let n = groups.len();
+            writeln!(out, "{n} group{}", if n == 1 { "" } else { "s" })
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::Failure;
-use crate::cli::PolicyCheckArgs;
+use crate::cli::{PolicyCheckArgs, PolicyShowArgs};
 use crate::date::Date;
 use crate::policy::{self, MatcherKind, Policy};
 use crate::report::human::clean;
@@ -14,8 +14,34 @@ pub const EXPIRY_WARNING_DAYS: i64 = 30;
 pub fn run(args: &PolicyCheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let policy = policy::load(&args.files).map_err(|e| Failure::policy(e.to_string()))?;
     let today = args.today.unwrap_or_else(Date::today_utc);
-    describe(&policy, today, out).map_err(|e| Failure::new(format!("could not write: {e}")))?;
+    let mut text = Vec::new();
+    describe(&policy, today, &mut text)
+        .map_err(|e| Failure::new(format!("could not render the policy: {e}")))?;
+    crate::check::write_output(None, &text, out)?;
     Ok(0)
+}
+
+/// `policy show builtin:NAME`: the text of a policy compiled into the binary.
+pub fn show(args: &PolicyShowArgs, out: &mut dyn Write) -> Result<u8, Failure> {
+    let name = args.name.strip_prefix("builtin:").unwrap_or(&args.name);
+    let Some(text) = policy::builtin(name) else {
+        let known: Vec<String> = policy::builtin_names()
+            .iter()
+            .map(|n| format!("builtin:{n}"))
+            .collect();
+        return Err(Failure::new(format!(
+            "there is no builtin policy `{}`; the builtin policies are {}",
+            args.name,
+            known.join(", ")
+        )));
+    };
+    crate::check::write_output(None, text.as_bytes(), out)?;
+    Ok(0)
+}
+
+/// `1 entity`, `2 entities`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The merged policy, in words.
@@ -48,9 +74,9 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
     )?;
     writeln!(
         out,
-        "\n{} entities, {} citations",
-        policy.entities.len(),
-        policy.citations.len()
+        "\n{}, {}",
+        count(policy.entities.len(), "entity", "entities"),
+        count(policy.citations.len(), "citation", "citations")
     )?;
     for e in &policy.entities {
         let mut dates = Vec::new();
@@ -75,10 +101,10 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
         };
         writeln!(
             out,
-            "  {} ({}): {:?}{dates}, at {}",
+            "  {} ({}): {}{dates}, at {}",
             e.id,
             clean(&e.name),
-            e.severity,
+            e.severity.as_str(),
             e.location
         )?;
         for kind in MatcherKind::ALL {
@@ -127,7 +153,12 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
         };
         writeln!(out, "  {}: {}{dates}", c.id, clean(&c.instrument))?;
     }
-    writeln!(out, "\n{} exceptions", policy.exceptions.len())?;
+    writeln!(
+        out,
+        "\n{}",
+        count(policy.exceptions.len(), "exception", "exceptions")
+    )?;
+    let mut warnings = Vec::new();
     for x in &policy.exceptions {
         let scope = [
             x.version.as_ref().map(|(v, _)| v.clone()),
@@ -163,8 +194,12 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
     }
     writeln!(
         out,
-        "\n{} not-affiliated entries",
-        policy.not_affiliated.len()
+        "\n{}",
+        count(
+            policy.not_affiliated.len(),
+            "not-affiliated entry",
+            "not-affiliated entries"
+        )
     )?;
     for n in &policy.not_affiliated {
         writeln!(

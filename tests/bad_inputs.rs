@@ -1033,12 +1033,12 @@ fn flag_api_rate_and_url() {
     expect(
         &case.check(&["--api-rate", "0"]),
         2,
-        &["--api-rate must be a positive number"],
+        &["invalid value '0' for '--api-rate", "requests per second"],
     );
     expect(
         &case.check(&["--api-rate", "NaN"]),
         2,
-        &["--api-rate must be a positive number"],
+        &["invalid value 'NaN' for '--api-rate", "requests per second"],
     );
     let out = case.run(&[
         "check",

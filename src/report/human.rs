@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::{Code, Finding, Report, Severity};
+use super::{Code, EntityRef, FailOn, Finding, Report, Severity};
 
 /// Citations shown per finding without `-v`.
 pub const CITATIONS_SHOWN: usize = 3;
@@ -65,11 +65,26 @@ pub fn clean(text: &str) -> String {
     out
 }
 
-/// Writes the whole human report.
+/// Levels of the inverse tree drawn above the package; a longer path ends in a line that
+/// says how many levels are left out (`--format json` has every path in full).
+pub const TREE_DEPTH: usize = 32;
+
+/// Writes the whole human report, for the default `--fail-on deny`.
 pub fn render(
     report: &Report,
     verbosity: Verbosity,
     style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    render_with(report, verbosity, style, FailOn::Deny, out)
+}
+
+/// Writes the whole human report; the summary's verdict follows `fail_on`.
+pub fn render_with(
+    report: &Report,
+    verbosity: Verbosity,
+    style: Style,
+    fail_on: FailOn,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     if verbosity != Verbosity::Quiet {
@@ -82,6 +97,8 @@ pub fn render(
         }
         degraded(report, verbosity, style, out)?;
         let mut folded: Vec<&Finding> = Vec::new();
+        // Entities whose reason and citations were printed: later findings refer to them.
+        let mut shown: Vec<&EntityRef> = Vec::new();
         for f in &report.findings {
             if f.severity == Severity::Info && verbosity != Verbosity::Verbose {
                 continue;
@@ -90,11 +107,18 @@ pub fn render(
                 folded.push(f);
                 continue;
             }
-            finding(f, verbosity, style, out)?;
+            let first = match &f.entity_detail {
+                Some(e) if !shown.contains(&e) => {
+                    shown.push(e);
+                    true
+                }
+                _ => false,
+            };
+            finding(f, verbosity, style, first, out)?;
         }
         fold_missing(&folded, style, out)?;
     }
-    summary(report, style, out)
+    summary(report, style, fail_on, out)
 }
 
 /// Each failing source once: its first and last messages (the last usually says why it
@@ -178,7 +202,15 @@ fn fold_missing(folded: &[&Finding], style: Style, out: &mut dyn Write) -> io::R
     Ok(())
 }
 
-fn finding(f: &Finding, verbosity: Verbosity, style: Style, out: &mut dyn Write) -> io::Result<()> {
+/// One finding; `first`: the first shown of its entity, which prints the entity's reason
+/// and citations (the others refer to it).
+fn finding(
+    f: &Finding,
+    verbosity: Verbosity,
+    style: Style,
+    first: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let head = format!("{}[{}]", style.severity(f.severity), f.code.as_str());
     writeln!(
         out,
@@ -187,7 +219,16 @@ fn finding(f: &Finding, verbosity: Verbosity, style: Style, out: &mut dyn Write)
         style.bold(&clean(&f.message))
     )?;
     let eq = style.blue("=");
-    if let Some(e) = &f.entity_detail {
+    if let Some(e) = f.entity_detail.as_ref().filter(|_| !first) {
+        writeln!(
+            out,
+            "   {} entity: {} ({}), {}; reason and citations above",
+            eq,
+            clean(&e.name),
+            e.id,
+            style.dim(&format!("policy {}", e.at))
+        )?;
+    } else if let Some(e) = &f.entity_detail {
         writeln!(
             out,
             "   {} entity: {} ({}), {}",
@@ -273,48 +314,110 @@ fn finding(f: &Finding, verbosity: Verbosity, style: Style, out: &mut dyn Write)
     writeln!(out)
 }
 
-/// The inverse tree: the package, then what depends on it, up to the roots.
+/// The inverse tree: the package, then what depends on it, up to the roots; at most
+/// [`TREE_DEPTH`] levels, drawn without recursion (a path can be as long as the graph).
 fn tree(f: &Finding, top: &str, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    /// A step up the tree: the package (`name@version`) and the kind of the edge into it.
+    type Key = (String, Option<String>);
     #[derive(Default)]
     struct Node {
-        children: BTreeMap<(String, Option<String>), Node>,
+        children: BTreeMap<Key, usize>,
+        /// Levels left out above this node, and the root they lead to (the fewest, when
+        /// several paths are cut here).
+        more: Option<(usize, String)>,
     }
-    let mut root = Node::default();
+    let mut nodes = vec![Node::default()];
     for (path, kinds) in f.paths.iter().zip(&f.path_kinds) {
         // Walk from the package (last) up to the root (first); the kind of the edge
         // into step i is kinds[i].
-        let mut node = &mut root;
-        for i in (0..path.len().saturating_sub(1)).rev() {
-            let edge = kinds.get(i + 1).cloned().flatten();
-            node = node.children.entry((path[i].clone(), edge)).or_default();
+        let mut node = 0;
+        let above = path.len().saturating_sub(1);
+        for (depth, i) in (0..above).rev().enumerate() {
+            if depth == TREE_DEPTH {
+                let left = (i + 1, path[0].clone());
+                let more = &mut nodes[node].more;
+                if more.as_ref().is_none_or(|m| left.0 < m.0) {
+                    *more = Some(left);
+                }
+                break;
+            }
+            let key = (path[i].clone(), kinds.get(i + 1).cloned().flatten());
+            node = match nodes[node].children.get(&key) {
+                Some(&child) => child,
+                None => {
+                    nodes.push(Node::default());
+                    let child = nodes.len() - 1;
+                    nodes[node].children.insert(key, child);
+                    child
+                }
+            };
         }
     }
     writeln!(out, "   {top}")?;
-    fn walk(node: &Node, prefix: &str, style: Style, out: &mut dyn Write) -> io::Result<()> {
-        let n = node.children.len();
-        for (i, ((spec, edge), child)) in node.children.iter().enumerate() {
-            let last = i + 1 == n;
-            let branch = if last { "└── " } else { "├── " };
-            let (name, version) = spec.rsplit_once('@').unwrap_or((spec, ""));
-            let kind = match edge.as_deref() {
-                Some("normal") | None => String::new(),
-                Some(k) => style.dim(&format!(" ({k})")),
-            };
+    let name_version = |spec: &str| {
+        let (name, version) = spec.rsplit_once('@').unwrap_or((spec, ""));
+        format!("{} v{}", clean(name), clean(version))
+    };
+    /// A node being drawn: its lines (children, then the "more" line), the next one, and
+    /// the prefix of its lines.
+    struct Frame<'a> {
+        children: Vec<(&'a Key, usize)>,
+        more: Option<&'a (usize, String)>,
+        next: usize,
+        prefix: String,
+    }
+    fn frame(node: &Node, prefix: String) -> Frame<'_> {
+        Frame {
+            children: node.children.iter().map(|(k, &c)| (k, c)).collect(),
+            more: node.more.as_ref(),
+            next: 0,
+            prefix,
+        }
+    }
+    let mut stack = vec![frame(&nodes[0], String::new())];
+    while let Some(top) = stack.last_mut() {
+        let lines = top.children.len() + usize::from(top.more.is_some());
+        if top.next == lines {
+            stack.pop();
+            continue;
+        }
+        let i = top.next;
+        top.next += 1;
+        let last = i + 1 == lines;
+        let branch = if last { "└── " } else { "├── " };
+        let Some(&((spec, edge), child)) = top.children.get(i) else {
+            let (left, root) = top.more.expect("the line after the children");
             writeln!(
                 out,
-                "   {prefix}{branch}{} v{}{kind}",
-                clean(name),
-                clean(version)
+                "   {}{branch}{}",
+                top.prefix,
+                style.dim(&format!(
+                    "... {left} more level{} up to {}",
+                    if *left == 1 { "" } else { "s" },
+                    name_version(root)
+                ))
             )?;
-            let next = format!("{prefix}{}", if last { "    " } else { "│   " });
-            walk(child, &next, style, out)?;
-        }
-        Ok(())
+            continue;
+        };
+        let kind = match edge.as_deref() {
+            Some("normal") | None => String::new(),
+            Some(k) => style.dim(&format!(" ({k})")),
+        };
+        writeln!(out, "   {}{branch}{}{kind}", top.prefix, name_version(spec))?;
+        let next = format!("{}{}", top.prefix, if last { "    " } else { "│   " });
+        stack.push(frame(&nodes[child], next));
     }
-    walk(&root, "", style, out)
+    Ok(())
 }
 
-fn summary(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+/// The one-line summary: the verdict (`error` when the run fails under `fail_on`), the
+/// counts, the policy and the date.
+pub fn summary(
+    report: &Report,
+    style: Style,
+    fail_on: FailOn,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let s = &report.summary;
     let policies: Vec<String> = report.policies.iter().map(super::policy_label).collect();
     for w in report.stale_policies() {
@@ -346,7 +449,13 @@ fn summary(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()>
     if waived > 0 {
         parts.push(format!("{waived} waived"));
     }
-    let verdict = if s.deny > 0 {
+    // Warnings alone fail the run only under `--fail-on warn`: say so.
+    let tail = if s.deny == 0 && report.fails(fail_on) {
+        "; --fail-on warn fails the run"
+    } else {
+        ""
+    };
+    let verdict = if s.deny > 0 || report.fails(fail_on) {
         style.severity(Severity::Deny)
     } else if s.warn > 0 {
         style.severity(Severity::Warn)
@@ -355,9 +464,10 @@ fn summary(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()>
     };
     writeln!(
         out,
-        "{verdict}: {} in {} audited packages ({} in the graph); policy {}; today {}",
+        "{verdict}: {} in {} audited package{} ({} in the graph); policy {}; today {}{tail}",
         parts.join(", "),
         s.audited,
+        if s.audited == 1 { "" } else { "s" },
         s.packages,
         policies.join(" + "),
         report.today

@@ -13,7 +13,7 @@
 
 use std::io::{self, Write};
 
-use super::{Code, Context, Finding, Report, Severity};
+use super::{Code, Context, EntityRef, Finding, Report, Severity};
 
 /// A `missing-facts` list longer than this is folded in `<details>`.
 pub const FOLD_AFTER: usize = 10;
@@ -21,6 +21,8 @@ pub const FOLD_AFTER: usize = 10;
 pub const MAX_VALUE: usize = 200;
 /// Rows shown per table: a PR comment holds at most 65,536 characters.
 pub const MAX_ROWS: usize = 100;
+/// Steps shown at each end of a longer dependency path.
+const PATH_END: usize = 6;
 /// Evidence items shown per finding.
 const MAX_EVIDENCE: usize = 3;
 
@@ -40,6 +42,7 @@ pub fn render(report: &Report, ctx: &Context, out: &mut dyn Write) -> io::Result
     if !main.is_empty() {
         writeln!(out, "### Findings\n")?;
         table(&main, out)?;
+        entities(&main, out)?;
     }
     if !missing.is_empty() {
         let title = format!(
@@ -104,9 +107,9 @@ fn verdict(report: &Report, ctx: &Context, out: &mut dyn Write) -> io::Result<()
         .collect();
     writeln!(
         out,
-        "**{}** in {} audited packages ({} in the graph); {fail_on}. Policy {}; date {}.\n",
+        "**{}** in {} ({} in the graph); {fail_on}. Policy {}; date {}.\n",
         counts.join(", "),
-        s.audited,
+        plural(s.audited, "audited package", "audited packages"),
         s.packages,
         policies.join(" + "),
         escape_cell(&report.today)
@@ -132,6 +135,47 @@ fn verdict(report: &Report, ctx: &Context, out: &mut dyn Write) -> io::Result<()
         writeln!(out, "No findings.\n")?;
     }
     Ok(())
+}
+
+/// Each entity of the findings once, with its reason and citations: many crates of one
+/// entity share them. Texts from the policy are whole (not cut), inside `<code>`.
+fn entities(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
+    let mut shown: Vec<&EntityRef> = Vec::new();
+    for e in findings.iter().filter_map(|f| f.entity_detail.as_ref()) {
+        if !shown.contains(&e) {
+            shown.push(e);
+        }
+    }
+    if shown.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "### Entities\n")?;
+    for e in shown {
+        writeln!(
+            out,
+            "- **{}** ({}): <code>{}</code>",
+            escape_cell(&cut(&e.name)),
+            code(&e.id),
+            escape_cell(&e.reason)
+        )?;
+        if let Some(d) = &e.effective {
+            writeln!(out, "  - effective {}", escape_cell(d))?;
+        }
+        for c in &e.citations {
+            let url = c
+                .url
+                .as_deref()
+                .map(|u| format!(", {}", code(u)))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  - cited: <code>{} ({})</code>{url}",
+                escape_cell(&c.title),
+                escape_cell(&c.instrument)
+            )?;
+        }
+    }
+    writeln!(out)
 }
 
 /// A titled table, folded in `<details>` or open under a heading.
@@ -240,7 +284,19 @@ fn path(f: &Finding) -> String {
     let Some(first) = f.paths.first() else {
         return String::new();
     };
-    let steps: Vec<String> = first.iter().map(|s| escape_cell(&cut(s))).collect();
+    // A long chain keeps its two ends: the root side and the package side.
+    let step = |s: &String| escape_cell(&cut(s));
+    let steps: Vec<String> = if first.len() > 2 * PATH_END {
+        let left_out = first.len() - 2 * PATH_END;
+        first[..PATH_END]
+            .iter()
+            .map(step)
+            .chain(std::iter::once(format!("… {left_out} more …")))
+            .chain(first[first.len() - PATH_END..].iter().map(step))
+            .collect()
+    } else {
+        first.iter().map(step).collect()
+    };
     let more = match f.paths.len() {
         1 => String::new(),
         n => format!(" (+{} more)", n - 1),
