@@ -127,6 +127,7 @@ impl Case {
 const POLICY: &str = r#"schema = 1
 [policy]
 id = "p"
+missing-facts = "allow"
 [[citation]]
 id = "acme-act"
 title = "The Acme Act"
@@ -287,7 +288,7 @@ fn policy_show_prints_a_builtin_policy() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("there is no builtin policy `builtin:nope`; the builtin policies are builtin:example, builtin:us-federal"),
+        stderr.contains("there is no builtin policy `builtin:nope`; the builtin policies are builtin:example, builtin:us-dod, builtin:us-federal"),
         "{stderr}"
     );
 }
