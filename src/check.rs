@@ -292,7 +292,7 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> R
             let _ = out.write_all(bytes).and_then(|_| out.flush());
             Ok(())
         }
-        Some(path) => write_atomically(path, bytes).map_err(|e| {
+        Some(path) => crate::files::write_output(path, bytes).map_err(|e| {
             Failure::new(format!(
                 "could not write the report to {}: {e}",
                 path.display()
@@ -301,7 +301,7 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> R
     }
 }
 
-/// Write, then rename into place (see [`crate::facts::cache`]).
+/// Write, then rename into place (see [`crate::files::write_atomic`]).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::facts::cache::write_atomic(path, bytes).map_err(|e| e.source)
+    crate::files::write_atomic(path, bytes)
 }

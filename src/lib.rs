@@ -8,6 +8,7 @@ pub mod cli;
 pub mod date;
 pub mod explain;
 pub mod facts;
+pub mod files;
 pub mod fetch;
 pub mod generate;
 pub mod graph;

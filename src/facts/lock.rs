@@ -12,7 +12,6 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -266,14 +265,9 @@ impl FactsLock {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| DEFAULT_FILE_NAME.to_string());
-        let guard = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(format!(".{name}.lock")))
-            .map_err(err)?;
+        let guard = crate::files::open_lock_guard(&dir.join(format!(".{name}.lock"))).map_err(err)?;
         guard.lock().map_err(err)?;
-        let written = super::cache::write_atomic(path, text.as_bytes()).map_err(|e| err(e.source));
+        let written = crate::files::write_atomic(path, text.as_bytes()).map_err(err);
         let _ = guard.unlock();
         written
     }
