@@ -114,6 +114,12 @@ impl<'de> serde::Deserialize<'de> for Date {
     }
 }
 
+/// Whether `s` is a time a fact source may give for a fact: an RFC 3339 date-time (see
+/// [`is_timestamp`]) or a date `YYYY-MM-DD` (cargo-vet's `when`).
+pub fn is_fact_time(s: &str) -> bool {
+    is_timestamp(s) || s.parse::<Date>().is_ok()
+}
+
 /// Whether `s` is an RFC 3339 date-time as the fact sources write them:
 /// `YYYY-MM-DDTHH:MM:SS`, an optional fraction of 1 to 9 digits, then `Z` or `+HH:MM` /
 /// `-HH:MM` (a lowercase `t` or `z` is accepted too). Nothing else, so a time read from a
@@ -212,6 +218,8 @@ mod tests {
         ] {
             assert!(!is_timestamp(bad), "{bad:?}");
         }
+        assert!(is_fact_time("2026-11-27"));
+        assert!(!is_fact_time("2026-11-27\u{1b}]8;;x"));
     }
 
     #[test]

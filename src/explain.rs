@@ -128,7 +128,11 @@ fn explain_one(
         Some(o) => {
             let list: Vec<String> = o.value.iter().map(owner_text).collect();
             let list = clean(&list.join(", "));
-            writeln!(out, "  crates.io owners: {list} [{}]", o.origin_note())?;
+            writeln!(
+                out,
+                "  crates.io owners: {list} [{}]",
+                clean(&o.origin_note())
+            )?;
         }
         None if matches!(f.origin, facts::Origin::CratesIo) => {
             writeln!(out, "  crates.io owners: unknown (no facts source)")?
@@ -151,7 +155,7 @@ fn explain_one(
                 "  publisher of {}: {} [{}]",
                 p.version,
                 clean(&who),
-                pb.origin_note()
+                clean(&pb.origin_note())
             )?;
         }
         None if matches!(f.origin, facts::Origin::CratesIo) => {

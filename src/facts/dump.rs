@@ -547,7 +547,10 @@ impl<R: Read> Read for RowLimit<R> {
         if total > DUMP_ROW_BYTES + (64 << 10) {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::FileTooLarge,
-                format!("a row is longer than the limit of {}", describe(DUMP_ROW_BYTES)),
+                format!(
+                    "a row is longer than the limit of {}",
+                    describe(DUMP_ROW_BYTES)
+                ),
             ));
         }
         Ok(n)
@@ -737,7 +740,11 @@ impl State<'_> {
                     if let Some(user) = by {
                         self.user_ids.insert(user);
                     }
-                    if self.versions.insert((crate_id, num.to_string()), by).is_some() {
+                    if self
+                        .versions
+                        .insert((crate_id, num.to_string()), by)
+                        .is_some()
+                    {
                         return Err(twice(&row, format!("version {num} of crate `{name}`")));
                     }
                 }

@@ -235,7 +235,7 @@ fn finding(f: &Finding, verbosity: Verbosity, style: Style, out: &mut dyn Write)
         line.push_str(&style.dim(&format!(
             " from {}{} (pattern at {})",
             ev.provenance,
-            ev.fetched.as_deref().map(|t| format!(", {t}")).unwrap_or_default(),
+            ev.fetched.as_deref().map(|t| format!(", {}", clean(t))).unwrap_or_default(),
             ev.pattern_at
         )));
         if let Some(note) = &ev.note {
