@@ -389,8 +389,26 @@ fn compare_owners(a: &Owner, b: &Owner) -> Ordering {
     parts(a).cmp(&parts(b))
 }
 
+/// `s` as a one-line TOML basic string. Never a multi-line one, so no line of a written
+/// lock other than an entry's header is `[[package]]` (see [`entries`]).
 fn quote(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn owner_inline(owner: &Owner) -> String {
