@@ -26,8 +26,9 @@ pub const DUMP_METADATA_BYTES: u64 = 1 << 20;
 pub const DUMP_ROW_BYTES: u64 = 64 << 20;
 /// A tar GNU long name or PAX extended header in a dump (a path is at most a few KiB).
 pub const TAR_HEADER_BYTES: u64 = 64 << 10;
-/// One `[[package]]` entry of the facts lock (its owners are a few dozen lines).
-pub const FACTS_LOCK_ENTRY_BYTES: u64 = 1 << 20;
+/// One `[[package]]` entry of the facts lock: a few hundred bytes, and room for what the
+/// largest API answer ([`API_ANSWER_BYTES`]) writes there.
+pub const FACTS_LOCK_ENTRY_BYTES: u64 = 8 << 20;
 /// The workspace's `Cargo.lock`, read to point findings at a line: deno's is 300 KiB.
 pub const CARGO_LOCK_BYTES: u64 = 64 << 20;
 

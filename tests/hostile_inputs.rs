@@ -525,7 +525,7 @@ fn lock_memory_follows_its_size() {
         "owners = [\n",
         &format!(
             "owners = [\n{}",
-            "    { kind = \"user\", id = 1, login = \"a\" },\n".repeat(30_000)
+            "    { kind = \"user\", id = 1, login = \"a\" },\n".repeat(200_000)
         ),
     ));
     case.write("vendor-audit.lock", text);
@@ -533,7 +533,7 @@ fn lock_memory_follows_its_size() {
     code(&out, 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("vendor-audit.lock:15:1") && stderr.contains("limit of 1 MiB"),
+        stderr.contains("vendor-audit.lock:15:1") && stderr.contains("limit of 8 MiB"),
         "{stderr}"
     );
 }
