@@ -6,8 +6,9 @@
 //! (`create_new`), so a symbolic link or a file planted under a guessed name makes the
 //! creation fail and another name is tried; nothing is ever written through it. Lock guard
 //! files ([`open_lock_guard`]) are opened with `O_NOFOLLOW`. [`write_output`] writes a
-//! report where `--output` says: atomically over a regular file, and straight into a
-//! FIFO, a device or a link to one (`/dev/stdout`), which must never be replaced.
+//! report where `--output` says: atomically over a regular file or a link, and straight
+//! into a FIFO, a device or a link of the system's own (`/dev/stdout`), which must never
+//! be replaced.
 
 use std::collections::hash_map::RandomState;
 use std::fs::{self, File, OpenOptions};
@@ -98,24 +99,36 @@ pub fn open_lock_guard(path: &Path) -> io::Result<File> {
 }
 
 /// Writes a report to `path`: over a regular file (or where none is) atomically, as
-/// [`write_atomic`]; into anything else in place. A FIFO, a character device
-/// (`/dev/null`, a terminal) or a symbolic link (`/dev/stdout`, or a link the user made)
-/// is opened and written, never replaced by a rename.
+/// [`write_atomic`]; into a FIFO or a device in place, never replacing it by a rename.
+///
+/// A symbolic link is followed only when it is one of the system's own (under `/dev/` or
+/// `/proc/`: `/dev/stdout`, `/dev/fd/N` from a shell's `>(...)`), and then written into
+/// (appending, as the shell's `>` left it empty and `>>` means append). Any other link (one
+/// committed to a repository, say) is replaced like a file, never written through.
 pub fn write_output(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    match fs::symlink_metadata(path) {
-        Ok(meta) if !meta.file_type().is_file() && !meta.is_dir() => {
-            // Truncate only a regular file a link leads to; a FIFO or device has no length.
-            let regular = fs::metadata(path).is_ok_and(|m| m.is_file());
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(regular)
-                .open(path)?;
-            file.write_all(bytes)?;
-            file.flush()
-        }
-        _ => write_atomic(path, bytes),
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return write_atomic(path, bytes);
+    };
+    let kind = meta.file_type();
+    let system_link = kind.is_symlink()
+        && path
+            .parent()
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
+            .and_then(|p| p.canonicalize().ok())
+            .is_some_and(|p| p.starts_with("/dev") || p.starts_with("/proc"));
+    let special = !kind.is_symlink() && !kind.is_file() && !kind.is_dir();
+    if !system_link && !special {
+        return write_atomic(path, bytes);
     }
+    let mut file = OpenOptions::new().append(true).open(path)?;
+    file.write_all(bytes)?;
+    file.flush()
 }
 
 #[cfg(test)]

@@ -595,6 +595,15 @@ fn output_into_a_fifo_or_device_writes_into_it() {
         "the FIFO was replaced"
     );
 
+    // A link planted where the report goes is replaced, never written through.
+    let victim = case.write("victim", "precious");
+    std::os::unix::fs::symlink(&victim, case.at("report.json")).unwrap();
+    let out = case.check(&["--format", "json", "--output", "report.json"]);
+    code(&out, 0);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let meta = std::fs::symlink_metadata(case.at("report.json")).unwrap();
+    assert!(meta.file_type().is_file());
+
     // /dev/stdout (a link to the process's stdout) and /dev/null (a device).
     let out = case.check(&["--format", "json", "--output", "/dev/stdout"]);
     assert_eq!(report_of(&out)["schema"], 1);
