@@ -360,7 +360,7 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> R
             .write_all(bytes)
             .and_then(|_| out.flush())
             .map_err(|e| Failure::new(format!("could not write to stdout: {e}"))),
-        Some(path) => write_atomically(path, bytes).map_err(|e| {
+        Some(path) => crate::files::write_output(path, bytes).map_err(|e| {
             Failure::new(format!(
                 "could not write the report to {}: {e}",
                 path.display()
@@ -369,7 +369,7 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> R
     }
 }
 
-/// Write, then rename into place (see [`crate::facts::cache`]).
+/// Write, then rename into place (see [`crate::files::write_atomic`]).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::facts::cache::write_atomic(path, bytes).map_err(|e| e.source)
+    crate::files::write_atomic(path, bytes)
 }

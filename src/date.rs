@@ -146,6 +146,61 @@ impl<'de> serde::Deserialize<'de> for Date {
     }
 }
 
+/// Whether `s` is a time a fact source may give for a fact: an RFC 3339 date-time (see
+/// [`is_timestamp`]) or a date `YYYY-MM-DD` (cargo-vet's `when`).
+pub fn is_fact_time(s: &str) -> bool {
+    is_timestamp(s) || s.parse::<Date>().is_ok()
+}
+
+/// Whether `s` is an RFC 3339 date-time as the fact sources write them:
+/// `YYYY-MM-DDTHH:MM:SS`, an optional fraction of 1 to 9 digits, then `Z` or `+HH:MM` /
+/// `-HH:MM` (a lowercase `t` or `z` is accepted too). Nothing else, so a time read from a
+/// file strangers wrote can be shown as it is.
+pub fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 20 || !b.is_ascii() {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = b.get(r)?;
+        if !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(part).ok()?.parse().ok()
+    };
+    let Ok(date) = s[..10].parse::<Date>() else {
+        return false;
+    };
+    let _ = date;
+    if !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
+        return false;
+    }
+    let (Some(h), Some(m), Some(sec)) = (digits(11..13), digits(14..16), digits(17..19)) else {
+        return false;
+    };
+    if h > 23 || m > 59 || sec > 60 {
+        return false;
+    }
+    let mut rest = &b[19..];
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=9).contains(&n) {
+            return false;
+        }
+        rest = &frac[n..];
+    }
+    match rest {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+            let num = |a: u8, b: u8| {
+                (a.is_ascii_digit() && b.is_ascii_digit()).then(|| (a - b'0') * 10 + (b - b'0'))
+            };
+            matches!((num(*h1, *h2), num(*m1, *m2)), (Some(h), Some(m)) if h <= 23 && m <= 59)
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +237,33 @@ mod tests {
             "2026-1-01".parse::<Date>().unwrap_err().to_string(),
             "expected a date as YYYY-MM-DD, found `2026-1-01`"
         );
+    }
+
+    #[test]
+    fn timestamps_are_strict() {
+        for good in [
+            "2026-11-27T02:00:00Z",
+            "2026-11-27T02:00:00.123456Z",
+            "2024-02-29t23:59:60+05:30",
+        ] {
+            assert!(is_timestamp(good), "{good}");
+        }
+        for bad in [
+            "",
+            "2026-11-27",
+            "2026-11-27T02:00:00",
+            "2026-02-30T02:00:00Z",
+            "2026-11-27T24:00:00Z",
+            "2026-11-27T02:00:00.Z",
+            "2026-11-27T02:00:00Z\u{1b}[2J",
+            "2026-11-27T02:00:00Z\n",
+            "2026-11-27 02:00:00Z",
+            "2026-11-27T02:00:00+0530",
+        ] {
+            assert!(!is_timestamp(bad), "{bad:?}");
+        }
+        assert!(is_fact_time("2026-11-27"));
+        assert!(!is_fact_time("2026-11-27\u{1b}]8;;x"));
     }
 
     #[test]

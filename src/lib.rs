@@ -9,6 +9,7 @@ pub mod date;
 pub mod explain;
 pub mod facts;
 pub mod fetch;
+pub mod files;
 pub mod generate;
 pub mod graph;
 pub mod init;

@@ -1,8 +1,10 @@
 //! Bounds on what is read from any one file or answer that strangers may have written.
 //!
 //! A file larger than its limit is refused before it is read (a regular file's size is
-//! known up front); a stream (stdin, a device, an HTTP body) is read only up to the limit
-//! plus one byte. The README's security model lists these numbers.
+//! known up front); a stream (stdin, an HTTP body) is read only up to the limit plus one
+//! byte. A file named by a path is opened only when it is a regular file
+//! ([`open_regular`]): a FIFO, a device or a socket could block the open or never end.
+//! The README's security model lists these numbers.
 
 use std::io::{self, Read};
 use std::path::Path;
@@ -20,6 +22,15 @@ pub const VET_IMPORTS_BYTES: u64 = 64 << 20;
 pub const API_ANSWER_BYTES: u64 = 4 << 20;
 /// A dump's `metadata.json`.
 pub const DUMP_METADATA_BYTES: u64 = 1 << 20;
+/// One row of a dump's CSV table (a crate's readme is the longest field).
+pub const DUMP_ROW_BYTES: u64 = 64 << 20;
+/// A tar GNU long name or PAX extended header in a dump (a path is at most a few KiB).
+pub const TAR_HEADER_BYTES: u64 = 64 << 10;
+/// One `[[package]]` entry of the facts lock: a few hundred bytes, and room for what the
+/// largest API answer ([`API_ANSWER_BYTES`]) writes there.
+pub const FACTS_LOCK_ENTRY_BYTES: u64 = 8 << 20;
+/// The workspace's `Cargo.lock`, read to point findings at a line: deno's is 300 KiB.
+pub const CARGO_LOCK_BYTES: u64 = 64 << 20;
 
 /// `limit` for people: `256 MiB`, `4 MiB`, `512 KiB`, `100 bytes`.
 pub fn describe(limit: u64) -> String {
@@ -59,21 +70,77 @@ fn read_text_sized(reader: impl Read, limit: u64, expected: u64) -> io::Result<S
     Ok(text)
 }
 
-/// Reads the UTF-8 file at `path`, refusing one larger than `limit` bytes.
+/// Reads the UTF-8 file at `path`, refusing one larger than `limit` bytes and anything
+/// but a regular file (see [`open_regular`]).
 pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
-    let file = std::fs::File::open(path)?;
+    let (file, len) = open_regular(path, limit)?;
+    read_text_sized(file, limit, len)
+}
+
+/// Opens the file at `path` for reading when it is a regular file (a symbolic link is
+/// followed) of at most `limit` bytes, and gives its size. Everything the tool reads from
+/// a path goes through here.
+///
+/// A FIFO, a device, a socket or a folder is refused with a message saying what it is,
+/// before it is opened: opening a FIFO blocks until someone writes, and a device can be
+/// endless. The open itself is non-blocking and what was opened is checked again, so a
+/// file swapped for a FIFO in between cannot hang the run either.
+pub fn open_regular(path: &Path, limit: u64) -> io::Result<(std::fs::File, u64)> {
+    check_regular(&std::fs::metadata(path)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
     let meta = file.metadata()?;
+    check_regular(&meta)?;
+    if meta.len() > limit {
+        return Err(too_large(limit));
+    }
+    Ok((file, meta.len()))
+}
+
+fn check_regular(meta: &std::fs::Metadata) -> io::Result<()> {
+    if meta.is_file() {
+        return Ok(());
+    }
     if meta.is_dir() {
         return Err(io::Error::new(
             io::ErrorKind::IsADirectory,
             "it is a folder",
         ));
     }
-    if meta.is_file() && meta.len() > limit {
-        return Err(too_large(limit));
+    let what = file_kind(meta);
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("it is {what}, not a regular file; only regular files are read"),
+    ))
+}
+
+/// What a file that is not a regular file is, for messages.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
     }
-    let expected = if meta.is_file() { meta.len() } else { 0 };
-    read_text_sized(file, limit, expected)
+    let _ = meta;
+    "a special file"
 }
 
 #[cfg(test)]
@@ -111,5 +178,19 @@ mod tests {
         assert_eq!(e.kind(), io::ErrorKind::FileTooLarge);
         let e = read_text(dir.path(), 1 << 20).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::IsADirectory);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_refused_before_opening() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        // No writer: a plain open would block forever.
+        let e = read_text(&fifo, 1 << 20).unwrap_err();
+        assert!(e.to_string().contains("a FIFO"), "{e}");
+        let e = read_text(Path::new("/dev/zero"), 1 << 20).unwrap_err();
+        assert!(e.to_string().contains("a character device"), "{e}");
     }
 }

@@ -612,8 +612,7 @@ fn policy_extends_a_missing_file() {
 fn policy_extends_an_endless_device() {
     check_policy(
         POLICY.replace("id = \"t\"", "id = \"t\"\nextends = [\"/dev/zero\"]"),
-        // Never read: only regular files are policies.
-        &["/dev/zero", "it is a device, not a regular file"],
+        &["/dev/zero", "a character device, not a regular file"],
     );
 }
 

@@ -404,3 +404,41 @@ fn stops_reading_once_it_has_what_it_needs() {
     fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
     check(&cut, true);
 }
+
+#[test]
+fn long_names_and_pax_paths_are_followed() {
+    // A date folder longer than a tar header's 100 bytes: GNU long names, then PAX paths.
+    let dir = tempfile::tempdir().unwrap();
+    let root = format!("{DATE_DIR}-{}", "x".repeat(120));
+    for pax in [false, true] {
+        let file = dir.path().join(format!("long-{pax}.tar"));
+        let mut builder = tar::Builder::new(fs::File::create(&file).unwrap());
+        let mut entries = vec![("metadata.json".to_string(), metadata_json())];
+        entries.extend(
+            tables(true, 0)
+                .into_iter()
+                .map(|(n, t)| (format!("data/{n}"), t)),
+        );
+        for (name, text) in entries {
+            let path = format!("{root}/{name}");
+            let mut header = tar::Header::new_gnu();
+            header.set_size(text.len() as u64);
+            header.set_mode(0o644);
+            header.set_entry_type(tar::EntryType::Regular);
+            if pax {
+                builder
+                    .append_pax_extensions([("path", path.as_bytes())])
+                    .unwrap();
+                header.set_path("short-name").unwrap();
+                header.set_cksum();
+                builder.append(&header, text.as_bytes()).unwrap();
+            } else {
+                builder
+                    .append_data(&mut header, &path, text.as_bytes())
+                    .unwrap();
+            }
+        }
+        builder.into_inner().unwrap();
+        check(&file, true);
+    }
+}

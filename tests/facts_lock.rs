@@ -350,3 +350,35 @@ fn concurrent_writers_of_one_cache() {
         Some(None)
     );
 }
+
+#[test]
+fn strings_are_written_on_one_line_and_read_back() {
+    // A login holding a line that looks like an entry's header, quotes and controls: the
+    // lock is read entry by entry, so no string may span lines.
+    let mut lock = FactsLock::default();
+    let odd = "x\n[[package]]\nname = \"evil\"\r\t'\"\\\u{1b}[2J\u{7f}é";
+    lock.packages.insert(
+        CrateKey::new("serde", "1.0.0"),
+        PublisherFacts {
+            owners: Some(sourced(
+                vec![user(1, odd)],
+                Provenance::CratesIoApi,
+                "2026-11-27T02:00:00Z",
+            )),
+            publisher: Some(sourced(
+                Some(Publisher::Trusted(odd.to_string())),
+                Provenance::CratesIoApi,
+                "2026-11-27T02:00:00Z",
+            )),
+        },
+    );
+    let text = lock.to_toml_string();
+    assert_eq!(
+        text.lines().filter(|l| l.trim() == "[[package]]").count(),
+        1,
+        "{text}"
+    );
+    let again = FactsLock::parse(&text, Path::new("vendor-audit.lock")).unwrap();
+    assert_eq!(again, lock.clone().normalized());
+    assert_eq!(again.to_toml_string(), text);
+}

@@ -1,9 +1,12 @@
 //! Copyright lines from a package's own files (`--scan-sources`): license files in full,
-//! and the first lines of its Rust sources. Every read is bounded.
+//! and the first lines of its Rust sources. Every read is bounded, only regular files are
+//! opened (a FIFO would block), and only files inside the package's folder are read: a
+//! manifest's `license-file` that is absolute, climbs out with `..` or leads out through
+//! a link is not read, and the package's copyright lines are then unknown.
 
 use std::fs;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Component, Path};
 
 use super::CopyrightFact;
 
@@ -34,7 +37,19 @@ pub fn scan(manifest_path: &Path, license_file: Option<&str>) -> Scan {
         .filter(|n| is_license_name(n))
         .collect();
     if let Some(lf) = license_file {
-        license_files.push(lf.to_string());
+        let lf = inside_package(root, lf)?;
+        // The manifest names it: a file there that cannot be read is said, not skipped
+        // (a missing one is left to cargo, which refuses to package without it).
+        match crate::limits::open_regular(&root.join(&lf), u64::MAX) {
+            Ok(_) => license_files.push(lf),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(format!(
+                    "license-file `{}` was not read: {e}",
+                    lf.escape_debug()
+                ));
+            }
+        }
     }
     license_files.sort();
     license_files.dedup();
@@ -55,6 +70,38 @@ pub fn scan(manifest_path: &Path, license_file: Option<&str>) -> Scan {
     }
     found.truncate(LINES_LIMIT);
     Ok(found)
+}
+
+/// `license_file` as a path relative to the package folder `root`, when it stays inside:
+/// not absolute, no `..`, and not leading out through a symbolic link.
+fn inside_package(root: &Path, license_file: &str) -> Result<String, String> {
+    let outside = || {
+        format!(
+            "license-file `{}` is outside the package folder, so it is not read",
+            license_file.escape_debug()
+        )
+    };
+    let path = Path::new(license_file);
+    let mut parts = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
+                return Err(outside());
+            }
+        }
+    }
+    if parts.is_empty() {
+        return Err(outside());
+    }
+    let relative = parts.join("/");
+    if let (Ok(real_root), Ok(real)) = (root.canonicalize(), root.join(&relative).canonicalize())
+        && !real.starts_with(&real_root)
+    {
+        return Err(outside());
+    }
+    Ok(relative)
 }
 
 fn is_license_name(name: &str) -> bool {
@@ -98,7 +145,8 @@ fn collect_rust_files(root: &Path, dir: &Path, out: &mut Vec<String>, depth: usi
 }
 
 fn read_lines(root: &Path, name: &str, limit: u64, out: &mut Vec<CopyrightFact>) {
-    let Ok(file) = fs::File::open(root.join(name)) else {
+    // Only a regular file, whatever its size: its head is read.
+    let Ok((file, _)) = crate::limits::open_regular(&root.join(name), u64::MAX) else {
         return;
     };
     let mut buf = Vec::new();

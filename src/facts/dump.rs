@@ -15,11 +15,23 @@
 //! Layouts: older `users.csv` has `gh_login`; the 2026 layout has `username` and keeps
 //! GitHub logins in `oauth_github.csv`. The crates.io login is `username` when present,
 //! else `gh_login`, else the `oauth_github` login.
+//!
+//! Partial facts are never given as whole ones: a `versions.csv` without `published_by`
+//! leaves every publisher unknown, and an owner or publisher whose login the dump does not
+//! hold (or an owner of a kind this reader does not know) leaves that crate's owners or
+//! that version's publisher unknown; each is said in [`DumpFacts::problems`]. A row the
+//! facts depend on that is there twice (a wanted crate name, a version, a user or team
+//! id), and an archive holding more than one dump, are errors. Every CSV row, tar long
+//! name and PAX header is read only up to a limit (`crate::limits`).
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+
+use crate::limits::{DUMP_ROW_BYTES, TAR_HEADER_BYTES, describe};
 
 use super::publisher::{CrateKey, FactSource, Gathered, PublisherFacts, normalize_crate_name};
 use super::{Owner, Provenance, Publisher, Sourced};
@@ -58,6 +70,20 @@ pub enum DumpError {
         path.display()
     )]
     MissingTable { path: PathBuf, table: &'static str },
+    #[error(
+        "crates.io dump {}: the archive holds more than one dump (`{first}` and `{second}`); give one dump, as downloaded from https://static.crates.io/db-dump.tar.gz",
+        path.display()
+    )]
+    TwoDumps {
+        path: PathBuf,
+        first: String,
+        second: String,
+    },
+    #[error(
+        "crates.io dump {}: the archive holds {table}.csv twice; give one dump, as downloaded from https://static.crates.io/db-dump.tar.gz",
+        path.display()
+    )]
+    TwiceInArchive { path: PathBuf, table: &'static str },
 }
 
 /// The tables read, in the order their dependencies need.
@@ -122,6 +148,9 @@ pub struct DumpFacts {
     /// Crate versions of crates found in the dump (a crate absent from it is left out;
     /// a version absent from it has `publisher: None`).
     pub facts: BTreeMap<CrateKey, PublisherFacts>,
+    /// Facts the dump could not give in full, and so left unknown: a missing column, an
+    /// owner or publisher whose login is not in the dump.
+    pub problems: Vec<String>,
 }
 
 #[derive(Default)]
@@ -139,8 +168,12 @@ struct State<'a> {
     crate_ids: HashMap<u64, String>,
     /// (crate id, owner id, is team).
     owners: Vec<(u64, u64, bool)>,
+    /// Crate ids with an owner of a kind this reader does not know.
+    odd_owner_kind: HashSet<u64>,
     /// (crate id, version) -> published_by.
     versions: HashMap<(u64, String), Option<u64>>,
+    /// `versions.csv` has no `published_by` column: publishers are unknown.
+    no_published_by: bool,
     users: HashMap<u64, UserRow>,
     oauth: HashMap<u64, String>,
     teams: HashMap<u64, String>,
@@ -148,6 +181,9 @@ struct State<'a> {
     team_ids: HashSet<u64>,
     done: HashSet<Table>,
     timestamp: Option<String>,
+    /// The folder holding the first table or `metadata.json` met in an archive: every
+    /// other one must be in it too.
+    root: Option<String>,
 }
 
 /// Reads the dump at `path` (`.tar.gz`, `.tar` or an extracted folder) for `wanted`.
@@ -193,7 +229,9 @@ impl<'a> State<'a> {
             wanted: HashMap::new(),
             crate_ids: HashMap::new(),
             owners: Vec::new(),
+            odd_owner_kind: HashSet::new(),
             versions: HashMap::new(),
+            no_published_by: false,
             users: HashMap::new(),
             oauth: HashMap::new(),
             teams: HashMap::new(),
@@ -201,6 +239,7 @@ impl<'a> State<'a> {
             team_ids: HashSet::new(),
             done: HashSet::new(),
             timestamp: None,
+            root: None,
         };
         for key in wanted {
             state
@@ -230,8 +269,9 @@ fn read_folder(state: &mut State<'_>) -> Result<(), DumpError> {
     // Table::ALL is in dependency order.
     for table in Table::ALL {
         let file = data.join(format!("{}.csv", table.name()));
-        match File::open(&file) {
-            Ok(f) => state.read_table(table, BufReader::new(f))?,
+        // Only a regular file: a FIFO there would block the run.
+        match crate::limits::open_regular(&file, u64::MAX) {
+            Ok((f, _)) => state.read_table(table, BufReader::new(f))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !table.required() => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(DumpError::MissingTable {
@@ -273,17 +313,36 @@ fn read_archive(state: &mut State<'_>) -> Result<(), DumpError> {
     // level of dependency (crates; owners and versions; users, teams, oauth).
     let mut known_optional: HashSet<Table> = HashSet::new();
     for pass in 0..3 {
-        let file = File::open(path).map_err(|source| DumpError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let (file, _) =
+            crate::limits::open_regular(path, u64::MAX).map_err(|source| DumpError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let mut seen: HashSet<Table> = HashSet::new();
         let mut archive = tar::Archive::new(decompress(file).map_err(archive_err)?);
-        for entry in archive.entries().map_err(archive_err)? {
+        // Raw: GNU long names and PAX headers are read here, each only up to a limit (the
+        // tar crate would hold them whole, whatever their size).
+        let mut long = LongName::default();
+        for entry in archive.entries().map_err(archive_err)?.raw(true) {
             let entry = entry.map_err(archive_err)?;
-            let Some(what) = entry_kind(&entry) else {
+            let Some(name) = long.path_of(entry).map_err(archive_err)? else {
                 continue;
             };
+            let Some((root, what)) = entry_kind(&name.0) else {
+                continue;
+            };
+            let entry = name.1;
+            match &state.root {
+                None => state.root = Some(root),
+                Some(first) if *first != root => {
+                    return Err(DumpError::TwoDumps {
+                        path: path.to_path_buf(),
+                        first: first.clone(),
+                        second: root,
+                    });
+                }
+                Some(_) => {}
+            }
             match what {
                 Entry::Metadata => {
                     if pass == 0 {
@@ -297,7 +356,12 @@ fn read_archive(state: &mut State<'_>) -> Result<(), DumpError> {
                     }
                 }
                 Entry::Table(table) => {
-                    seen.insert(table);
+                    if !seen.insert(table) {
+                        return Err(DumpError::TwiceInArchive {
+                            path: path.to_path_buf(),
+                            table: table.name(),
+                        });
+                    }
                     if !table.required() {
                         known_optional.insert(table);
                     }
@@ -358,13 +422,90 @@ enum Entry {
     Table(Table),
 }
 
-/// What a tar entry is, by its path; entries whose path is absolute or climbs out
-/// (`..`) are ignored whatever their name.
-fn entry_kind<R: Read>(entry: &tar::Entry<'_, R>) -> Option<Entry> {
-    if !entry.header().entry_type().is_file() {
-        return None;
+/// The GNU long name or PAX `path` that names the next entry of a raw tar stream.
+#[derive(Default)]
+struct LongName {
+    pending: Option<Vec<u8>>,
+}
+
+/// A regular file entry of the archive and its path.
+type Named<'a, R> = (PathBuf, tar::Entry<'a, R>);
+
+impl LongName {
+    /// The path of `entry` when it is a regular file (a pending long name, else its
+    /// header's); `None` for every other entry. A long-name or PAX entry is read, up to
+    /// [`TAR_HEADER_BYTES`], and kept for the entry after it.
+    fn path_of<'a, R: Read>(
+        &mut self,
+        mut entry: tar::Entry<'a, R>,
+    ) -> std::io::Result<Option<Named<'a, R>>> {
+        let kind = entry.header().entry_type();
+        let header_bytes = |entry: &mut tar::Entry<'a, R>| -> std::io::Result<Vec<u8>> {
+            let mut bytes = Vec::new();
+            entry
+                .by_ref()
+                .take(TAR_HEADER_BYTES + 1)
+                .read_to_end(&mut bytes)?;
+            if bytes.len() as u64 > TAR_HEADER_BYTES {
+                return Err(std::io::Error::other(format!(
+                    "a tar long-name or PAX header is longer than the limit of {}",
+                    describe(TAR_HEADER_BYTES)
+                )));
+            }
+            Ok(bytes)
+        };
+        if kind.is_gnu_longname() {
+            let mut bytes = header_bytes(&mut entry)?;
+            if let Some(end) = bytes.iter().position(|&b| b == 0) {
+                bytes.truncate(end);
+            }
+            self.pending = Some(bytes);
+            return Ok(None);
+        }
+        if kind.is_pax_local_extensions() {
+            let bytes = header_bytes(&mut entry)?;
+            for ext in tar::PaxExtensions::new(&bytes) {
+                let ext = ext?;
+                match ext.key_bytes() {
+                    b"path" => self.pending = Some(ext.value_bytes().to_vec()),
+                    // The size the next header gives is the one read: a PAX size that
+                    // differs would make two readers see two different archives.
+                    b"size" => {
+                        return Err(std::io::Error::other(
+                            "a PAX `size` record is not supported in a crates.io dump",
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            return Ok(None);
+        }
+        if kind.is_gnu_longlink() || kind.is_pax_global_extensions() {
+            header_bytes(&mut entry)?;
+            return Ok(None);
+        }
+        let long = self.pending.take();
+        if !kind.is_file() {
+            return Ok(None);
+        }
+        let path = match long {
+            Some(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => PathBuf::from(text),
+                Err(_) => return Ok(None),
+            },
+            None => match entry.path() {
+                Ok(p) => p.into_owned(),
+                Err(_) => return Ok(None),
+            },
+        };
+        Ok(Some((path, entry)))
     }
-    let path = entry.path().ok()?;
+}
+
+/// What a tar entry is, by its path, and the folder of its dump (what comes before
+/// `data/` or `metadata.json`); entries whose path is absolute or climbs out (`..`) are
+/// ignored whatever their name.
+fn entry_kind(path: &Path) -> Option<(String, Entry)> {
     let mut parts = Vec::new();
     for c in path.components() {
         match c {
@@ -374,15 +515,46 @@ fn entry_kind<R: Read>(entry: &tar::Entry<'_, R>) -> Option<Entry> {
         }
     }
     match parts.as_slice() {
-        [.., "data", file] => Table::from_file_name(file).map(Entry::Table),
-        ["metadata.json"] | [_, "metadata.json"] => Some(Entry::Metadata),
+        [root @ .., "data", file] => {
+            Table::from_file_name(file).map(|t| (root.join("/"), Entry::Table(t)))
+        }
+        ["metadata.json"] => Some((String::new(), Entry::Metadata)),
+        [root, "metadata.json"] => Some((root.to_string(), Entry::Metadata)),
         _ => None,
     }
 }
 
+/// `metadata.json`'s `timestamp`, when it is an RFC 3339 time (anything else is no time).
 fn metadata_timestamp(text: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    value.get("timestamp")?.as_str().map(str::to_string)
+    let time = value.get("timestamp")?.as_str()?;
+    crate::date::is_timestamp(time).then(|| time.to_string())
+}
+
+/// Counts the bytes read since the last complete CSV row, failing past the row limit, so
+/// that a row is never held whole when it is longer than that.
+struct RowLimit<R> {
+    inner: R,
+    since_row: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for RowLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let total = self.since_row.get().saturating_add(n as u64);
+        self.since_row.set(total);
+        // The CSV reader reads ahead by its buffer: allow for it.
+        if total > DUMP_ROW_BYTES + (64 << 10) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                format!(
+                    "a row is longer than the limit of {}",
+                    describe(DUMP_ROW_BYTES)
+                ),
+            ));
+        }
+        Ok(n)
+    }
 }
 
 /// Column positions of one table, found by header name.
@@ -417,11 +589,25 @@ fn field(row: &csv::ByteRecord, i: Option<usize>) -> Option<&str> {
 impl State<'_> {
     fn read_table(&mut self, table: Table, reader: impl Read) -> Result<(), DumpError> {
         let path = self.path;
+        let since_row = Rc::new(Cell::new(0));
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
-            .from_reader(reader);
+            .from_reader(RowLimit {
+                inner: reader,
+                since_row: since_row.clone(),
+            });
+        // The line of the last row read, for a row too long to have a position.
+        let last_line = Cell::new(1u64);
         let csv_err = |e: csv::Error| match e.kind() {
+            csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::FileTooLarge => {
+                DumpError::Csv {
+                    path: path.to_path_buf(),
+                    table: table.name(),
+                    line: last_line.get() + 1,
+                    message: io.to_string(),
+                }
+            }
             csv::ErrorKind::Io(_) => {
                 let csv::ErrorKind::Io(io) = e.into_kind() else {
                     unreachable!()
@@ -438,13 +624,30 @@ impl State<'_> {
                 message: e.to_string(),
             },
         };
-        let headers = csv.byte_headers().map_err(csv_err)?;
+        let next = |csv: &mut csv::Reader<_>, row: &mut csv::ByteRecord| {
+            let more = csv.read_byte_record(row).map_err(csv_err)?;
+            since_row.set(0);
+            if let Some(p) = row.position() {
+                last_line.set(p.line());
+            }
+            Ok::<bool, DumpError>(more)
+        };
+        let headers = csv.byte_headers().map_err(csv_err)?.clone();
+        since_row.set(0);
         let cols = Columns {
             index: headers
                 .iter()
                 .enumerate()
                 .map(|(i, h)| (String::from_utf8_lossy(h).trim().to_string(), i))
                 .collect(),
+        };
+        let twice = |row: &csv::ByteRecord, what: String| DumpError::Csv {
+            path: path.to_path_buf(),
+            table: table.name(),
+            line: row.position().map(|p| p.line()).unwrap_or(0),
+            message: format!(
+                "{what} is listed twice; which one holds is unknown, so the dump is not used"
+            ),
         };
         let bad = |row: &csv::ByteRecord, column: &str, value: Option<&str>| DumpError::Csv {
             path: path.to_path_buf(),
@@ -466,13 +669,19 @@ impl State<'_> {
             Table::Crates => {
                 let c_id = cols.required(table, path, "id")?;
                 let c_name = cols.required(table, path, "name")?;
-                while csv.read_byte_record(&mut row).map_err(csv_err)? {
+                while next(&mut csv, &mut row)? {
                     let Some(name) = field(&row, Some(c_name)) else {
                         continue;
                     };
                     let name = normalize_crate_name(name);
                     if self.wanted.contains_key(&name) {
-                        self.crate_ids.insert(id(&row, c_id, "id")?, name);
+                        let crate_id = id(&row, c_id, "id")?;
+                        if self.crate_ids.values().any(|n| *n == name)
+                            || self.crate_ids.contains_key(&crate_id)
+                        {
+                            return Err(twice(&row, format!("crate `{name}`")));
+                        }
+                        self.crate_ids.insert(crate_id, name);
                     }
                 }
             }
@@ -481,7 +690,7 @@ impl State<'_> {
                 let c_owner = cols.required(table, path, "owner_id")?;
                 let c_kind = cols.required(table, path, "owner_kind")?;
                 let c_deleted = cols.optional("deleted");
-                while csv.read_byte_record(&mut row).map_err(csv_err)? {
+                while next(&mut csv, &mut row)? {
                     let crate_id = id(&row, c_crate, "crate_id")?;
                     if !self.crate_ids.contains_key(&crate_id) {
                         continue;
@@ -493,8 +702,12 @@ impl State<'_> {
                     let team = match field(&row, Some(c_kind)) {
                         Some("0") => false,
                         Some("1") => true,
-                        // An owner kind this reader does not know: not a user, not a team.
-                        _ => continue,
+                        // An owner kind this reader does not know: not a user, not a team,
+                        // so the crate's owners are not known in full.
+                        _ => {
+                            self.odd_owner_kind.insert(crate_id);
+                            continue;
+                        }
                     };
                     if team {
                         self.team_ids.insert(owner);
@@ -508,7 +721,8 @@ impl State<'_> {
                 let c_crate = cols.required(table, path, "crate_id")?;
                 let c_num = cols.required(table, path, "num")?;
                 let c_by = cols.optional("published_by");
-                while csv.read_byte_record(&mut row).map_err(csv_err)? {
+                self.no_published_by = c_by.is_none();
+                while next(&mut csv, &mut row)? {
                     let crate_id = id(&row, c_crate, "crate_id")?;
                     let Some(name) = self.crate_ids.get(&crate_id) else {
                         continue;
@@ -526,41 +740,49 @@ impl State<'_> {
                     if let Some(user) = by {
                         self.user_ids.insert(user);
                     }
-                    self.versions.insert((crate_id, num.to_string()), by);
+                    if self
+                        .versions
+                        .insert((crate_id, num.to_string()), by)
+                        .is_some()
+                    {
+                        return Err(twice(&row, format!("version {num} of crate `{name}`")));
+                    }
                 }
             }
             Table::Users => {
                 let c_id = cols.required(table, path, "id")?;
                 let c_username = cols.optional("username");
                 let c_gh_login = cols.optional("gh_login");
-                while csv.read_byte_record(&mut row).map_err(csv_err)? {
+                while next(&mut csv, &mut row)? {
                     let user = id(&row, c_id, "id")?;
                     if self.user_ids.contains(&user) {
-                        self.users.insert(
-                            user,
-                            UserRow {
-                                username: field(&row, c_username).map(str::to_string),
-                                gh_login: field(&row, c_gh_login).map(str::to_string),
-                            },
-                        );
+                        let known = UserRow {
+                            username: field(&row, c_username).map(str::to_string),
+                            gh_login: field(&row, c_gh_login).map(str::to_string),
+                        };
+                        if self.users.insert(user, known).is_some() {
+                            return Err(twice(&row, format!("user id {user}")));
+                        }
                     }
                 }
             }
             Table::Teams => {
                 let c_id = cols.required(table, path, "id")?;
                 let c_login = cols.required(table, path, "login")?;
-                while csv.read_byte_record(&mut row).map_err(csv_err)? {
+                while next(&mut csv, &mut row)? {
                     let team = id(&row, c_id, "id")?;
-                    if self.team_ids.contains(&team) {
-                        let login = field(&row, Some(c_login)).unwrap_or_default();
-                        self.teams.insert(team, login.to_string());
+                    if self.team_ids.contains(&team)
+                        && let Some(login) = field(&row, Some(c_login))
+                        && self.teams.insert(team, login.to_string()).is_some()
+                    {
+                        return Err(twice(&row, format!("team id {team}")));
                     }
                 }
             }
             Table::OauthGithub => {
                 let c_user = cols.required(table, path, "user_id")?;
                 let c_login = cols.required(table, path, "login")?;
-                while csv.read_byte_record(&mut row).map_err(csv_err)? {
+                while next(&mut csv, &mut row)? {
                     let user = id(&row, c_user, "user_id")?;
                     if self.user_ids.contains(&user)
                         && let Some(login) = field(&row, Some(c_login))
@@ -574,12 +796,12 @@ impl State<'_> {
         Ok(())
     }
 
-    fn login(&self, user: u64) -> String {
+    /// The crates.io login of `user`; `None` when the dump does not hold it.
+    fn login(&self, user: u64) -> Option<String> {
         let row = self.users.get(&user);
         row.and_then(|r| r.username.clone())
             .or_else(|| row.and_then(|r| r.gh_login.clone()))
             .or_else(|| self.oauth.get(&user).cloned())
-            .unwrap_or_default()
     }
 
     fn finish(self, wanted: &[CrateKey]) -> DumpFacts {
@@ -588,22 +810,37 @@ impl State<'_> {
             .iter()
             .map(|(id, name)| (name.as_str(), *id))
             .collect();
-        let mut owners_of: HashMap<u64, Vec<Owner>> = HashMap::new();
+        // Per crate: its owners, or why they are not known in full.
+        let mut owners_of: HashMap<u64, Result<Vec<Owner>, String>> = HashMap::new();
+        for &crate_id in &self.odd_owner_kind {
+            owners_of.insert(
+                crate_id,
+                Err("an owner of a kind this version does not know".to_string()),
+            );
+        }
         for &(crate_id, owner, team) in &self.owners {
             let owner = if team {
-                Owner::Team {
-                    id: owner,
-                    login: self.teams.get(&owner).cloned().unwrap_or_default(),
+                match self.teams.get(&owner) {
+                    Some(login) => Ok(Owner::Team {
+                        id: owner,
+                        login: login.clone(),
+                    }),
+                    None => Err(format!("team id {owner} is not in teams.csv")),
                 }
             } else {
-                Owner::User {
-                    id: owner,
-                    login: self.login(owner),
+                match self.login(owner) {
+                    Some(login) => Ok(Owner::User { id: owner, login }),
+                    None => Err(format!("user id {owner} has no login in the dump")),
                 }
             };
-            owners_of.entry(crate_id).or_default().push(owner);
+            let list = owners_of.entry(crate_id).or_insert_with(|| Ok(Vec::new()));
+            match (list, owner) {
+                (Ok(list), Ok(owner)) => list.push(owner),
+                (list @ Ok(_), Err(why)) => *list = Err(why),
+                (Err(_), _) => {}
+            }
         }
-        for list in owners_of.values_mut() {
+        for list in owners_of.values_mut().flatten() {
             list.sort();
             list.dedup();
         }
@@ -612,37 +849,85 @@ impl State<'_> {
             provenance: Provenance::DbDump,
             fetched: self.timestamp.clone(),
         };
+        let mut problems = Vec::new();
+        let mut unknown_owners: BTreeMap<String, String> = BTreeMap::new();
+        let mut unknown_publishers: Vec<String> = Vec::new();
         let mut facts = BTreeMap::new();
         for key in wanted {
             let Some(&crate_id) = by_name.get(normalize_crate_name(&key.name).as_str()) else {
                 continue;
             };
-            let owners = owners_of.get(&crate_id).cloned().unwrap_or_default();
-            let publisher = self
-                .versions
-                .get(&(crate_id, key.version.clone()))
-                .map(|by| {
-                    sourced_publisher(
-                        by.map(|user| Publisher::User {
-                            id: user,
-                            login: self.login(user),
-                        }),
+            let owners = match owners_of.get(&crate_id) {
+                None => Some(sourced(Vec::new())),
+                Some(Ok(list)) => Some(sourced(list.clone())),
+                Some(Err(why)) => {
+                    unknown_owners.insert(key.name.clone(), why.clone());
+                    None
+                }
+            };
+            let publisher = match self.versions.get(&(crate_id, key.version.clone())) {
+                None => None,
+                Some(_) if self.no_published_by => None,
+                Some(None) => Some(sourced_publisher(None, &self.timestamp)),
+                Some(Some(user)) => match self.login(*user) {
+                    Some(login) => Some(sourced_publisher(
+                        Some(Publisher::User { id: *user, login }),
                         &self.timestamp,
-                    )
-                });
-            facts.insert(
-                key.clone(),
-                PublisherFacts {
-                    owners: Some(sourced(owners)),
-                    publisher,
+                    )),
+                    None => {
+                        unknown_publishers.push(format!("{key} (user id {user})"));
+                        None
+                    }
                 },
-            );
+            };
+            facts.insert(key.clone(), PublisherFacts { owners, publisher });
+        }
+        if self.no_published_by {
+            problems.push(format!(
+                "crates.io dump {}: versions.csv has no column `published_by`, so version publishers are unknown",
+                self.path.display()
+            ));
+        }
+        if !unknown_owners.is_empty() {
+            let list: Vec<String> = unknown_owners
+                .iter()
+                .map(|(name, why)| format!("{name} ({why})"))
+                .collect();
+            problems.push(format!(
+                "crates.io dump {}: the owners of {} crate(s) are unknown: {}",
+                self.path.display(),
+                list.len(),
+                abridged(&list)
+            ));
+        }
+        if !unknown_publishers.is_empty() {
+            problems.push(format!(
+                "crates.io dump {}: the publisher of {} version(s) has no login in the dump, so it is unknown: {}",
+                self.path.display(),
+                unknown_publishers.len(),
+                abridged(&unknown_publishers)
+            ));
         }
         DumpFacts {
             timestamp: self.timestamp,
             facts,
+            problems,
         }
     }
+}
+
+/// The first five of `list`, then `...`.
+fn abridged(list: &[String]) -> String {
+    let mut text = list
+        .iter()
+        .take(5)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if list.len() > 5 {
+        text.push_str("; ...");
+    }
+    text
 }
 
 fn sourced_publisher(
@@ -678,6 +963,9 @@ impl FactSource for DumpSource {
             Ok(found) => {
                 for (key, facts) in found.facts {
                     gathered.add(key, facts);
+                }
+                for problem in found.problems {
+                    gathered.degrade(self.name(), problem);
                 }
             }
             Err(e) => gathered.degrade(self.name(), e.to_string()),

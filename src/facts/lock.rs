@@ -12,10 +12,10 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use super::publisher::{CrateKey, FactSource, Gathered, PublisherFacts, normalize_crate_name};
 use super::vet::line_column;
@@ -62,12 +62,20 @@ pub struct FactsLock {
     pub packages: BTreeMap<CrateKey, PublisherFacts>,
 }
 
+/// The part of the file before the first `[[package]]` line.
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
 struct RawLock {
     schema: u32,
     #[serde(default)]
-    package: Vec<RawPackage>,
+    package: Vec<Spanned<RawPackage>>,
+}
+
+/// One `[[package]]` entry, read on its own.
+#[derive(Deserialize)]
+struct RawEntry {
+    #[serde(default)]
+    package: Vec<Spanned<RawPackage>>,
 }
 
 #[derive(Deserialize)]
@@ -76,10 +84,10 @@ struct RawPackage {
     name: String,
     version: String,
     owners_source: Option<Provenance>,
-    owners_fetched: Option<String>,
+    owners_fetched: Option<Spanned<String>>,
     owners: Option<Vec<RawOwner>>,
     publisher_source: Option<Provenance>,
-    publisher_fetched: Option<String>,
+    publisher_fetched: Option<Spanned<String>>,
     publisher: Option<RawPublisher>,
 }
 
@@ -146,34 +154,93 @@ impl FactsLock {
     }
 
     /// Parses a lock's text; `path` only names it in errors.
+    ///
+    /// Each `[[package]]` entry is parsed on its own, so the memory a parse takes beyond
+    /// the text and the facts is that of one entry (at most
+    /// [`FACTS_LOCK_ENTRY_BYTES`](crate::limits::FACTS_LOCK_ENTRY_BYTES)), not of the whole
+    /// document. A crate version listed twice is an error naming both entries, and every
+    /// `*-fetched` time must be an RFC 3339 time.
     pub fn parse(text: &str, path: &Path) -> Result<FactsLock, LockError> {
-        let parse_error = |line, column, message| LockError::Parse {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message,
-        };
-        let raw: RawLock = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| line_column(text, s.start))
-                .unwrap_or((1, 1));
-            parse_error(line, column, e.message().trim().to_string())
-        })?;
-        if raw.schema != SCHEMA {
-            let at = text.find("schema").unwrap_or(0);
+        let parse_error = |at: usize, message: String| {
             let (line, column) = line_column(text, at);
-            return Err(parse_error(
+            LockError::Parse {
+                path: path.to_path_buf(),
                 line,
                 column,
-                format!(
-                    "schema {} is not known to this version (it reads schema {SCHEMA})",
-                    raw.schema
-                ),
-            ));
+                message,
+            }
+        };
+        let limit = crate::limits::FACTS_LOCK_ENTRY_BYTES;
+        // (offset of its part of the text, offset of its header, the entry)
+        let mut raw_packages: Vec<(usize, usize, RawPackage)> = Vec::new();
+        for (i, (offset, chunk)) in entries(text).enumerate() {
+            if chunk.len() as u64 > limit {
+                return Err(parse_error(
+                    offset,
+                    format!(
+                        "this part of the file is longer than the limit of {} for one entry",
+                        crate::limits::describe(limit)
+                    ),
+                ));
+            }
+            let toml_error = |e: toml::de::Error| {
+                let at = e.span().map(|s| offset + s.start).unwrap_or(offset);
+                parse_error(at, e.message().trim().to_string())
+            };
+            let list = if i == 0 {
+                let raw: RawLock = toml::from_str(chunk).map_err(toml_error)?;
+                if raw.schema != SCHEMA {
+                    let at = chunk.find("schema").unwrap_or(0);
+                    return Err(parse_error(
+                        offset + at,
+                        format!(
+                            "schema {} is not known to this version (it reads schema {SCHEMA})",
+                            raw.schema
+                        ),
+                    ));
+                }
+                raw.package
+            } else {
+                let raw: RawEntry = toml::from_str(chunk).map_err(toml_error)?;
+                raw.package
+            };
+            for p in list {
+                let at = offset + p.span().start;
+                raw_packages.push((offset, at, p.into_inner()));
+            }
         }
         let mut packages = BTreeMap::new();
-        for p in raw.package {
+        let mut first_at: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for (offset, at, p) in raw_packages {
+            let norm = (normalize_crate_name(&p.name), p.version.clone());
+            if let Some(&first) = first_at.get(&norm) {
+                return Err(parse_error(
+                    at,
+                    format!(
+                        "package `{}` {} is listed twice, at lines {} and {}; which entry holds is unknown, so remove one",
+                        p.name.escape_debug(),
+                        p.version.escape_debug(),
+                        line_column(text, first).0,
+                        line_column(text, at).0
+                    ),
+                ));
+            }
+            first_at.insert(norm, at);
+            let fetched = |time: Option<Spanned<String>>| -> Result<Option<String>, LockError> {
+                match time {
+                    None => Ok(None),
+                    Some(t) if crate::date::is_fact_time(t.get_ref()) => Ok(Some(t.into_inner())),
+                    Some(t) => Err(parse_error(
+                        offset + t.span().start,
+                        format!(
+                            "`{}` is not an RFC 3339 time (like 2026-11-27T02:00:00Z) or a date (2026-11-27)",
+                            t.get_ref().escape_debug()
+                        ),
+                    )),
+                }
+            };
+            let owners_fetched = fetched(p.owners_fetched)?;
+            let publisher_fetched = fetched(p.publisher_fetched)?;
             let owners = p.owners.map(|list| Sourced {
                 value: list
                     .into_iter()
@@ -183,7 +250,7 @@ impl FactsLock {
                     })
                     .collect(),
                 provenance: p.owners_source.unwrap_or(Provenance::FactsLock),
-                fetched: p.owners_fetched,
+                fetched: owners_fetched,
             });
             let publisher = p.publisher.map(|raw| Sourced {
                 value: match raw {
@@ -192,7 +259,7 @@ impl FactsLock {
                     RawPublisher::None => None,
                 },
                 provenance: p.publisher_source.unwrap_or(Provenance::FactsLock),
-                fetched: p.publisher_fetched,
+                fetched: publisher_fetched,
             });
             packages.insert(
                 CrateKey::new(p.name, p.version),
@@ -266,12 +333,8 @@ impl FactsLock {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| DEFAULT_FILE_NAME.to_string());
-        let guard = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(format!(".{name}.lock")))
-            .map_err(err)?;
+        let guard =
+            crate::files::open_lock_guard(&dir.join(format!(".{name}.lock"))).map_err(err)?;
         match guard.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -285,7 +348,7 @@ impl FactsLock {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(err(e)),
         }
-        let written = super::cache::write_atomic(path, text.as_bytes()).map_err(|e| err(e.source));
+        let written = crate::files::write_atomic(path, text.as_bytes()).map_err(err);
         let _ = guard.unlock();
         written
     }
@@ -293,6 +356,26 @@ impl FactsLock {
 
 fn read_limited(path: &Path) -> std::io::Result<String> {
     crate::limits::read_text(path, crate::limits::FACTS_LOCK_BYTES)
+}
+
+/// The parts of a lock's text, each with its byte offset: what comes before the first
+/// `[[package]]` line, then each `[[package]]` entry up to the next one. A
+/// `[[package]]` line inside a multi-line string cuts that string short, so such a file
+/// fails to parse rather than being read another way.
+fn entries(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > 0 && line.trim() == "[[package]]" {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    let ends: Vec<usize> = starts.iter().skip(1).copied().chain([text.len()]).collect();
+    starts
+        .into_iter()
+        .zip(ends)
+        .map(move |(start, end)| (start, &text[start..end]))
 }
 
 /// Name, then version by semver precedence (text order when not semver).
@@ -318,8 +401,27 @@ fn compare_owners(a: &Owner, b: &Owner) -> Ordering {
     parts(a).cmp(&parts(b))
 }
 
+/// `s` as a one-line TOML basic string. Never a multi-line one, so no line of a written
+/// lock other than an entry's header is `[[package]]` (see [`entries`]).
 fn quote(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // What TOML does not allow raw in a basic string.
+            c if c < ' ' || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn owner_inline(owner: &Owner) -> String {

@@ -55,7 +55,7 @@ struct RawLock {
 #[serde(rename_all = "kebab-case")]
 struct RawPublisher {
     version: String,
-    when: Option<toml::Value>,
+    when: Option<toml::Spanned<toml::Value>>,
     user_id: Option<u64>,
     user_login: Option<String>,
     trusted_publisher: Option<String>,
@@ -101,10 +101,30 @@ impl VetImports {
                     // An entry naming nobody tells nothing: leave the version unknown.
                     (None, None) => continue,
                 };
-                let when = entry.when.map(|w| match w {
-                    toml::Value::String(s) => s,
-                    other => other.to_string(),
-                });
+                let when = match entry.when {
+                    None => None,
+                    Some(w) => {
+                        let at = w.span().start;
+                        let text_of = match w.into_inner() {
+                            toml::Value::String(s) => s,
+                            other => other.to_string(),
+                        };
+                        // Strict, so that what is shown later is a time and nothing else.
+                        if !crate::date::is_fact_time(&text_of) {
+                            let (line, column) = line_column(text, at);
+                            return Err(VetError::Parse {
+                                path: path.to_path_buf(),
+                                line,
+                                column,
+                                message: format!(
+                                    "`when` must be a date (YYYY-MM-DD) or an RFC 3339 time, found `{}`",
+                                    text_of.escape_debug()
+                                ),
+                            });
+                        }
+                        Some(text_of)
+                    }
+                };
                 entries.insert(
                     (name.clone(), entry.version),
                     VetPublisher { publisher, when },

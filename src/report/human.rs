@@ -276,7 +276,7 @@ fn finding(
         line.push_str(&style.dim(&format!(
             " from {}{} (pattern at {})",
             clean(&ev.provenance_text()),
-            ev.fetched.as_deref().map(|t| format!(", {t}")).unwrap_or_default(),
+            ev.fetched.as_deref().map(|t| format!(", {}", clean(t))).unwrap_or_default(),
             ev.pattern_at
         )));
         if let Some(note) = &ev.note {

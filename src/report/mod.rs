@@ -507,10 +507,15 @@ pub struct Context {
 
 impl Context {
     /// A context for this workspace root, with its `Cargo.lock` read if it can be: a
-    /// missing lock file costs the findings their line numbers, not the report.
+    /// missing, special or too large lock file (the root comes from the metadata, which
+    /// may be a file strangers wrote) costs the findings their line numbers, not the report.
     pub fn new(workspace_root: impl Into<PathBuf>, fail_on: FailOn) -> Context {
         let workspace_root = workspace_root.into();
-        let lockfile = std::fs::read_to_string(workspace_root.join("Cargo.lock")).ok();
+        let lockfile = crate::limits::read_text(
+            &workspace_root.join("Cargo.lock"),
+            crate::limits::CARGO_LOCK_BYTES,
+        )
+        .ok();
         Context {
             workspace_root,
             lockfile,
