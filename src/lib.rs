@@ -12,6 +12,7 @@ pub mod fetch;
 pub mod generate;
 pub mod graph;
 pub mod init;
+pub mod input;
 pub mod limits;
 pub mod list;
 pub mod matcher;

@@ -1,0 +1,172 @@
+//! `--binary FILE`: the graph of what compiled artifacts contain, from the dependency list
+//! that `cargo auditable` embeds (ELF, PE, Mach-O, WebAssembly; SPEC section 9).
+//!
+//! The list is what was built, so no feature or target pruning applies. Each package's
+//! kind is the list's (`runtime` = normal, `build`). Several files make one graph: a
+//! package in several files is one package, found in each. The list names a source only
+//! as `crates.io`, `git`, `local` or `registry`: git and other-registry packages get the
+//! source `git+unknown` / `registry+unknown`, so `[origins]` flags them rather than
+//! passing them, and the report says that their URLs are unknown.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use auditable_serde::{DependencyKind, Source, VersionInfo};
+
+use super::origin_facts::OriginFacts;
+use super::{Notes, graph_from_parts};
+use crate::facts::Degraded;
+use crate::facts::metadata::CRATES_IO_GIT_INDEX;
+use crate::graph::{DepKind, Edge, Graph, Package};
+
+/// The largest file read, and the largest dependency list once decompressed.
+const FILE_BYTES: usize = 1 << 30;
+const LIST_BYTES: usize = 16 << 20;
+
+/// How to make a binary that carries the list, for the error messages.
+const HOW_TO_BUILD: &str =
+    "build it with `cargo install cargo-auditable && cargo auditable build --release`";
+
+/// The `source` string a package of the list gets.
+fn source_string(source: &Source) -> Option<String> {
+    match source {
+        Source::CratesIo => Some(CRATES_IO_GIT_INDEX.to_string()),
+        Source::Git => Some("git+unknown".to_string()),
+        Source::Registry => Some("registry+unknown".to_string()),
+        Source::Local => None,
+        Source::Other(s) => Some(format!("registry+{s}")),
+        // A future source kind: an unknown registry, so `[origins]` looks at it.
+        _ => Some("registry+unknown".to_string()),
+    }
+}
+
+/// Reads one file's list, or says why not.
+fn read(path: &Path) -> Result<VersionInfo, String> {
+    let limits = auditable_info::Limits {
+        input_file_size: FILE_BYTES,
+        decompressed_json_size: LIST_BYTES,
+    };
+    let shown = path.display();
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(format!(
+            "could not read {shown}: it is a folder; give the compiled file, e.g. target/release/APP"
+        ));
+    }
+    auditable_info::audit_info_from_file(path, limits).map_err(|e| match e {
+        auditable_info::Error::NoAuditData => format!(
+            "{shown} carries no dependency list (it was not built with `cargo auditable`): {HOW_TO_BUILD}"
+        ),
+        auditable_info::Error::Io(e) => format!("could not read {shown}: {e}"),
+        auditable_info::Error::InputLimitExceeded => format!(
+            "{shown} is larger than the limit of {} MiB",
+            FILE_BYTES >> 20
+        ),
+        auditable_info::Error::OutputLimitExceeded => format!(
+            "the dependency list in {shown} is larger than the limit of {} MiB once decompressed",
+            LIST_BYTES >> 20
+        ),
+        auditable_info::Error::BinaryParsing(e) => format!(
+            "{shown} is not an executable this tool can read (ELF, PE, Mach-O or WebAssembly), or it is damaged: {e}; give a file {HOW_TO_BUILD}"
+        ),
+        other => format!(
+            "the dependency list in {shown} is damaged ({other}); rebuild it: {HOW_TO_BUILD}"
+        ),
+    })
+}
+
+/// Reads `paths` into one graph.
+pub fn load(paths: &[std::path::PathBuf]) -> Result<(Graph, Notes), String> {
+    let cache = OriginFacts::from_env();
+    let mut packages: Vec<Package> = Vec::new();
+    let mut found_in: Vec<Vec<String>> = Vec::new();
+    let mut unknown_origin: Vec<bool> = Vec::new();
+    let mut edges: Vec<Vec<Edge>> = Vec::new();
+    let mut roots = Vec::new();
+    let mut index: HashMap<(String, String, Option<String>), usize> = HashMap::new();
+    let mut unknown_urls = 0usize;
+    for path in paths {
+        let info = read(path)?;
+        let file = path.display().to_string();
+        let mut here = Vec::with_capacity(info.packages.len());
+        for p in &info.packages {
+            let source = source_string(&p.source);
+            let key = (p.name.clone(), p.version.to_string(), source.clone());
+            let i = *index.entry(key).or_insert_with(|| {
+                let found = match p.source {
+                    Source::CratesIo => cache.lookup(&p.name, &p.version.to_string(), false),
+                    Source::Registry | Source::Other(_) => {
+                        cache.lookup(&p.name, &p.version.to_string(), true)
+                    }
+                    _ => None,
+                };
+                unknown_origin.push(found.is_none() && !p.root);
+                if matches!(p.source, Source::Git | Source::Registry) {
+                    unknown_urls += 1;
+                }
+                let found = found.unwrap_or_default();
+                packages.push(Package {
+                    id: format!(
+                        "{}#{}@{}",
+                        source.as_deref().unwrap_or("path+unknown"),
+                        p.name,
+                        p.version
+                    ),
+                    name: p.name.clone(),
+                    version: p.version.clone(),
+                    source: source.clone(),
+                    manifest_path: found.manifest_path,
+                    repository: found.repository,
+                    homepage: found.homepage,
+                    authors: found.authors,
+                    license_file: found.license_file,
+                    workspace_member: p.root,
+                });
+                found_in.push(Vec::new());
+                edges.push(Vec::new());
+                packages.len() - 1
+            });
+            if found_in[i].last() != Some(&file) {
+                found_in[i].push(file.clone());
+            }
+            if p.root && !roots.contains(&i) {
+                roots.push(i);
+            }
+            here.push(i);
+        }
+        for (k, p) in info.packages.iter().enumerate() {
+            for &d in &p.dependencies {
+                // The list is validated on reading: every index is in range.
+                let Some(dep) = info.packages.get(d) else {
+                    continue;
+                };
+                let kind = match dep.kind {
+                    DependencyKind::Build => DepKind::Build,
+                    _ => DepKind::Normal,
+                };
+                edges[here[k]].push(Edge { to: here[d], kind });
+            }
+        }
+    }
+    let mut degraded = vec![Degraded {
+        source: "binary".to_string(),
+        message: "a compiled file's dependency list names no repository, homepage or authors: they come from the local cargo registry cache where it has the crate".to_string(),
+    }];
+    if unknown_urls > 0 {
+        degraded.push(Degraded {
+            source: "binary".to_string(),
+            message: format!(
+                "{unknown_urls} package(s) come from git or a registry other than crates.io, whose URL the dependency list does not record"
+            ),
+        });
+    }
+    let root = std::env::current_dir().unwrap_or_default();
+    let graph = graph_from_parts(packages, edges, roots, root);
+    Ok((
+        graph,
+        Notes {
+            degraded,
+            unknown_origin,
+            found_in,
+        },
+    ))
+}
