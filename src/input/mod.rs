@@ -135,6 +135,20 @@ pub fn annotate(
             {
                 continue;
             }
+            let sentence = format!(
+                "the repository and homepage of {} {} are unknown (the input does not record them and the local cargo registry cache does not have the crate), so the orgs, hosts and repositories matchers of {} could not be evaluated",
+                pkg.name,
+                pkg.version,
+                readers.join(", ")
+            );
+            // One missing-facts finding per package: join the one about publisher facts.
+            if let Some(f) = report.findings.iter_mut().find(|f| {
+                f.code == Code::MissingFacts && f.package.as_ref().is_some_and(|p| p.id == pkg.id)
+            }) {
+                f.message = format!("{}; {sentence}", f.message);
+                f.severity = f.severity.min(severity);
+                continue;
+            }
             let kinds = graph.kinds[i].intersect(in_scope);
             let paths = finder
                 .paths(i, kinds, 5)
@@ -155,12 +169,7 @@ pub fn annotate(
                 evidence: Vec::new(),
                 paths,
                 exception: None,
-                message: format!(
-                    "the repository and homepage of {} {} are unknown (the input does not record them and the local cargo registry cache does not have the crate), so the orgs, hosts and repositories matchers of {} could not be evaluated",
-                    pkg.name,
-                    pkg.version,
-                    readers.join(", ")
-                ),
+                message: sentence,
                 entity_detail: None,
                 path_kinds: Vec::new(),
             });
