@@ -66,12 +66,30 @@ fn read(path: &Path) -> Result<VersionInfo, String> {
             LIST_BYTES >> 20
         ),
         auditable_info::Error::BinaryParsing(e) => format!(
-            "{shown} is not an executable this tool can read (ELF, PE, Mach-O or WebAssembly), or it is damaged: {e}; give a file {HOW_TO_BUILD}"
+            "{shown} is not an executable this tool can read (ELF, PE, Mach-O or WebAssembly), or it is damaged: {e}. Give a compiled file that carries its dependency list; {HOW_TO_BUILD}"
         ),
         other => format!(
             "the dependency list in {shown} is damaged ({other}); rebuild it: {HOW_TO_BUILD}"
         ),
     })
+}
+
+/// What the list's reader leaves to its user: one root, and dependency indexes in range
+/// (the reader checks only that there is no cycle and at most one root).
+fn check(info: &VersionInfo) -> Result<(), String> {
+    if !info.packages.iter().any(|p| p.root) {
+        return Err("no package is marked as the root".to_string());
+    }
+    let n = info.packages.len();
+    for p in &info.packages {
+        if let Some(d) = p.dependencies.iter().find(|&&d| d >= n) {
+            return Err(format!(
+                "`{} {}` depends on package #{d}, but the list has {n}",
+                p.name, p.version
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads `paths` into one graph.
@@ -87,6 +105,9 @@ pub fn load(paths: &[std::path::PathBuf]) -> Result<(Graph, Notes), String> {
     for path in paths {
         let info = read(path)?;
         let file = path.display().to_string();
+        check(&info).map_err(|why| {
+            format!("the dependency list in {file} is damaged ({why}); rebuild it: {HOW_TO_BUILD}")
+        })?;
         let mut here = Vec::with_capacity(info.packages.len());
         for p in &info.packages {
             let source = source_string(&p.source);
@@ -135,10 +156,7 @@ pub fn load(paths: &[std::path::PathBuf]) -> Result<(Graph, Notes), String> {
         }
         for (k, p) in info.packages.iter().enumerate() {
             for &d in &p.dependencies {
-                // The list is validated on reading: every index is in range.
-                let Some(dep) = info.packages.get(d) else {
-                    continue;
-                };
+                let dep = &info.packages[d];
                 let kind = match dep.kind {
                     DependencyKind::Build => DepKind::Build,
                     _ => DepKind::Normal,
