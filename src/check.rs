@@ -233,6 +233,7 @@ pub fn gather_facts(
     mode: Mode,
 ) -> Result<(Vec<PackageFacts>, Vec<Degraded>), Failure> {
     let (mut facts, mut degraded) = facts::gather(&loaded.graph, args.scan_sources);
+    loaded.input_notes.apply(&mut facts);
     let packages = crates_io_packages(&loaded.graph);
     if packages.is_empty() {
         return Ok((facts, degraded));

@@ -367,3 +367,107 @@ fn files_without_a_dependency_list_are_exit_2_saying_how_to_build_one() {
         expect_exit_2(&run, f);
     }
 }
+
+/// The README's release pipeline, run as shown in the fixture's workspace: each fenced
+/// block after a `<!-- release-pipeline: NAME -->` marker is a command (`$ ...`) and an
+/// excerpt of what it prints (`...` stands for lines left out; a JSON block is one
+/// component of `sbom.json`).
+#[test]
+fn the_readme_release_pipeline_runs_as_shown() {
+    if !have_cargo_auditable() {
+        panic!("cargo auditable is not installed: `cargo install --locked cargo-auditable`");
+    }
+    let fx = Fixture::builder()
+        .member(
+            Krate::new("app", "0.1.0")
+                .file("src/main.rs", "fn main() {}\n")
+                .dep(Dep::crates_io("plain", "1"))
+                .dep(Dep::registry("altdep", "0.4")),
+        )
+        .vendored(Krate::new("plain", "1.0.0").repository("https://github.com/someone/plain"))
+        .registry(Krate::new("altdep", "0.4.2").repository("https://github.com/EvilCorp/altdep"))
+        .file("vendor-audit.toml", README_POLICY)
+        .build();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let block = |name: &str| -> String {
+        let marker = format!("<!-- release-pipeline: {name} -->");
+        let at = readme
+            .find(&marker)
+            .unwrap_or_else(|| panic!("README has no {marker}"));
+        let rest = &readme[at..];
+        let start = rest.find("```").unwrap();
+        let body = &rest[start..];
+        let body = &body[body.find('\n').unwrap() + 1..];
+        body[..body.find("```").unwrap()].to_string()
+    };
+    let ws = fx.root.join("ws");
+
+    // 1. The build.
+    let text = block("build");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("$ cargo auditable build --release"));
+    let mut cmd = fx.cargo();
+    cmd.args(["auditable", "build", "--release"])
+        .env("CARGO_TARGET_DIR", ws.join("target"));
+    let out = cmd.output().unwrap();
+    assert!(out.status.success());
+    let printed = String::from_utf8_lossy(&out.stderr).to_string();
+    for line in lines.filter(|l| *l != "...") {
+        assert!(
+            printed.lines().any(|p| p == line),
+            "{line:?} not in:\n{printed}"
+        );
+    }
+
+    // 2. The audit and the SBOM, from the binary.
+    for name in ["audit", "sbom"] {
+        let text = block(name);
+        let mut lines = text.lines();
+        let command = lines.next().unwrap().strip_prefix("$ cargo ").unwrap();
+        let out = fx
+            .bare_command()
+            .current_dir(&ws)
+            .args(command.split(' '))
+            .args(["--offline", "--today", "2026-11-27"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let printed = String::from_utf8_lossy(&out.stdout).to_string();
+        if name == "audit" {
+            for line in lines.filter(|l| *l != "...") {
+                assert!(
+                    printed.lines().any(|p| p == line),
+                    "{line:?} not in:\n{printed}"
+                );
+            }
+        } else {
+            assert!(printed.is_empty());
+            let sbom: Value =
+                serde_json::from_str(&std::fs::read_to_string(ws.join("sbom.json")).unwrap())
+                    .unwrap();
+            cyclonedx::validate(&sbom);
+            let shown: Value = serde_json::from_str(&lines.collect::<Vec<_>>().join("\n")).unwrap();
+            let component = sbom["components"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == shown["name"])
+                .unwrap();
+            assert_eq!(component, &shown);
+        }
+    }
+}
+
+const README_POLICY: &str = r#"schema = 1
+
+[policy]
+id = "release"
+
+[[entity]]
+id = "evilcorp"
+name = "Evil Corp"
+reason = "Repositories under github.com/EvilCorp."
+[entity.match]
+orgs = ["github.com/EvilCorp"]
+"#;

@@ -27,16 +27,19 @@ const LIST_BYTES: usize = 16 << 20;
 const HOW_TO_BUILD: &str =
     "build it with `cargo install cargo-auditable && cargo auditable build --release`";
 
+/// The `source` of a package whose git repository or registry the list does not name.
+pub const UNKNOWN_GIT: &str = "git+unknown";
+pub const UNKNOWN_REGISTRY: &str = "registry+unknown";
+
 /// The `source` string a package of the list gets.
 fn source_string(source: &Source) -> Option<String> {
     match source {
         Source::CratesIo => Some(CRATES_IO_GIT_INDEX.to_string()),
-        Source::Git => Some("git+unknown".to_string()),
-        Source::Registry => Some("registry+unknown".to_string()),
+        Source::Git => Some(UNKNOWN_GIT.to_string()),
         Source::Local => None,
-        Source::Other(s) => Some(format!("registry+{s}")),
-        // A future source kind: an unknown registry, so `[origins]` looks at it.
-        _ => Some("registry+unknown".to_string()),
+        // `registry`, or a kind this reader does not know (`sparse`): a registry whose
+        // URL is unknown, so `[origins]` looks at it.
+        _ => Some(UNKNOWN_REGISTRY.to_string()),
     }
 }
 
@@ -98,6 +101,7 @@ pub fn load(paths: &[std::path::PathBuf]) -> Result<(Graph, Notes), String> {
     let mut packages: Vec<Package> = Vec::new();
     let mut found_in: Vec<Vec<String>> = Vec::new();
     let mut unknown_origin: Vec<bool> = Vec::new();
+    let mut from_registry_cache: Vec<bool> = Vec::new();
     let mut edges: Vec<Vec<Edge>> = Vec::new();
     let mut roots = Vec::new();
     let mut index: HashMap<(String, String, Option<String>), usize> = HashMap::new();
@@ -121,7 +125,8 @@ pub fn load(paths: &[std::path::PathBuf]) -> Result<(Graph, Notes), String> {
                     _ => None,
                 };
                 unknown_origin.push(found.is_none() && !p.root);
-                if matches!(p.source, Source::Git | Source::Registry) {
+                from_registry_cache.push(found.is_some());
+                if !matches!(p.source, Source::CratesIo | Source::Local) {
                     unknown_urls += 1;
                 }
                 let found = found.unwrap_or_default();
@@ -185,6 +190,7 @@ pub fn load(paths: &[std::path::PathBuf]) -> Result<(Graph, Notes), String> {
             degraded,
             unknown_origin,
             found_in,
+            from_registry_cache,
         },
     ))
 }

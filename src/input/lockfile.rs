@@ -67,6 +67,7 @@ pub fn load(path: &Path) -> Result<(Graph, Notes), String> {
     }
     let mut packages = Vec::with_capacity(lock.package.len());
     let mut unknown_origin = Vec::with_capacity(lock.package.len());
+    let mut from_registry_cache = Vec::with_capacity(lock.package.len());
     for e in &lock.package {
         let version = semver::Version::parse(&e.version).map_err(|err| {
             what(format!(
@@ -82,6 +83,7 @@ pub fn load(path: &Path) -> Result<(Graph, Notes), String> {
             .then(|| cache.lookup(&e.name, &e.version, false))
             .flatten();
         unknown_origin.push(crates_io && found.is_none());
+        from_registry_cache.push(found.is_some());
         let found = found.unwrap_or_default();
         packages.push(Package {
             id: match &e.source {
@@ -155,6 +157,7 @@ pub fn load(path: &Path) -> Result<(Graph, Notes), String> {
         }],
         unknown_origin,
         found_in: Vec::new(),
+        from_registry_cache,
     };
     Ok((graph, notes))
 }

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use crate::facts::Degraded;
+use crate::facts::{Degraded, PackageFacts, Provenance};
 use crate::graph::{DepKind, Edge, Graph, GraphOptions, Kinds};
 use crate::matcher;
 use crate::metadata::{self, MetadataSource};
@@ -35,6 +35,23 @@ pub struct Notes {
     pub unknown_origin: Vec<bool>,
     /// Per package: the files it was found in (`--binary`), named in each finding.
     pub found_in: Vec<Vec<String>>,
+    /// Per package: its manifest facts were read from the local cargo registry cache.
+    pub from_registry_cache: Vec<bool>,
+}
+
+impl Notes {
+    /// Marks the manifest facts read from the registry cache with that provenance.
+    pub fn apply(&self, facts: &mut [PackageFacts]) {
+        for (f, &cached) in facts.iter_mut().zip(&self.from_registry_cache) {
+            if cached {
+                for u in &mut f.urls {
+                    if u.provenance == Provenance::CargoMetadata {
+                        u.provenance = Provenance::RegistryCache;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Loads the graph of one input.

@@ -18,6 +18,7 @@ use super::{Report, Severity};
 use crate::date::Date;
 use crate::facts::{Origin, Owner, PackageFacts, Publisher};
 use crate::graph::Graph;
+use crate::input::binary::UNKNOWN_REGISTRY;
 
 const PREFIX: &str = "cargo-vendor-audit";
 
@@ -132,6 +133,9 @@ fn encode(value: &str) -> String {
 fn purl(name: &str, version: &str, origin: &Origin) -> Option<String> {
     let base = format!("pkg:cargo/{}@{}", encode(name), encode(version));
     match origin {
+        // From a binary's dependency list, which does not record the URL.
+        Origin::Registry(source) if source == UNKNOWN_REGISTRY => None,
+        Origin::Git { url, .. } if url == "unknown" => None,
         Origin::CratesIo => Some(base),
         Origin::Registry(source) => {
             let url = source
@@ -409,6 +413,10 @@ mod tests {
             Some("pkg:cargo/y@1.0.0?repository_url=https://r.example/index/")
         );
         assert_eq!(purl("z", "1.0.0", &Origin::Path), None);
+        assert_eq!(
+            purl("z", "1.0.0", &Origin::Registry(UNKNOWN_REGISTRY.into())),
+            None
+        );
     }
 
     #[test]
