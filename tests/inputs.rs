@@ -430,3 +430,130 @@ fn graph_inputs_are_alternatives() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("cannot be used with"), "{}", r.stderr);
 }
+
+#[test]
+fn the_sbom_of_a_lockfile_names_suppliers_and_publishers_with_their_source() {
+    let dir = small_project();
+    let facts = dir.path().join("vendor-audit.lock");
+    std::fs::write(
+        &facts,
+        r#"schema = 1
+
+[[package]]
+name = "helper"
+version = "0.2.0"
+owners-source = "crates-io-api"
+owners-fetched = "2026-11-27T10:02:11Z"
+owners = [
+    { kind = "user", id = 42, login = "someone" },
+    { kind = "team", id = 7, login = "github:helpers:rust" },
+]
+publisher-source = "crates-io-api"
+publisher-fetched = "2026-11-27T10:02:12Z"
+publisher = { kind = "trusted", repository = "github:helpers/helper" }
+"#,
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let lock = dir.path().join("Cargo.lock").display().to_string();
+    let r = run(
+        home.path(),
+        &["--lockfile", &lock, "--locked", "--format", "cyclonedx"],
+    );
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let bom = json(&r);
+    cyclonedx::validate(&bom);
+    let helper = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "helper")
+        .unwrap();
+    assert_eq!(helper["purl"], "pkg:cargo/helper@0.2.0");
+    assert_eq!(helper["supplier"]["name"], "someone, github:helpers:rust");
+    assert_eq!(
+        helper["supplier"]["contact"][1]["name"],
+        "github:helpers:rust"
+    );
+    assert_eq!(
+        helper["publisher"],
+        "trusted publisher github:helpers/helper"
+    );
+    let props: Vec<(String, String)> = helper["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().into(),
+                p["value"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for name in ["owners-source", "publisher-source"] {
+        let value = &props
+            .iter()
+            .find(|(n, _)| n == &format!("cargo-vendor-audit:{name}"))
+            .unwrap_or_else(|| panic!("{name}: {props:?}"))
+            .1;
+        assert!(
+            value.starts_with("facts-lock") || value.starts_with("crates-io-api"),
+            "{value}"
+        );
+    }
+    // The lock file's note is in the SBOM too.
+    assert!(
+        bom["metadata"]["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["value"].as_str().unwrap().starts_with("lockfile: "))
+    );
+    assert_eq!(bom["metadata"]["component"]["name"], "app");
+}
+
+#[test]
+fn a_version_1_lockfile_is_read() {
+    // Cargo's first format: every dependency as `NAME VERSION (SOURCE)`, checksums apart.
+    let dir = tempfile::tempdir().unwrap();
+    let lock = dir.path().join("Cargo.lock");
+    std::fs::write(
+        &lock,
+        r#"[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = [
+ "dep 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)",
+]
+
+[[package]]
+name = "dep"
+version = "1.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "dep"
+version = "2.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[metadata]
+"checksum dep 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)" = "00"
+"#,
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let r = run(
+        home.path(),
+        &[
+            "--lockfile",
+            lock.to_str().unwrap(),
+            "--format",
+            "cyclonedx",
+        ],
+    );
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(
+        components(&json(&r)),
+        ["app@0.1.0", "dep@1.0.0"].map(String::from).into()
+    );
+}

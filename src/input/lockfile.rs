@@ -88,7 +88,7 @@ pub fn load(path: &Path) -> Result<(Graph, Notes), String> {
         packages.push(Package {
             id: match &e.source {
                 Some(s) => format!("{s}#{}@{}", e.name, e.version),
-                None => format!("path+{}#{}@{}", e.name, e.name, e.version),
+                None => format!("path+unknown#{}@{}", e.name, e.version),
             },
             name: e.name.clone(),
             version,
