@@ -321,6 +321,17 @@ fn a_crafted_dependency_list_is_read_and_hostile_ones_are_exit_2() {
         .unwrap();
     assert_eq!(git["kinds"], serde_json::json!(["build"]));
     assert_eq!(git["package"]["source"], "git+unknown");
+    assert!(
+        report["degraded"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("1 package(s) come from git")),
+        "{report:#}"
+    );
 
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let bomb = vec![b' '; 64 << 20];

@@ -14,7 +14,7 @@ use std::path::Path;
 use auditable_serde::{DependencyKind, Source, VersionInfo};
 
 use super::origin_facts::OriginFacts;
-use super::{Notes, graph_from_parts};
+use super::{Notes, graph_from_parts, package};
 use crate::facts::Degraded;
 use crate::facts::metadata::CRATES_IO_GIT_INDEX;
 use crate::graph::{DepKind, Edge, Graph, Package};
@@ -101,7 +101,7 @@ pub fn load(paths: &[std::path::PathBuf]) -> Result<(Graph, Notes), String> {
     let mut packages: Vec<Package> = Vec::new();
     let mut found_in: Vec<Vec<String>> = Vec::new();
     let mut unknown_origin: Vec<bool> = Vec::new();
-    let mut from_registry_cache: Vec<bool> = Vec::new();
+    let mut manifest_provenance = Vec::new();
     let mut edges: Vec<Vec<Edge>> = Vec::new();
     let mut roots = Vec::new();
     let mut index: HashMap<(String, String, Option<String>), usize> = HashMap::new();
@@ -125,28 +125,24 @@ pub fn load(paths: &[std::path::PathBuf]) -> Result<(Graph, Notes), String> {
                     _ => None,
                 };
                 unknown_origin.push(found.is_none() && !p.root);
-                from_registry_cache.push(found.is_some());
+                manifest_provenance.push(found.as_ref().map(|f| f.provenance));
                 if !matches!(p.source, Source::CratesIo | Source::Local) {
                     unknown_urls += 1;
                 }
-                let found = found.unwrap_or_default();
-                packages.push(Package {
-                    id: format!(
-                        "{}#{}@{}",
-                        source.as_deref().unwrap_or("path+unknown"),
-                        p.name,
-                        p.version
-                    ),
-                    name: p.name.clone(),
-                    version: p.version.clone(),
-                    source: source.clone(),
-                    manifest_path: found.manifest_path,
-                    repository: found.repository,
-                    homepage: found.homepage,
-                    authors: found.authors,
-                    license_file: found.license_file,
-                    workspace_member: p.root,
-                });
+                let id = format!(
+                    "{}#{}@{}",
+                    source.as_deref().unwrap_or("path+unknown"),
+                    p.name,
+                    p.version
+                );
+                packages.push(package(
+                    id,
+                    &p.name,
+                    p.version.clone(),
+                    source.clone(),
+                    found,
+                    p.root,
+                ));
                 found_in.push(Vec::new());
                 edges.push(Vec::new());
                 packages.len() - 1
@@ -190,7 +186,7 @@ pub fn load(paths: &[std::path::PathBuf]) -> Result<(Graph, Notes), String> {
             degraded,
             unknown_origin,
             found_in,
-            from_registry_cache,
+            manifest_provenance,
         },
     ))
 }

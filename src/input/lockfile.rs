@@ -11,9 +11,9 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::origin_facts::OriginFacts;
-use super::{Notes, graph_from_parts};
+use super::{Notes, graph_from_parts, package};
 use crate::facts::Degraded;
-use crate::graph::{DepKind, Edge, Graph, Package};
+use crate::graph::{DepKind, Edge, Graph};
 use crate::limits;
 
 /// The largest lock file read.
@@ -67,7 +67,7 @@ pub fn load(path: &Path) -> Result<(Graph, Notes), String> {
     }
     let mut packages = Vec::with_capacity(lock.package.len());
     let mut unknown_origin = Vec::with_capacity(lock.package.len());
-    let mut from_registry_cache = Vec::with_capacity(lock.package.len());
+    let mut manifest_provenance = Vec::with_capacity(lock.package.len());
     for e in &lock.package {
         let version = semver::Version::parse(&e.version).map_err(|err| {
             what(format!(
@@ -83,23 +83,20 @@ pub fn load(path: &Path) -> Result<(Graph, Notes), String> {
             .then(|| cache.lookup(&e.name, &e.version, false))
             .flatten();
         unknown_origin.push(crates_io && found.is_none());
-        from_registry_cache.push(found.is_some());
-        let found = found.unwrap_or_default();
-        packages.push(Package {
-            id: match &e.source {
-                Some(s) => format!("{s}#{}@{}", e.name, e.version),
-                None => format!("path+unknown#{}@{}", e.name, e.version),
-            },
-            name: e.name.clone(),
+        manifest_provenance.push(found.as_ref().map(|f| f.provenance));
+        let id = match &e.source {
+            Some(s) => format!("{s}#{}@{}", e.name, e.version),
+            None => format!("path+unknown#{}@{}", e.name, e.version),
+        };
+        let member = e.source.is_none();
+        packages.push(package(
+            id,
+            &e.name,
             version,
-            source: e.source.clone(),
-            manifest_path: found.manifest_path,
-            repository: found.repository,
-            homepage: found.homepage,
-            authors: found.authors,
-            license_file: found.license_file,
-            workspace_member: e.source.is_none(),
-        });
+            e.source.clone(),
+            found,
+            member,
+        ));
     }
     let mut edges = vec![Vec::new(); packages.len()];
     for (i, e) in lock.package.iter().enumerate() {
@@ -157,7 +154,7 @@ pub fn load(path: &Path) -> Result<(Graph, Notes), String> {
         }],
         unknown_origin,
         found_in: Vec::new(),
-        from_registry_cache,
+        manifest_provenance,
     };
     Ok((graph, notes))
 }

@@ -35,22 +35,55 @@ pub struct Notes {
     pub unknown_origin: Vec<bool>,
     /// Per package: the files it was found in (`--binary`), named in each finding.
     pub found_in: Vec<Vec<String>>,
-    /// Per package: its manifest facts were read from the local cargo registry cache.
-    pub from_registry_cache: Vec<bool>,
+    /// Per package: where its manifest facts came from, when not from `cargo metadata`.
+    pub manifest_provenance: Vec<Option<Provenance>>,
 }
 
 impl Notes {
-    /// Marks the manifest facts read from the registry cache with that provenance.
+    /// Gives the manifest facts that an input took from elsewhere their provenance.
     pub fn apply(&self, facts: &mut [PackageFacts]) {
-        for (f, &cached) in facts.iter_mut().zip(&self.from_registry_cache) {
-            if cached {
+        for (f, provenance) in facts.iter_mut().zip(&self.manifest_provenance) {
+            if let Some(provenance) = provenance {
                 for u in &mut f.urls {
                     if u.provenance == Provenance::CargoMetadata {
-                        u.provenance = Provenance::RegistryCache;
+                        u.provenance = *provenance;
                     }
                 }
             }
         }
+    }
+}
+
+/// A package's manifest facts from an [`origin_facts::OriginFacts`] answer (or none).
+pub(crate) fn package(
+    id: String,
+    name: &str,
+    version: semver::Version,
+    source: Option<String>,
+    found: Option<origin_facts::ManifestFacts>,
+    workspace_member: bool,
+) -> crate::graph::Package {
+    let (repository, homepage, authors, license_file, manifest_path) = match found {
+        Some(m) => (
+            m.repository,
+            m.homepage,
+            m.authors,
+            m.license_file,
+            m.manifest_path,
+        ),
+        None => (None, None, Vec::new(), None, PathBuf::new()),
+    };
+    crate::graph::Package {
+        id,
+        name: name.to_string(),
+        version,
+        source,
+        manifest_path,
+        repository,
+        homepage,
+        authors,
+        license_file,
+        workspace_member,
     }
 }
 
