@@ -373,7 +373,8 @@ fn files_without_a_dependency_list_are_exit_2_saying_how_to_build_one() {
     let text = dir.path().join("notes.txt");
     std::fs::write(&text, "just text\n").unwrap();
     let missing = dir.path().join("missing");
-    for f in [&text, &dir.path().to_path_buf(), &missing] {
+    let device = PathBuf::from("/dev/zero");
+    for f in [&text, &dir.path().to_path_buf(), &missing, &device] {
         let run = bare(dir.path(), &["--binary".as_ref(), f.as_os_str()]);
         expect_exit_2(&run, f);
     }

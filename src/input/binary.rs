@@ -50,10 +50,26 @@ fn read(path: &Path) -> Result<VersionInfo, String> {
         decompressed_json_size: LIST_BYTES,
     };
     let shown = path.display();
-    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-        return Err(format!(
-            "could not read {shown}: it is a folder; give the compiled file, e.g. target/release/APP"
-        ));
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(format!(
+                "could not read {shown}: it is a folder; give the compiled file, e.g. target/release/APP"
+            ));
+        }
+        // A device or a pipe could feed the reader without end.
+        Ok(m) if !m.is_file() => {
+            return Err(format!(
+                "could not read {shown}: it is not a regular file; give the compiled file, e.g. target/release/APP"
+            ));
+        }
+        Ok(m) if m.len() > FILE_BYTES as u64 => {
+            return Err(format!(
+                "{shown} is larger than the limit of {} MiB",
+                FILE_BYTES >> 20
+            ));
+        }
+        Err(e) => return Err(format!("could not read {shown}: {e}")),
+        Ok(_) => {}
     }
     auditable_info::audit_info_from_file(path, limits).map_err(|e| match e {
         auditable_info::Error::NoAuditData => format!(
