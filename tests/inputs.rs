@@ -557,3 +557,19 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
         ["app@0.1.0", "dep@1.0.0"].map(String::from).into()
     );
 }
+
+#[test]
+fn a_lockfile_run_finds_the_policy_beside_the_lock_file() {
+    let dir = small_project();
+    std::fs::rename(
+        dir.path().join("policy.toml"),
+        dir.path().join("vendor-audit.toml"),
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let lock = dir.path().join("Cargo.lock").display().to_string();
+    let r = run(home.path(), &["--lockfile", &lock, "--format", "json"]);
+    let report = json(&r);
+    assert_eq!(report["policies"][0]["id"], "test", "{report:#}");
+    assert_eq!(report["default_policy"], false);
+}
