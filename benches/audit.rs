@@ -354,6 +354,7 @@ impl Bench {
         let metadata = metadata::load(&MetadataSource::File(path)).unwrap();
         let loaded = Loaded {
             graph: Graph::build(&metadata, &GraphOptions::default()).unwrap(),
+            input_notes: Default::default(),
             policy: policy::load(&["builtin:us-federal".to_string()]).unwrap(),
             default_policy: false,
             today: TODAY.parse().unwrap(),

@@ -11,8 +11,9 @@ use crate::facts::publisher::CrateKey;
 use crate::facts::sources::{self, Mode, SourceOptions};
 use crate::facts::{Degraded, PackageFacts};
 use crate::graph::{Graph, GraphOptions};
+use crate::input::{self, Input};
 use crate::matcher::{self, Options};
-use crate::metadata::{self, CargoInvocation, MetadataSource};
+use crate::metadata::{CargoInvocation, MetadataSource};
 use crate::policy::{self, Policy};
 use crate::report::human::{self, Style, Verbosity};
 use crate::report::{self, Report, Summary, Tool};
@@ -27,6 +28,8 @@ pub const DEFAULT_POLICY: &str = "builtin:us-federal";
 /// The graph and policy every graph-reading subcommand starts from.
 pub struct Loaded {
     pub graph: Graph,
+    /// What the input could not supply.
+    pub input_notes: input::Notes,
     pub policy: Policy,
     /// True when no policy was given or found and [`DEFAULT_POLICY`] was used.
     pub default_policy: bool,
@@ -35,10 +38,12 @@ pub struct Loaded {
 
 /// Loads metadata, builds the graph, finds and loads the policy.
 pub fn load(args: &GraphArgs) -> Result<Loaded, Failure> {
-    let source = match &args.metadata_path {
-        Some(p) if p == Path::new("-") => MetadataSource::Stdin,
-        Some(p) => MetadataSource::File(p.clone()),
-        None => MetadataSource::Cargo(CargoInvocation {
+    let input = match (&args.lockfile, args.binary.is_empty(), &args.metadata_path) {
+        (Some(lock), _, _) => Input::Lockfile(lock.clone()),
+        (None, false, _) => Input::Binaries(args.binary.clone()),
+        (None, true, Some(p)) if p == Path::new("-") => Input::Metadata(MetadataSource::Stdin),
+        (None, true, Some(p)) => Input::Metadata(MetadataSource::File(p.clone())),
+        (None, true, None) => Input::Metadata(MetadataSource::Cargo(CargoInvocation {
             manifest_path: args.manifest_path.clone(),
             features: args.features.clone(),
             all_features: args.all_features,
@@ -46,9 +51,8 @@ pub fn load(args: &GraphArgs) -> Result<Loaded, Failure> {
             locked: args.locked,
             offline: args.offline,
             frozen: args.frozen,
-        }),
+        })),
     };
-    let metadata = metadata::load(&source).map_err(|e| Failure::new(e.to_string()))?;
     let opts = GraphOptions {
         packages: args.package.clone(),
         workspace: args.workspace,
@@ -56,7 +60,7 @@ pub fn load(args: &GraphArgs) -> Result<Loaded, Failure> {
         targets: args.target.clone(),
         exclude_dev: args.exclude_dev,
     };
-    let graph = Graph::build(&metadata, &opts).map_err(|e| Failure::new(e.to_string()))?;
+    let (graph, input_notes) = input::load(&input, &opts).map_err(Failure::new)?;
     let (specs, default_policy) = match args.policy.is_empty() {
         false => (args.policy.clone(), false),
         true => discover_policy(&graph.workspace_root, &graph.workspace_metadata)?,
@@ -65,6 +69,7 @@ pub fn load(args: &GraphArgs) -> Result<Loaded, Failure> {
     let today = args.today.unwrap_or_else(Date::today_utc);
     Ok(Loaded {
         graph,
+        input_notes,
         policy,
         default_policy,
         today,
@@ -117,7 +122,7 @@ fn discover_policy(
 /// Runs `check` and gives the exit code.
 pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
     let loaded = load(&args.graph)?;
-    let report = audit(&loaded, &args.graph)?;
+    let (report, facts) = audit_with_facts(&loaded, &args.graph)?;
     let is_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = Style {
         color: crate::cli::use_color(args.graph.color, is_terminal),
@@ -132,6 +137,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     let render = |w: &mut dyn Write| match args.format {
         Format::Json => report.write_json(w),
         Format::Human => human::render_with(&report, verbosity, style, args.fail_on, w),
+        Format::Cyclonedx => report::cyclonedx::render(&report, &loaded.graph, &facts, w),
         Format::Sarif | Format::Markdown | Format::Github => {
             let ctx = report::Context::new(&loaded.graph.workspace_root, args.fail_on);
             match args.format {
@@ -176,6 +182,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     // instead of freeing them piece by piece (a large share of a big run's time).
     std::mem::forget(report);
     std::mem::forget(loaded);
+    std::mem::forget(facts);
     Ok(code)
 }
 
@@ -274,6 +281,7 @@ pub fn gather_facts_of(
     only: Option<&[usize]>,
 ) -> Result<(Vec<PackageFacts>, Vec<Degraded>), Failure> {
     let (mut facts, mut degraded) = facts::gather(&loaded.graph, args.scan_sources);
+    loaded.input_notes.apply(&mut facts);
     let mut packages = crates_io_packages(&loaded.graph);
     if let Some(only) = only {
         packages.retain(|(i, _)| only.contains(i));
@@ -323,6 +331,14 @@ pub fn options(loaded: &Loaded, args: &GraphArgs) -> Options {
 
 /// Facts, matcher and report for a loaded graph and policy.
 pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Result<Report, Failure> {
+    audit_with_facts(loaded, args).map(|(report, _)| report)
+}
+
+/// [`audit`], also giving the facts of every package (the SBOM lists them).
+pub fn audit_with_facts(
+    loaded: &Loaded,
+    args: &GraphArgs,
+) -> Result<(Report, Vec<PackageFacts>), Failure> {
     let (facts, degraded) = gather_facts(loaded, args, mode(args))?;
     let mut outcome = matcher::evaluate(
         &loaded.graph,
@@ -349,7 +365,14 @@ pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Result<Report, Failure> {
         default_policy: loaded.default_policy,
     };
     report.count();
-    Ok(report)
+    input::annotate(
+        &loaded.input_notes,
+        &loaded.graph,
+        &loaded.policy,
+        args.include_workspace,
+        &mut report,
+    );
+    Ok((report, facts))
 }
 
 /// Writes to FILE (through a temporary file and a rename, so a reader never sees half a

@@ -161,6 +161,12 @@ pub struct GraphArgs {
     /// Read `cargo metadata --format-version 1` output from FILE instead of running cargo (`-` = stdin)
     #[arg(long, value_name = "FILE")]
     pub metadata_path: Option<PathBuf>,
+    /// Audit a Cargo.lock without running cargo (features and targets are not applied)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["manifest_path", "metadata_path", "binary", "package", "workspace", "exclude", "features", "all_features", "no_default_features", "target"])]
+    pub lockfile: Option<PathBuf>,
+    /// Audit what a binary built with `cargo auditable` contains; repeatable
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["manifest_path", "metadata_path", "package", "workspace", "exclude", "features", "all_features", "no_default_features", "target"])]
+    pub binary: Vec<PathBuf>,
     /// Policy file, or `builtin:NAME`; repeatable (default: vendor-audit.toml, .cargo/vendor-audit.toml,
     /// [workspace.metadata.vendor-audit] policy, else builtin:us-federal)
     #[arg(long, value_name = "PATH")]
@@ -262,6 +268,8 @@ pub enum Format {
     Markdown,
     /// GitHub workflow commands (annotations)
     Github,
+    /// A CycloneDX 1.6 JSON SBOM with supplier facts and the verdict per component
+    Cyclonedx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,6 +13,7 @@ pub mod files;
 pub mod generate;
 pub mod graph;
 pub mod init;
+pub mod input;
 pub mod limits;
 pub mod list;
 pub mod matcher;

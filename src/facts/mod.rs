@@ -18,6 +18,8 @@ pub enum Provenance {
     CargoVetImports,
     FactsLock,
     CrateSources,
+    /// A manifest in the local cargo registry cache (`--lockfile`, `--binary`).
+    RegistryCache,
 }
 
 impl Provenance {
@@ -29,6 +31,7 @@ impl Provenance {
             Provenance::CargoVetImports => "cargo-vet-imports",
             Provenance::FactsLock => "facts-lock",
             Provenance::CrateSources => "crate-sources",
+            Provenance::RegistryCache => "registry-cache",
         }
     }
 }

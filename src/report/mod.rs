@@ -244,6 +244,7 @@ pub struct Report {
     pub default_policy: bool,
 }
 
+pub mod cyclonedx;
 pub mod github;
 pub mod human;
 pub mod lockfile;
