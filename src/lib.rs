@@ -20,6 +20,7 @@ pub mod parallel;
 pub mod policy;
 pub mod policy_check;
 pub mod report;
+pub mod store;
 pub mod target;
 
 use std::ffi::OsString;
@@ -101,6 +102,7 @@ pub fn run(
         cli::Command::List(args) => list::run(args, out),
         cli::Command::Init(args) => init::run(&args.path, err),
         cli::Command::Policy(cli::PolicyCommand::Check(args)) => policy_check::run(args, out),
+        cli::Command::Store(command) => store::command::run(command, out),
     };
     match result {
         Ok(code) => code,

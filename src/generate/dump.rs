@@ -115,6 +115,61 @@ pub fn write_tar_gz(spec: &DumpSpec, out: impl Write) -> io::Result<Written> {
     })
 }
 
+/// Writes the dump as `db-dump.zip` is laid out (`metadata.json`, `README.md` and
+/// `data/*.csv`, no date folder, deflated) to `out`, with `padding` bytes of a
+/// `data/version_downloads.csv` the facts store does not read, stored uncompressed.
+pub fn write_zip(
+    spec: &DumpSpec,
+    out: impl Write + io::Seek,
+    padding: usize,
+) -> io::Result<Written> {
+    let mut zip = zip::ZipWriter::new(out);
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(padding as u64 >= u64::from(u32::MAX));
+    let mut csv_bytes = 0;
+    zip.start_file("metadata.json", deflated)
+        .map_err(io::Error::other)?;
+    zip.write_all(br#"{"timestamp":"2026-11-27T02:00:00.000000Z","crates_io_commit":"0000000"}"#)?;
+    zip.start_file("README.md", deflated)
+        .map_err(io::Error::other)?;
+    zip.write_all(b"A generated crates.io dump.\n")?;
+    for table in [
+        "crates",
+        "oauth_github",
+        "teams",
+        "users",
+        "crate_owners",
+        "versions",
+        "dependencies",
+    ] {
+        let data = table_csv(spec, table)?;
+        csv_bytes += data.len() as u64;
+        zip.start_file(format!("data/{table}.csv"), deflated)
+            .map_err(io::Error::other)?;
+        zip.write_all(&data)?;
+    }
+    zip.start_file("data/version_downloads.csv", stored)
+        .map_err(io::Error::other)?;
+    zip.write_all(b"date,downloads,version_id\n")?;
+    let line = b"2026-11-26,1,1\n";
+    let mut left = padding;
+    while left > 0 {
+        let n = left.min(line.len());
+        zip.write_all(&line[..n])?;
+        left -= n;
+    }
+    let mut out = zip.finish().map_err(io::Error::other)?;
+    let archive_bytes = out.stream_position()?;
+    Ok(Written {
+        csv_bytes,
+        archive_bytes,
+    })
+}
+
 struct Counting<W> {
     inner: W,
     n: u64,
