@@ -3,6 +3,8 @@
 //! facts as `--db-dump`, and downloads from a fake static.crates.io on 127.0.0.1 (Range
 //! honoured or ignored, a cut connection, a wrong CRC-32, a 503, two updates at once).
 
+#[path = "support/fake_crates_io.rs"]
+mod fake_crates_io;
 #[path = "support/fake_static.rs"]
 mod fake_static;
 #[path = "support/metadata_json.rs"]
@@ -521,5 +523,96 @@ fn auto_downloads_the_store_when_many_api_requests_would_be_needed() {
     assert_eq!(server.requests(), 0);
 }
 
-#[allow(dead_code)]
-fn unused(_: &Path) {}
+/// The facts of a lock without where and when they came from.
+fn values(lock: &Path) -> Vec<(String, String)> {
+    use cargo_vendor_audit::facts::lock::FactsLock;
+    let lock = FactsLock::read(lock).unwrap();
+    lock.packages
+        .iter()
+        .map(|(k, f)| {
+            (
+                k.to_string(),
+                format!(
+                    "{:?} {:?}",
+                    f.owners.as_ref().map(|o| &o.value),
+                    f.publisher.as_ref().map(|p| &p.value)
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_api_gives_the_same_facts_as_the_store() {
+    use cargo_vendor_audit::facts::lock::FactsLock;
+    use cargo_vendor_audit::facts::{Owner, Publisher};
+    use fake_crates_io::{FakeCratesIo, Reply};
+    let s = Setup::new(60, 8);
+    s.import();
+    let store_lock = s.path("store.lock");
+    let (code, out, err) = s.graph_run(&[
+        "fetch",
+        "--offline",
+        "--store-max-age",
+        FRESH,
+        "--facts",
+        store_lock.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    // crates.io's API answering what the dump says.
+    let api = FakeCratesIo::start();
+    for (key, facts) in &FactsLock::read(&store_lock).unwrap().packages {
+        let owners: Vec<String> = facts
+            .owners
+            .as_ref()
+            .unwrap()
+            .value
+            .iter()
+            .map(|o| match o {
+                Owner::User { id, login } => {
+                    format!(r#"{{"id":{id},"login":"{login}","kind":"user"}}"#)
+                }
+                Owner::Team { id, login } => {
+                    format!(r#"{{"id":{id},"login":"{login}","kind":"team"}}"#)
+                }
+            })
+            .collect();
+        api.route(
+            &format!("/api/v1/crates/{}/owners", key.name),
+            vec![Reply::json(&format!(
+                r#"{{"users":[{}]}}"#,
+                owners.join(",")
+            ))],
+        );
+        let by = match &facts.publisher.as_ref().unwrap().value {
+            Some(Publisher::User { id, login }) => format!(r#"{{"id":{id},"login":"{login}"}}"#),
+            _ => "null".to_string(),
+        };
+        api.route(
+            &format!("/api/v1/crates/{}/{}", key.name, key.version),
+            vec![Reply::json(&format!(
+                r#"{{"version":{{"num":"{}","published_by":{by},"trustpub_data":null}}}}"#,
+                key.version
+            ))],
+        );
+    }
+    let api_lock = s.path("api.lock");
+    let (code, out, err) = s.graph_run(&[
+        "fetch",
+        "--store",
+        "never",
+        "--crates-io-api",
+        &api.base_url,
+        "--api-rate",
+        "100",
+        "--facts",
+        api_lock.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        std::fs::read_to_string(&api_lock)
+            .unwrap()
+            .contains("crates-io-api")
+    );
+    assert_eq!(values(&api_lock), values(&store_lock));
+}

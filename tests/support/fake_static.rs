@@ -72,6 +72,11 @@ impl FakeStatic {
         self.shared.ranges_asked.lock().unwrap().clone()
     }
 
+    /// Whether a connection was cut.
+    pub fn cut_happened(&self) -> bool {
+        self.shared.cut_done.load(Ordering::SeqCst)
+    }
+
     pub fn open_gate(&self) {
         self.shared.gate_open.store(true, Ordering::SeqCst);
     }
