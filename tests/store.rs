@@ -498,6 +498,12 @@ fn auto_downloads_the_store_when_many_api_requests_would_be_needed() {
         err.contains("there is no facts store on this machine, and 140 crates.io API requests would be needed"),
         "{err}"
     );
+    // What the README's quick start shows a newcomer.
+    assert!(
+        err.contains("Store fetching the 7 members the store needs: ")
+            && err.contains("Store built the facts store: dump of 2026-11-27T02:00:00.000000Z; 200 crates, 800 versions, "),
+        "{err}"
+    );
     assert_eq!(missing_facts(&report), 0, "{report}");
     assert!(s.store_file().is_file());
 

@@ -1,6 +1,7 @@
 //! The store as a fact source, and when to download it (`--store auto|never|require`).
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -155,7 +156,6 @@ impl StoreSource {
             ),
         };
         let mut err = std::io::stderr().lock();
-        use std::io::Write;
         let _ = writeln!(
             err,
             "{:>12} {why}, and {requests} crates.io API requests would be needed (about {} min at one per second): downloading the crates.io database dump from {} first",
@@ -164,9 +164,30 @@ impl StoreSource {
             options.dump_url
         );
         drop(err);
-        match super::download::update(&dir, &options.dump_url, true) {
-            Ok(_) => match Store::open(&path) {
-                Ok(store) => Some(store),
+        // With an old store to fall back on, an update already running is not waited for.
+        match super::download::update(&dir, &options.dump_url, current.is_none()) {
+            Ok(outcome) => match Store::open(&path) {
+                Ok(store) => {
+                    let s = store.summary();
+                    let mut err = std::io::stderr().lock();
+                    let _ = writeln!(
+                        err,
+                        "{:>12} {} the facts store: dump of {}; {} crates, {} versions, {} owners; {} at {}",
+                        "Store",
+                        if outcome.by_other {
+                            "another update built"
+                        } else {
+                            "built"
+                        },
+                        s.timestamp.as_deref().unwrap_or("an unknown date"),
+                        s.crates,
+                        s.versions,
+                        s.owners,
+                        super::describe_bytes(s.bytes),
+                        path.display()
+                    );
+                    Some(store)
+                }
                 Err(e) => {
                     gathered.degrade(source, format!("the new facts store is not usable: {e}"));
                     None
