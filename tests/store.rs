@@ -347,6 +347,46 @@ fn a_cut_connection_resumes_with_ranges() {
 }
 
 #[test]
+fn an_interrupted_update_is_resumed_by_the_next() {
+    let s = Setup::new(60, 5);
+    s.import();
+    let before = std::fs::read(s.store_file()).unwrap();
+    let file = s.zip(3 << 20);
+    let len = file.len() as u64;
+    let server = FakeStatic::start(
+        file,
+        Faults {
+            ranges: true,
+            cut_all_above: Some(1024),
+            ..Faults::default()
+        },
+    );
+    let (code, out, err) = update(&s, &server.url);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("the next update resumes it"), "{err}");
+    assert_eq!(std::fs::read(s.store_file()).unwrap(), before);
+    let first = server.bytes_sent();
+
+    server.stop_cutting();
+    let (code, out, err) = update(&s, &server.url);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("resuming an interrupted download ("), "{err}");
+    assert!(out.contains("60 crates, 240 versions"), "{out}");
+    // The second run fetched only what the first did not get, and in all, far less than
+    // the whole file.
+    assert!(
+        server.bytes_sent() < len / 2,
+        "{} of {len}",
+        server.bytes_sent()
+    );
+    assert!(
+        server.bytes_sent() - first < first,
+        "{first} then {}",
+        server.bytes_sent()
+    );
+}
+
+#[test]
 fn a_cut_connection_without_ranges_fails_cleanly_and_keeps_the_old_store() {
     let s = Setup::new(60, 5);
     s.import();

@@ -20,7 +20,7 @@ use crate::facts::dump;
 
 /// Bytes asked from the end of the file first: the zip's end record and, for the dump's
 /// few members, its whole directory.
-const TAIL: u64 = 1 << 20;
+const TAIL: u64 = 64 << 10;
 /// The least fetched at once when the zip reader asks for bytes not yet here.
 const MIN_FETCH: u64 = 64 << 10;
 /// Tries per range before giving up (a cut connection resumes where it stopped).

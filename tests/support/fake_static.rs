@@ -15,6 +15,8 @@ pub struct Faults {
     pub ranges: bool,
     /// Cut the connection halfway through the first body longer than this many bytes.
     pub cut_once_above: Option<u64>,
+    /// Cut every body longer than this many bytes halfway, until [`FakeStatic::stop_cutting`].
+    pub cut_all_above: Option<u64>,
     /// Answer every request with this status and no file.
     pub status: Option<u16>,
     /// Hold the first answer until [`FakeStatic::open_gate`].
@@ -25,6 +27,7 @@ struct Shared {
     file: Vec<u8>,
     faults: Faults,
     cut_done: AtomicBool,
+    stop_cutting: AtomicBool,
     gate_open: AtomicBool,
     sent: AtomicU64,
     requests: AtomicUsize,
@@ -44,6 +47,7 @@ impl FakeStatic {
             file,
             faults,
             cut_done: AtomicBool::new(false),
+            stop_cutting: AtomicBool::new(false),
             gate_open: AtomicBool::new(false),
             sent: AtomicU64::new(0),
             requests: AtomicUsize::new(0),
@@ -75,6 +79,10 @@ impl FakeStatic {
     /// Whether a connection was cut.
     pub fn cut_happened(&self) -> bool {
         self.shared.cut_done.load(Ordering::SeqCst)
+    }
+
+    pub fn stop_cutting(&self) {
+        self.shared.stop_cutting.store(true, Ordering::SeqCst);
     }
 
     pub fn open_gate(&self) {
@@ -154,7 +162,11 @@ fn serve(stream: TcpStream, s: &Shared) {
             .faults
             .cut_once_above
             .is_some_and(|limit| body.len() as u64 > limit)
-            && !s.cut_done.swap(true, Ordering::SeqCst);
+            && !s.cut_done.swap(true, Ordering::SeqCst)
+            || s.faults
+                .cut_all_above
+                .is_some_and(|limit| body.len() as u64 > limit)
+                && !s.stop_cutting.load(Ordering::SeqCst);
         let body = if cut { &body[..body.len() / 2] } else { body };
         for chunk in body.chunks(64 << 10) {
             if out.write_all(chunk).is_err() {
