@@ -194,6 +194,29 @@ fn import_status_and_check_read_the_store() {
 }
 
 #[test]
+fn import_of_something_that_is_not_a_dump_is_exit_2() {
+    let s = Setup::new(10, 1);
+    let missing = s.path("no-such-dump.zip");
+    let (code, _, err) = s.run(&["store", "import", missing.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("store import failed: cannot open crates.io dump"),
+        "{err}"
+    );
+    std::fs::create_dir_all(s.path("empty")).unwrap();
+    let empty = s.path("empty");
+    let (code, _, err) = s.run(&["store", "import", empty.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no crates.csv found"), "{err}");
+    std::fs::write(s.path("bad.zip"), b"PK\x03\x04 not really a zip").unwrap();
+    let bad = s.path("bad.zip");
+    let (code, _, err) = s.run(&["store", "import", bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is corrupt or truncated"), "{err}");
+    assert!(!s.store_file().exists());
+}
+
+#[test]
 fn store_db_dump_and_zip_give_the_same_facts() {
     let s = Setup::new(60, 8);
     let dump = s.path("dump.tar.gz");
