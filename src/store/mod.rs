@@ -61,6 +61,9 @@ impl Store {
         // never written in place, so the mapped bytes do not change under us; every read
         // below is bounds-checked against the map's length.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| e.to_string())?;
+        // Lookups touch a few scattered pages: no read-ahead around each.
+        #[cfg(unix)]
+        let _ = map.advise(memmap2::Advice::Random);
         let header = Header::decode(&map)?;
         Ok(Store {
             map,
