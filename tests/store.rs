@@ -578,6 +578,41 @@ fn auto_downloads_the_store_when_many_api_requests_would_be_needed() {
     assert!(!s.store_file().exists());
     assert_eq!(missing_facts(&report), 5, "{report}");
 
+    // `fetch` downloads it too, and writes a lock from the store alone; `list` does not.
+    let s = Setup::new(200, 70);
+    let server = FakeStatic::start(
+        s.zip(1000),
+        Faults {
+            ranges: true,
+            ..Faults::default()
+        },
+    );
+    let (_, _, _) = s.graph_run(&[
+        "list",
+        "--dump-url",
+        &server.url,
+        "--crates-io-api",
+        dead_api,
+    ]);
+    assert_eq!(server.requests(), 0);
+    let (code, out, err) = s.graph_run(&[
+        "fetch",
+        "--dump-url",
+        &server.url,
+        "--crates-io-api",
+        dead_api,
+        "--store-max-age",
+        FRESH,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("downloading the crates.io database dump"),
+        "{err}"
+    );
+    let lock = std::fs::read_to_string(s.path("vendor-audit.lock")).unwrap();
+    assert_eq!(lock.matches("[[package]]").count(), 70, "{lock}");
+    assert!(!lock.contains("crates-io-api"), "{lock}");
+
     // --store never: no download even when many requests would be needed.
     let s = Setup::new(200, 70);
     let server = FakeStatic::start(s.zip(1000), Faults::default());
