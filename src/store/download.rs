@@ -212,6 +212,17 @@ impl Progress {
         }
     }
 
+    /// No output: for the few bytes read before the size of the download is known.
+    fn quiet() -> Progress {
+        Progress {
+            bar: None,
+            total: None,
+            done: 0,
+            started: Instant::now(),
+            last_line: Instant::now() + Duration::from_secs(3600),
+        }
+    }
+
     fn add(&mut self, n: u64) {
         self.done += n;
         if let Some(bar) = &self.bar {
@@ -489,7 +500,7 @@ fn download_and_build(dir: &Path, url: &str) -> Result<UpdateOutcome, String> {
                 state,
                 state_path: state_path.clone(),
                 downloaded: 0,
-                progress: Progress::new(None),
+                progress: Progress::quiet(),
                 unsaved: 0,
             }));
             {
