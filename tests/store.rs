@@ -720,3 +720,94 @@ fn the_api_gives_the_same_facts_as_the_store() {
     );
     assert_eq!(values(&api_lock), values(&store_lock));
 }
+
+#[test]
+fn a_recent_version_without_publisher_is_asked_of_the_api() {
+    use fake_crates_io::{FakeCratesIo, Reply};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = d.join("dump/2026-11-27-020000/data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        d.join("dump/2026-11-27-020000/metadata.json"),
+        r#"{"timestamp":"2026-11-27T02:00:00Z"}"#,
+    )
+    .unwrap();
+    for (file, text) in [
+        (
+            "crates.csv",
+            "id,name,repository,homepage\n1,tp-crate,,\n2,old-crate,,\n",
+        ),
+        (
+            "crate_owners.csv",
+            "crate_id,owner_id,owner_kind\n1,10,0\n2,10,0\n",
+        ),
+        ("users.csv", "id,username\n10,alice\n"),
+        ("teams.csv", "id,login\n"),
+        (
+            "versions.csv",
+            "crate_id,num,published_by,created_at\n1,1.0.0,,2026-03-01 10:00:00+00\n2,0.1.0,,2018-03-01 10:00:00+00\n",
+        ),
+    ] {
+        std::fs::write(data.join(file), text).unwrap();
+    }
+    std::fs::write(
+        d.join("metadata.json"),
+        metadata_json::metadata(d, &[("tp-crate", "1.0.0"), ("old-crate", "0.1.0")]).to_string(),
+    )
+    .unwrap();
+    let api = FakeCratesIo::start();
+    api.route(
+        "/api/v1/crates/tp-crate/1.0.0",
+        vec![Reply::json(
+            r#"{"version":{"num":"1.0.0","published_by":null,"trustpub_data":{"provider":"github","repository":"someorg/tp-crate","run_id":"1","sha":"abc"}}}"#,
+        )],
+    );
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("cargo-vendor-audit")
+            .unwrap()
+            .env("XDG_CACHE_HOME", d.join("cache"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["store", "import", d.join("dump").to_str().unwrap()]);
+    let lock = d.join("vendor-audit.lock");
+    run(&[
+        "fetch",
+        "--metadata-path",
+        d.join("metadata.json").to_str().unwrap(),
+        "--policy",
+        "builtin:us-federal",
+        "--facts",
+        lock.to_str().unwrap(),
+        "--crates-io-api",
+        &api.base_url,
+        "--api-rate",
+        "100",
+        "--store-max-age",
+        FRESH,
+    ]);
+    let text = std::fs::read_to_string(&lock).unwrap();
+    // Only the recent version's publisher was asked of the API.
+    assert_eq!(
+        api.paths(),
+        vec!["/api/v1/crates/tp-crate/1.0.0".to_string()]
+    );
+    assert!(
+        text.contains(
+            r#"publisher = { kind = "trusted", repository = "github:someorg/tp-crate" }"#
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("publisher-source = \"db-dump\"").count(),
+        1,
+        "{text}"
+    );
+}

@@ -29,6 +29,21 @@ fn required(table: &str) -> bool {
     table != "oauth_github"
 }
 
+/// The day crates.io began trusted publishing: a version created since then with an empty
+/// `published_by` may have been published by a trusted publisher, which the dump does not
+/// hold (`trustpub_data` is private), so its publisher is unknown rather than none.
+pub const TRUSTED_PUBLISHING_SINCE: &str = "2025-07-01";
+
+/// A version's publisher as the dump gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum By {
+    /// No recorded publisher (a version from before crates.io recorded them).
+    None,
+    /// Possibly a trusted publisher: for the API to tell.
+    Unknown,
+    User(u64),
+}
+
 struct CrateRow {
     name: String,
     repository: Option<String>,
@@ -47,8 +62,8 @@ pub struct Builder {
     crates: HashMap<u64, CrateRow>,
     /// (crate id, owner id, is team).
     owners: Vec<(u64, u64, bool)>,
-    /// (crate id, number, published_by).
-    versions: Vec<(u64, Box<str>, Option<u64>)>,
+    /// (crate id, number, publisher).
+    versions: Vec<(u64, Box<str>, By)>,
     users: HashMap<u64, UserRow>,
     oauth: HashMap<u64, String>,
     teams: HashMap<u64, String>,
@@ -162,13 +177,28 @@ impl Builder {
                 path,
                 table,
                 &mut reader,
-                &[("crate_id", true), ("num", true), ("published_by", false)],
+                &[
+                    ("crate_id", true),
+                    ("num", true),
+                    ("published_by", false),
+                    ("created_at", false),
+                ],
                 |row| {
                     let crate_id = row.id(0)?;
                     let Some(num) = row.text(1) else {
                         return Ok(());
                     };
-                    let by = row.number(2)?;
+                    let by = match row.number(2)? {
+                        Some(user) => By::User(user),
+                        None if row
+                            .text(3)
+                            .and_then(|t| t.get(..10))
+                            .is_some_and(|day| day >= TRUSTED_PUBLISHING_SINCE) =>
+                        {
+                            By::Unknown
+                        }
+                        None => By::None,
+                    };
                     self.versions.push((crate_id, num.into(), by));
                     Ok(())
                 },
@@ -268,7 +298,10 @@ impl Builder {
             .iter()
             .filter(|o| !o.2)
             .map(|o| o.1)
-            .chain(self.versions.iter().filter_map(|v| v.2))
+            .chain(self.versions.iter().filter_map(|v| match v.2 {
+                By::User(u) => Some(u),
+                _ => None,
+            }))
             .collect();
         user_ids.sort_unstable();
         user_ids.dedup();
@@ -330,7 +363,12 @@ impl Builder {
             for (_, num, by) in versions {
                 put_varint(&mut versions_blob, num.len() as u64);
                 versions_blob.extend_from_slice(num.as_bytes());
-                put_varint(&mut versions_blob, by.map_or(0, |u| user_index[&u] + 1));
+                let code = match by {
+                    By::None => 0,
+                    By::Unknown => 1,
+                    By::User(u) => user_index[u] + 2,
+                };
+                put_varint(&mut versions_blob, code);
             }
             counts.crates += 1;
             counts.versions += versions.len() as u64;

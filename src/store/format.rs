@@ -9,7 +9,7 @@
 //! | users, teams | one 12-byte record each: crates.io id (u64), login (string offset) |
 //! | strings | each a varint length and UTF-8 bytes |
 //! | owners | per crate: varint count, then varint `index << 1 \| is_team` |
-//! | versions | per crate: varint count, then per version: varint length, the number, varint publisher (0 none, else user index + 1) |
+//! | versions | per crate: varint count, then per version: varint length, the number, varint publisher (0 none recorded, 1 unknown: maybe a trusted publisher, else user index + 2) |
 //!
 //! Opening checks the magic, the format, the header's CRC-32 and that the file is as long
 //! as the header says and every section lies inside it; every read is bounds-checked, so a

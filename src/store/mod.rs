@@ -221,7 +221,8 @@ impl Store {
         Some(out)
     }
 
-    /// `Some(None)`: the version is not in the dump; `Some(Some(p))`: its publisher.
+    /// `Some(None)`: the version is not in the dump, or its publisher may be a trusted
+    /// publisher the dump does not hold; `Some(Some(p))`: its publisher.
     #[allow(clippy::option_option)]
     fn publisher(&self, offset: u32, version: &str) -> Option<Option<Option<Publisher>>> {
         let (at, len) = self.header.version_blob;
@@ -234,10 +235,13 @@ impl Store {
             pos += len;
             let by = get_varint(blob, &mut pos)?;
             if num == version.as_bytes() {
-                if by == 0 {
-                    return Some(Some(None));
+                match by {
+                    0 => return Some(Some(None)),
+                    // Possibly a trusted publisher, which the dump does not hold.
+                    1 => return Some(None),
+                    _ => {}
                 }
-                let (id, login) = self.account(self.header.users_at, self.header.users, by - 1)?;
+                let (id, login) = self.account(self.header.users_at, self.header.users, by - 2)?;
                 return Some(Some(Some(Publisher::User {
                     id,
                     login: login.to_string(),
@@ -331,7 +335,7 @@ mod tests {
     const OWNERS: &str = "crate_id,owner_id,owner_kind\n1,10,0\n1,5,1\n2,11,0\n2,12,2\n";
     const USERS: &str = "id,username,gh_login\n10,alice,\n11,,bob-gh\n";
     const TEAMS: &str = "id,login\n5,github:o:team\n";
-    const VERSIONS: &str = "crate_id,num,published_by\n1,1.0.0,10\n1,1.0.1,\n2,0.1.0,11\n";
+    const VERSIONS: &str = "crate_id,num,published_by,created_at\n1,1.0.0,10,2020-01-01\n1,1.0.1,,2020-01-01\n2,0.1.0,11,2026-01-01\n2,0.2.0,,2026-01-01 10:00:00\n";
     const OAUTH: &str = "user_id,login\n10,alice-gh\n";
 
     fn built() -> (tempfile::TempDir, Store) {
@@ -415,8 +419,14 @@ mod tests {
             store.urls("baz").unwrap().unwrap().homepage,
             Some("https://baz.dev")
         );
+        // An empty publisher since trusted publishing began: unknown, for the API to tell.
+        let recent = store
+            .lookup(&CrateKey::new("baz", "0.2.0"))
+            .unwrap()
+            .unwrap();
+        assert!(recent.owners.is_some() && recent.publisher.is_none());
         assert_eq!(store.summary().crates, 2);
-        assert_eq!(store.summary().versions, 3);
+        assert_eq!(store.summary().versions, 4);
     }
 
     #[test]
