@@ -8,7 +8,9 @@
 //! Groups: `corpus` (the three corpus graphs, whole process), `stages` (load, graph,
 //! facts, match, render in-process, on the corpus), `graphs` (generated graphs of 1k to
 //! 50k packages), `policies` (generated policies of 10 to 20,000 entities on deno),
-//! `dump` (the crates.io dump reader on generated dumps of two sizes), `e2e` (`cargo
+//! `dump` (the crates.io dump reader on generated dumps of two sizes), `store` (the facts
+//! store: built from a crates.io-sized generated zip, looked up, read by `check` on deno
+//! warm, and downloaded cold from a server on 127.0.0.1), `e2e` (`cargo
 //! metadata` alone versus `cargo vendor-audit` on this repository), `deny` (cargo-deny
 //! on deno in the same run, when `CARGO_DENY` or `cargo-deny` on PATH names it).
 //!
@@ -18,6 +20,8 @@
 
 #[path = "../tests/support/corpus.rs"]
 mod corpus;
+#[path = "../tests/support/fake_static.rs"]
+mod fake_static;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -43,8 +47,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_cargo-vendor-audit");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const TODAY: &str = "2026-11-27";
 const CORPUS: [&str; 3] = ["ripgrep", "wasmtime", "deno"];
-const GROUPS: [&str; 7] = [
-    "corpus", "stages", "graphs", "policies", "dump", "e2e", "deny",
+const GROUPS: [&str; 8] = [
+    "corpus", "stages", "graphs", "policies", "dump", "store", "e2e", "deny",
 ];
 
 fn main() {
@@ -90,6 +94,7 @@ fn main() {
         tmp: inputs,
         runs,
         results: Vec::new(),
+        store_size: None,
     };
     println!("machine: {}", machine());
     println!("binary: {BIN}");
@@ -103,6 +108,7 @@ fn main() {
             "graphs" => b.graphs(),
             "policies" => b.policies(),
             "dump" => b.dump(),
+            "store" => b.store(),
             "e2e" => b.e2e(),
             "deny" => b.deny(),
             _ => unreachable!(),
@@ -126,6 +132,7 @@ struct Bench {
     tmp: PathBuf,
     runs: Option<usize>,
     results: Vec<Stat>,
+    store_size: Option<u64>,
 }
 
 /// The committed corpus metadata (`tests/fixtures/corpus/NAME.metadata.json.gz`), unpacked.
@@ -568,6 +575,161 @@ impl Bench {
         }
     }
 
+    fn store(&mut self) {
+        let runs = self.runs(5);
+        // deno's crates.io packages, added to the dump so that its lookups find them.
+        let deno = corpus_path("deno");
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&deno).unwrap()).unwrap();
+        let keys: Vec<facts::publisher::CrateKey> = meta["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| {
+                p["source"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("crates.io-index"))
+            })
+            .map(|p| {
+                facts::publisher::CrateKey::new(
+                    p["name"].as_str().unwrap(),
+                    p["version"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        // crates.io's size: 200,000 crates and 2,000,000 versions.
+        let spec = generate::dump::DumpSpec::realistic(4.0 / 3.0);
+        let zip_path = self.tmp.join("db-dump.zip");
+        let t = Instant::now();
+        let written = generate::dump::write_zip_with(
+            &spec,
+            &keys,
+            std::io::BufWriter::new(File::create(&zip_path).unwrap()),
+            64 << 20,
+        )
+        .unwrap();
+        let mb = written.csv_bytes as f64 / 1e6;
+        eprintln!(
+            "generated a crates.io-sized zip ({} crates, {} owner rows, {} versions, and deno's {} packages): {mb:.0} MB of CSV, {:.0} MB zipped with a 64 MiB member the store does not read, in {:.1} s",
+            spec.crates,
+            spec.owners,
+            spec.versions,
+            keys.len(),
+            written.archive_bytes as f64 / 1e6,
+            t.elapsed().as_secs_f64()
+        );
+        let cache = self.tmp.join("store-cache");
+        let env = [("XDG_CACHE_HOME", cache.display().to_string())];
+        let import = vec![
+            "store".to_string(),
+            "import".into(),
+            zip_path.display().to_string(),
+        ];
+        self.process(
+            &format!("store import, crates.io-sized zip ({mb:.0} MB CSV)"),
+            BIN,
+            &import,
+            &env,
+            self.runs(3),
+        );
+        let s = self.results.last().unwrap();
+        println!(
+            "|   -> {:.0} MB/s of uncompressed CSV | | | | | |",
+            mb / s.median.as_secs_f64()
+        );
+        let store_file = cache.join("cargo-vendor-audit/store/facts.store");
+        let size = std::fs::metadata(&store_file).unwrap().len();
+        println!(
+            "|   -> store size {:.1} MiB | | | | | |",
+            size as f64 / f64::from(1u32 << 20)
+        );
+        self.store_size = Some(size);
+
+        // Every deno package looked up, the store opened each time.
+        let mut walls = Vec::new();
+        for _ in 0..21 {
+            let t = Instant::now();
+            let store = cargo_vendor_audit::store::Store::open(&store_file).unwrap();
+            let mut found = 0;
+            for key in &keys {
+                if let Some(f) = store.lookup(key).unwrap() {
+                    found += usize::from(f.is_complete());
+                }
+            }
+            walls.push(t.elapsed());
+            assert_eq!(found, keys.len());
+        }
+        self.record(
+            &format!("store: open + look up deno's {} packages", keys.len()),
+            walls,
+            0,
+        );
+
+        // Warm check on deno: the store against no store, both without network.
+        let mut args = check_args(&deno, "builtin:us-federal");
+        let locked = args.iter().position(|a| a == "--locked").unwrap();
+        args[locked] = "--offline".into();
+        args.extend(["--store-max-age".into(), "1000000".into()]);
+        self.process("check deno (json), warm store", BIN, &args, &env, runs);
+        let mut never = args.clone();
+        never.extend(["--store".into(), "never".into()]);
+        self.process("check deno (json), --store never", BIN, &never, &env, runs);
+
+        // Cold: no store, a dump server on 127.0.0.1 answering range requests.
+        let server = fake_static::FakeStatic::start(
+            std::fs::read(&zip_path).unwrap(),
+            fake_static::Faults {
+                ranges: true,
+                ..fake_static::Faults::default()
+            },
+        );
+        let mut cold = check_args(&deno, "builtin:us-federal");
+        cold.remove(locked);
+        cold.extend([
+            "--dump-url".into(),
+            server.url.clone(),
+            "--crates-io-api".into(),
+            "http://127.0.0.1:9".into(),
+        ]);
+        let out = self.tmp.join("out");
+        let samples: Vec<Sample> = (0..self.runs(2))
+            .map(|i| {
+                let dir = self.tmp.join(format!("cold-cache-{i}"));
+                let env = [("XDG_CACHE_HOME", dir.display().to_string())];
+                let sample = run_once(BIN, &cold, &env, &out);
+                let report = std::fs::read_to_string(&out).unwrap();
+                assert!(
+                    !report.contains("missing-facts"),
+                    "the cold run left packages without facts"
+                );
+                let _ = std::fs::remove_dir_all(&dir);
+                sample
+            })
+            .collect();
+        self.record_samples(
+            "check deno (json), cold: store downloaded from 127.0.0.1",
+            samples,
+        );
+        // What a newcomer sees on stderr (the README's quick start shows it).
+        let dir = self.tmp.join("cold-cache-shown");
+        let shown = Command::new(BIN)
+            .args(&cold)
+            .env("XDG_CACHE_HOME", &dir)
+            .output()
+            .expect("cold run");
+        for line in String::from_utf8_lossy(&shown.stderr).lines() {
+            if line.trim_start().starts_with("Store") {
+                eprintln!("{line}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        println!(
+            "|   -> {:.1} MB sent by the server per cold run, of a {:.0} MB file | | | | | |",
+            server.bytes_sent() as f64 / 1e6 / (self.runs(2) + 1) as f64,
+            written.archive_bytes as f64 / 1e6
+        );
+    }
+
     fn e2e(&mut self) {
         let runs = self.runs(7);
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -743,6 +905,40 @@ impl Bench {
                     s.rss_kib as f64 / 1024.0
                 );
             }
+        }
+        if let (Some(a), Some(b)) = (
+            get("check deno (json), --store never"),
+            get("check deno (json), warm store"),
+        ) {
+            println!(
+                "- warm check on deno with the store: {:.1} ms = {:.2}x --store never (target <= 1.5x)",
+                b * 1e3,
+                b / a
+            );
+        }
+        for s in &self.results {
+            if s.case.starts_with("store: open + look up") {
+                println!("- {}: {:.2} ms (target <= 20 ms)", s.case, ms(s.median));
+            }
+            if s.case.starts_with("store import") {
+                println!(
+                    "- {}: {:.1} s, peak RSS {:.0} MiB",
+                    s.case,
+                    s.median.as_secs_f64(),
+                    s.rss_kib as f64 / 1024.0
+                );
+            }
+        }
+        if let Some(size) = self.store_size {
+            println!(
+                "- store size for a crates.io-sized dump: {:.1} MiB (target <= 64 MiB)",
+                size as f64 / f64::from(1u32 << 20)
+            );
+        }
+        if let Some(c) = get("check deno (json), cold: store downloaded from 127.0.0.1") {
+            println!(
+                "- cold check on deno, store downloaded from 127.0.0.1: {c:.1} s (target < 60 s)"
+            );
         }
         if let (Some(a), Some(b)) = (
             get("e2e this repository: cargo metadata alone"),

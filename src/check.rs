@@ -17,6 +17,7 @@ use crate::metadata::{CargoInvocation, MetadataSource};
 use crate::policy::{self, Policy};
 use crate::report::human::{self, Style, Verbosity};
 use crate::report::{self, Report, Summary, Tool};
+use crate::store::source::{StoreMode, StoreOptions};
 use crate::{Failure, facts};
 
 /// The facts lock's name at the workspace root.
@@ -233,6 +234,28 @@ pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions
     Ok(options)
 }
 
+/// How the facts store may be used (SPEC section 8); `None` with `--store never`.
+/// `may_update`: `check` and `fetch` may download it first.
+pub fn store_options(args: &GraphArgs, may_update: bool) -> Option<StoreOptions> {
+    (args.store != StoreMode::Never).then(|| StoreOptions {
+        mode: args.store,
+        dir: None,
+        max_age: Duration::from_secs(args.store_max_age.saturating_mul(3600)),
+        dump_url: args.dump_url.clone(),
+        may_update: may_update && store_may_update(args),
+        offline: args.offline || args.frozen,
+        cache: None,
+    })
+}
+
+/// Whether `check` and `fetch` may download the facts store: not when the API is another
+/// than crates.io (a mirror or a test server) while the dump would still come from
+/// crates.io, whose facts may not be that API's.
+pub fn store_may_update(args: &GraphArgs) -> bool {
+    crate::facts::api::is_crates_io(&args.crates_io_api)
+        || args.dump_url != crate::store::DEFAULT_DUMP_URL
+}
+
 /// Which sources `check` may use: `--locked`/`--frozen` the lock only, `--offline` no network.
 pub fn mode(args: &GraphArgs) -> Mode {
     if args.locked || args.frozen {
@@ -268,17 +291,18 @@ pub fn gather_facts(
     args: &GraphArgs,
     mode: Mode,
 ) -> Result<(Vec<PackageFacts>, Vec<Degraded>), Failure> {
-    gather_facts_of(loaded, args, mode, None)
+    gather_facts_with(loaded, args, mode, None, false)
 }
 
-/// Like [`gather_facts`], but owners and publishers are gathered only for the packages
-/// `only` lists (by graph index), so that `explain CRATE` asks the API about that crate
-/// alone.
-pub fn gather_facts_of(
+/// [`gather_facts`] with two choices: `only` limits owners and publishers to the packages
+/// it lists (by graph index), so that `explain CRATE` asks the API about that crate alone;
+/// `may_update`: the facts store may be downloaded first (`check`).
+pub fn gather_facts_with(
     loaded: &Loaded,
     args: &GraphArgs,
     mode: Mode,
     only: Option<&[usize]>,
+    may_update: bool,
 ) -> Result<(Vec<PackageFacts>, Vec<Degraded>), Failure> {
     let (mut facts, mut degraded) = facts::gather(&loaded.graph, args.scan_sources);
     loaded.input_notes.apply(&mut facts);
@@ -291,7 +315,8 @@ pub fn gather_facts_of(
     }
     let options = source_options(loaded, args)?;
     let keys: Vec<CrateKey> = packages.iter().map(|(_, k)| k.clone()).collect();
-    let gathered = sources::gather_publisher_facts(&options, mode, &keys)
+    let store = store_options(args, may_update);
+    let gathered = sources::gather_with_store(&options, store, mode, &keys)
         .map_err(|e| Failure::new(format!("could not read the publisher facts: {e}")))?;
     for (i, key) in &packages {
         if let Some(found) = gathered.facts.get(key) {
@@ -339,7 +364,7 @@ pub fn audit_with_facts(
     loaded: &Loaded,
     args: &GraphArgs,
 ) -> Result<(Report, Vec<PackageFacts>), Failure> {
-    let (facts, degraded) = gather_facts(loaded, args, mode(args))?;
+    let (facts, degraded) = gather_facts_with(loaded, args, mode(args), None, true)?;
     let mut outcome = matcher::evaluate(
         &loaded.graph,
         &facts,

@@ -63,6 +63,9 @@ pub enum Command {
     /// Work with policy files without auditing
     #[command(subcommand, after_help = POLICY_EXAMPLES)]
     Policy(PolicyCommand),
+    /// The facts store: every crates.io owner and publisher, kept on this machine
+    #[command(subcommand)]
+    Store(crate::store::command::StoreCommand),
 }
 
 #[derive(Debug, Args)]
@@ -235,6 +238,16 @@ pub struct GraphArgs {
     #[arg(long, value_name = "HOURS", default_value_t = 24,
           value_parser = clap::value_parser!(u64).range(0..=MAX_CACHE_AGE_HOURS))]
     pub cache_max_age: u64,
+    /// The facts store (every crates.io owner and publisher, in the cache dir): use a fresh
+    /// one, downloading it when many API requests would be needed (auto), never, or require one
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub store: crate::store::source::StoreMode,
+    /// A facts store older than this many hours is stale
+    #[arg(long, value_name = "HOURS", default_value_t = 24)]
+    pub store_max_age: u64,
+    /// Where the crates.io database dump is downloaded from
+    #[arg(long, value_name = "URL", default_value = crate::store::DEFAULT_DUMP_URL)]
+    pub dump_url: String,
 }
 
 #[derive(Debug, Args)]
@@ -302,7 +315,7 @@ fn parse_api_rate(s: &str) -> Result<f64, String> {
 }
 
 const SUBCOMMANDS: &[&str] = &[
-    "check", "fetch", "explain", "list", "init", "policy", "help",
+    "check", "fetch", "explain", "list", "init", "policy", "store", "help",
 ];
 
 /// Arguments as clap should see them: without the `vendor-audit` that cargo passes, and

@@ -49,11 +49,12 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
         )));
     }
     // Owners and publishers are asked only about the crate explained.
-    let (facts, degraded) = check::gather_facts_of(
+    let (facts, degraded) = check::gather_facts_with(
         &loaded,
         &args.graph,
         check::mode(&args.graph),
         Some(&wanted),
+        false,
     )?;
     let opts = check::options(&loaded, &args.graph);
     let mut outcome = matcher::evaluate(graph, &facts, &loaded.policy, &opts);

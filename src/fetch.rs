@@ -17,7 +17,8 @@ pub fn run(args: &FetchArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         .into_iter()
         .map(|(_, k)| k)
         .collect();
-    let outcome = sources::fetch_lock(&options, &keys)
+    let store = check::store_options(&args.graph, true);
+    let outcome = sources::fetch_lock_with_store(&options, store, &keys)
         .map_err(|e| Failure::new(format!("could not write the facts lock: {e}")))?;
     let lock_path = options.facts_lock.display();
     let mut text = String::new();

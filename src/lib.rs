@@ -22,6 +22,7 @@ pub mod parallel;
 pub mod policy;
 pub mod policy_check;
 pub mod report;
+pub mod store;
 pub mod target;
 
 use std::ffi::OsString;
@@ -218,6 +219,7 @@ pub fn run(
         cli::Command::Init(args) => init::run(args, err),
         cli::Command::Policy(cli::PolicyCommand::Check(args)) => policy_check::run(args, out),
         cli::Command::Policy(cli::PolicyCommand::Show(args)) => policy_check::show(args, out),
+        cli::Command::Store(command) => store::command::run(command, out),
     };
     match result {
         Ok(code) => code,

@@ -24,6 +24,8 @@ fn run(extra: &[&str]) -> (i32, Value) {
             "tests/fixtures/deno-policy.toml",
         ])
         .args(["--today", "2026-11-27", "--format", "json"])
+        // The graph is what is tested here, not the facts store (no download).
+        .args(["--store", "never"])
         .args(extra)
         .output()
         .unwrap();

@@ -973,3 +973,147 @@ impl FactSource for DumpSource {
         gathered
     }
 }
+
+// Every row of a table, for readers that keep all of crates.io (the facts store) rather
+// than the rows about a few wanted crates. Same CSV settings, column lookup by header name
+// and error messages as `read_dump`.
+
+/// One row of a table read by [`read_all_rows`]: its fields by the position of the column
+/// in the `columns` asked for.
+pub(crate) struct Row<'r> {
+    path: &'r Path,
+    table: &'static str,
+    columns: &'r [(&'static str, Option<usize>)],
+    record: &'r csv::ByteRecord,
+}
+
+impl Row<'_> {
+    /// The field of column `i` as text; `None` when the column is absent or the field empty.
+    pub(crate) fn text(&self, i: usize) -> Option<&str> {
+        field(self.record, self.columns[i].1)
+    }
+
+    /// The field of column `i` as a number; `None` when absent or empty, an error when it is
+    /// not a number.
+    pub(crate) fn number(&self, i: usize) -> Result<Option<u64>, DumpError> {
+        match self.text(i) {
+            None => Ok(None),
+            Some(v) => v.trim().parse().map(Some).map_err(|_| DumpError::Csv {
+                path: self.path.to_path_buf(),
+                table: self.table,
+                line: self.record.position().map(|p| p.line()).unwrap_or(0),
+                message: format!(
+                    "column `{}`: expected a number, found `{v}`",
+                    self.columns[i].0
+                ),
+            }),
+        }
+    }
+
+    /// Like [`Row::number`], and an error when the field is empty.
+    pub(crate) fn id(&self, i: usize) -> Result<u64, DumpError> {
+        self.number(i)?.ok_or_else(|| DumpError::Csv {
+            path: self.path.to_path_buf(),
+            table: self.table,
+            line: self.record.position().map(|p| p.line()).unwrap_or(0),
+            message: format!(
+                "column `{}`: expected a number, found ``",
+                self.columns[i].0
+            ),
+        })
+    }
+}
+
+/// Reads every row of `table` (`crates`, `users`, ...) from `reader`, giving `each` the
+/// fields of `columns` (name, required) in that order. `path` names the dump in messages.
+pub(crate) fn read_all_rows(
+    path: &Path,
+    table: &'static str,
+    reader: impl Read,
+    columns: &[(&'static str, bool)],
+    mut each: impl FnMut(&Row<'_>) -> Result<(), DumpError>,
+) -> Result<(), DumpError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(reader);
+    let csv_err = |e: csv::Error| {
+        let line = e.position().map(|p| p.line()).unwrap_or(0);
+        let message = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(source) => DumpError::Archive {
+                path: path.to_path_buf(),
+                source,
+            },
+            _ => DumpError::Csv {
+                path: path.to_path_buf(),
+                table,
+                line,
+                message,
+            },
+        }
+    };
+    let headers = csv.byte_headers().map_err(csv_err)?;
+    let index: HashMap<String, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (String::from_utf8_lossy(h).trim().to_string(), i))
+        .collect();
+    let mut found = Vec::with_capacity(columns.len());
+    for &(name, required) in columns {
+        let at = index.get(name).copied();
+        if at.is_none() && required {
+            return Err(DumpError::MissingColumn {
+                path: path.to_path_buf(),
+                table,
+                column: name,
+            });
+        }
+        found.push((name, at));
+    }
+    let mut record = csv::ByteRecord::new();
+    while csv.read_byte_record(&mut record).map_err(csv_err)? {
+        each(&Row {
+            path,
+            table,
+            columns: &found,
+            record: &record,
+        })?;
+    }
+    Ok(())
+}
+
+/// What a member of a dump archive is, by its path: a table's file name (`crates.csv`,
+/// only for `<...>/data/NAME.csv`) or `metadata.json`; `None` for anything else, and for a
+/// path that is absolute or climbs out.
+pub(crate) fn member_file_name(path: &Path) -> Option<&str> {
+    let mut parts = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_str()?),
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) | Component::ParentDir => return None,
+        }
+    }
+    match parts.as_slice() {
+        [.., "data", file] if file.ends_with(".csv") => Some(file),
+        ["metadata.json"] | [_, "metadata.json"] => Some("metadata.json"),
+        _ => None,
+    }
+}
+
+/// The folder of an extracted dump that holds its tables (`PATH/data`, `PATH`, or
+/// `PATH/<newest date>/data`).
+pub(crate) fn tables_dir(path: &Path) -> Option<PathBuf> {
+    find_data_dir(path)
+}
+
+/// A dump archive's tar stream: gunzipped when the file is gzip, else as it is.
+pub(crate) fn tar_stream(file: File) -> std::io::Result<Box<dyn Read>> {
+    decompress(file)
+}
+
+/// The `timestamp` of a dump's `metadata.json`.
+pub(crate) fn timestamp_of_metadata(text: &str) -> Option<String> {
+    metadata_timestamp(text)
+}

@@ -15,6 +15,7 @@ use super::lock::{FactsLock, LockChange, LockError, LockSource, diff};
 use super::publisher::{CrateKey, FactSource, Gathered, gather_in_order};
 use super::vet::VetSource;
 use super::{Degraded, Provenance};
+use crate::store::source::{StoreOptions, StoreSource};
 
 /// How the sources may be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +68,8 @@ pub enum SourcesError {
     Lock(#[from] LockError),
     #[error(transparent)]
     Api(#[from] ApiError),
+    #[error("{0}")]
+    Store(String),
 }
 
 /// Gathers publisher facts for `wanted` from the sources `mode` allows, in SPEC order:
@@ -74,6 +77,17 @@ pub enum SourcesError {
 /// facts lock (a committed file to fix) or a refused API setting is an error.
 pub fn gather_publisher_facts(
     options: &SourceOptions,
+    mode: Mode,
+    wanted: &[CrateKey],
+) -> Result<Gathered, SourcesError> {
+    gather_with_store(options, None, mode, wanted)
+}
+
+/// [`gather_publisher_facts`] with the facts store (SPEC section 8) asked after the
+/// cargo-vet imports and before the API; `store: None` = not used.
+pub fn gather_with_store(
+    options: &SourceOptions,
+    store: Option<StoreOptions>,
     mode: Mode,
     wanted: &[CrateKey],
 ) -> Result<Gathered, SourcesError> {
@@ -102,6 +116,7 @@ pub fn gather_publisher_facts(
         .as_ref()
         .filter(|_| mode != Mode::Locked)
         .map(VetSource::new);
+    let mut cache_for_store = None;
     let mut api = match mode {
         Mode::Locked => None,
         Mode::Online | Mode::Offline | Mode::Fetch => {
@@ -114,6 +129,7 @@ pub fn gather_publisher_facts(
                     Some(age) => c.with_max_age(age, age.max(DEFAULT_PUBLISHER_MAX_AGE)),
                     None => c,
                 });
+            cache_for_store = cache.clone();
             let config = ApiConfig {
                 offline: options.api.offline || mode == Mode::Offline,
                 ..options.api.clone()
@@ -131,10 +147,24 @@ pub fn gather_publisher_facts(
     if let Some(s) = vet.as_mut() {
         sources.push(s);
     }
+    // `--locked`/`--frozen` never read the store.
+    let mut store = store.filter(|_| mode != Mode::Locked).map(|o| {
+        StoreSource::new(StoreOptions {
+            cache: cache_for_store,
+            offline: o.offline || mode == Mode::Offline,
+            ..o
+        })
+    });
+    if let Some(s) = store.as_mut() {
+        sources.push(s);
+    }
     if let Some(s) = api.as_mut() {
         sources.push(s);
     }
     let mut gathered = gather_in_order(&mut sources, wanted);
+    if let Some(why) = store.and_then(|s| s.fatal) {
+        return Err(SourcesError::Store(why));
+    }
     early.append(&mut gathered.degraded);
     gathered.degraded = early;
     Ok(gathered)
@@ -170,7 +200,16 @@ pub fn fetch_lock(
     options: &SourceOptions,
     wanted: &[CrateKey],
 ) -> Result<FetchOutcome, SourcesError> {
-    let mut gathered = gather_publisher_facts(options, Mode::Fetch, wanted)?;
+    fetch_lock_with_store(options, None, wanted)
+}
+
+/// [`fetch_lock`], reading the facts store too (`store: None` = not used).
+pub fn fetch_lock_with_store(
+    options: &SourceOptions,
+    store: Option<StoreOptions>,
+    wanted: &[CrateKey],
+) -> Result<FetchOutcome, SourcesError> {
+    let mut gathered = gather_with_store(options, store, Mode::Fetch, wanted)?;
     let answered = wanted
         .iter()
         .filter(|k| gathered.get(k).is_some_and(|f| !f.is_empty()))

@@ -115,6 +115,149 @@ pub fn write_tar_gz(spec: &DumpSpec, out: impl Write) -> io::Result<Written> {
     })
 }
 
+/// Writes the dump as `db-dump.zip` is laid out (`metadata.json`, `README.md` and
+/// `data/*.csv`, no date folder, deflated) to `out`, with `padding` bytes of a
+/// `data/version_downloads.csv` the facts store does not read, stored uncompressed.
+pub fn write_zip(
+    spec: &DumpSpec,
+    out: impl Write + io::Seek,
+    padding: usize,
+) -> io::Result<Written> {
+    write_zip_with(spec, &[], out, padding)
+}
+
+/// [`write_zip`], with the crate versions `extra` added (each crate owned and each
+/// version published by user 1), so that a real graph's packages are found in it.
+pub fn write_zip_with(
+    spec: &DumpSpec,
+    extra: &[CrateKey],
+    out: impl Write + io::Seek,
+    padding: usize,
+) -> io::Result<Written> {
+    let mut zip = zip::ZipWriter::new(out);
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(padding as u64 >= u64::from(u32::MAX));
+    let mut csv_bytes = 0;
+    zip.start_file("metadata.json", deflated)
+        .map_err(io::Error::other)?;
+    zip.write_all(br#"{"timestamp":"2026-11-27T02:00:00.000000Z","crates_io_commit":"0000000"}"#)?;
+    zip.start_file("README.md", deflated)
+        .map_err(io::Error::other)?;
+    zip.write_all(b"A generated crates.io dump.\n")?;
+    for table in [
+        "crates",
+        "oauth_github",
+        "teams",
+        "users",
+        "crate_owners",
+        "versions",
+        "dependencies",
+    ] {
+        let mut data = table_csv(spec, table)?;
+        add_extra(spec, extra, table, &mut data)?;
+        csv_bytes += data.len() as u64;
+        zip.start_file(format!("data/{table}.csv"), deflated)
+            .map_err(io::Error::other)?;
+        zip.write_all(&data)?;
+    }
+    zip.start_file("data/version_downloads.csv", stored)
+        .map_err(io::Error::other)?;
+    zip.write_all(b"date,downloads,version_id\n")?;
+    let line = b"2026-11-26,1,1\n";
+    let mut left = padding;
+    while left > 0 {
+        let n = left.min(line.len());
+        zip.write_all(&line[..n])?;
+        left -= n;
+    }
+    let mut out = zip.finish().map_err(io::Error::other)?;
+    let archive_bytes = out.stream_position()?;
+    Ok(Written {
+        csv_bytes,
+        archive_bytes,
+    })
+}
+
+/// Appends rows for the `extra` crate versions to `table`'s CSV, fields by header name.
+fn add_extra(
+    spec: &DumpSpec,
+    extra: &[CrateKey],
+    table: &str,
+    data: &mut Vec<u8>,
+) -> io::Result<()> {
+    if extra.is_empty() || !matches!(table, "crates" | "crate_owners" | "versions") {
+        return Ok(());
+    }
+    let header_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+    let header: Vec<String> = String::from_utf8_lossy(&data[..header_end])
+        .split(',')
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut crate_ids: Vec<(&str, usize)> = Vec::new();
+    for key in extra {
+        if !crate_ids.iter().any(|(n, _)| *n == key.name) {
+            crate_ids.push((&key.name, spec.crates + 1 + crate_ids.len()));
+        }
+    }
+    let mut put = |fields: &[(&str, String)]| -> io::Result<()> {
+        let row: Vec<&str> = header
+            .iter()
+            .map(|h| {
+                fields
+                    .iter()
+                    .find(|(k, _)| k == h)
+                    .map_or("", |(_, v)| v.as_str())
+            })
+            .collect();
+        w.write_record(&row).map_err(io::Error::other)
+    };
+    match table {
+        "crates" => {
+            for (name, id) in &crate_ids {
+                put(&[
+                    ("id", id.to_string()),
+                    ("name", name.to_string()),
+                    ("repository", format!("https://github.com/extra/{name}")),
+                    ("trustpub_only", "f".into()),
+                ])?;
+            }
+        }
+        "crate_owners" => {
+            for (_, id) in &crate_ids {
+                put(&[
+                    ("crate_id", id.to_string()),
+                    ("owner_id", "1".into()),
+                    ("owner_kind", "0".into()),
+                    ("created_by", "1".into()),
+                ])?;
+            }
+        }
+        _ => {
+            for (i, key) in extra.iter().enumerate() {
+                let id = crate_ids
+                    .iter()
+                    .find(|(n, _)| *n == key.name)
+                    .map_or(0, |c| c.1);
+                put(&[
+                    ("crate_id", id.to_string()),
+                    ("id", (spec.versions + 1 + i).to_string()),
+                    ("num", key.version.clone()),
+                    ("num_no_build", key.version.clone()),
+                    ("published_by", "1".into()),
+                    ("yanked", "f".into()),
+                ])?;
+            }
+        }
+    }
+    data.extend_from_slice(&w.into_inner().map_err(io::Error::other)?);
+    Ok(())
+}
+
 struct Counting<W> {
     inner: W,
     n: u64,
