@@ -572,31 +572,42 @@ fn escaped_strings_give_the_same_graph() {
     }
 }
 
-/// `features` is read only for a package whose optional dependency must be decided;
-/// then a malformed one is an error that names the package.
+/// `features` is read for a package that is built with a feature enabled (what `default`
+/// enables decides its edges and its dependencies' features); then a malformed one is an
+/// error that names the package. A package that is not built is never read.
 #[test]
 fn malformed_features_are_an_error_when_needed() {
-    // regex's optional aho-corasick is in its resolve node: its features are read.
-    let m = edited(|v| {
-        for p in v["packages"].as_array_mut().unwrap() {
-            if p["name"] == "regex" {
-                p["features"] = serde_json::json!({"perf-literal": "not a list"});
+    for name in ["regex", "termcolor"] {
+        let m = edited(|v| {
+            for p in v["packages"].as_array_mut().unwrap() {
+                if p["name"] == name {
+                    p["features"] = serde_json::json!({"default": "not a list"});
+                }
             }
+        });
+        let err = Graph::build(&m, &GraphOptions::default()).unwrap_err();
+        assert!(
+            matches!(&err, GraphError::Inconsistent(s) if s.contains("features") && s.contains(&format!("{name}@"))),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("line 1"), "{err}");
+    }
+    let wasmtime = load("wasmtime");
+    let g = build(&wasmtime, &GraphOptions::default());
+    let unbuilt = (0..g.packages.len())
+        .find(|&i| g.kinds[i].is_empty())
+        .expect("wasmtime's metadata lists packages that are not built");
+    let id = g.packages[unbuilt].id.clone();
+    let text = std::fs::read_to_string(corpus_path("wasmtime")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for p in v["packages"].as_array_mut().unwrap() {
+        if p["id"] == id.as_str() {
+            p["features"] = serde_json::json!(3);
         }
-    });
-    let err = Graph::build(&m, &GraphOptions::default()).unwrap_err();
-    assert!(
-        matches!(&err, GraphError::Inconsistent(s) if s.contains("features") && s.contains("regex@")),
-        "{err}"
+    }
+    let m = metadata::parse(v.to_string(), "edited").unwrap();
+    assert_eq!(
+        build(&m, &GraphOptions::default()).reached().count(),
+        g.reached().count()
     );
-    assert!(!err.to_string().contains("line 1"), "{err}");
-    // termcolor has no optional dependency: its features are never read.
-    let m = edited(|v| {
-        for p in v["packages"].as_array_mut().unwrap() {
-            if p["name"] == "termcolor" {
-                p["features"] = serde_json::json!(3);
-            }
-        }
-    });
-    assert_eq!(build(&m, &GraphOptions::default()).reached().count(), 60);
 }

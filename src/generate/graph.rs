@@ -255,7 +255,15 @@ fn package_json(p: &Pkg, all: &[Pkg], rng: &mut Rng, orgs: usize) -> Value {
         })
         .collect();
     let mut features = serde_json::Map::new();
-    features.insert("default".into(), json!(["std"]));
+    // `default` switches on the optional dependencies that are enabled.
+    let mut default = vec!["std".to_string()];
+    default.extend(
+        p.deps
+            .iter()
+            .filter(|d| d.3 && d.4)
+            .map(|d| all[d.0].name.clone()),
+    );
+    features.insert("default".into(), json!(default));
     features.insert("std".into(), json!([]));
     let mut weak = Vec::new();
     let dependencies: Vec<Value> = p

@@ -48,10 +48,13 @@ pub struct Package<'a> {
     pub source: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub dependencies: Vec<Dependency<'a>>,
-    /// `[features]`, kept as text: only a package with optional dependencies needs it
-    /// (see [`Package::features`]).
+    /// `[features]`, kept as text: parsed only for a package that is built with a
+    /// feature enabled (see [`Package::features`]).
     #[serde(borrow, default)]
     pub features: Option<&'a RawValue>,
+    /// Whether a target is a `proc-macro` (built for the host, as build scripts are).
+    #[serde(default, rename = "targets", deserialize_with = "has_proc_macro")]
+    pub proc_macro: bool,
     #[serde(borrow)]
     pub manifest_path: Str<'a>,
     #[serde(borrow, default)]
@@ -90,6 +93,16 @@ pub struct Dependency<'a> {
     pub target: Option<Str<'a>>,
     #[serde(default)]
     pub optional: bool,
+    /// `default-features` (absent: true).
+    #[serde(default = "yes")]
+    pub uses_default_features: bool,
+    /// `features = [...]` of the declaration.
+    #[serde(borrow, default)]
+    pub features: Vec<Str<'a>>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The `resolve` section.
@@ -131,6 +144,20 @@ pub struct DepKindInfo<'a> {
     pub kind: DepKind,
     #[serde(borrow, default)]
     pub target: Option<Str<'a>>,
+}
+
+/// Whether some entry of `targets` has the kind `proc-macro`; reads only `kind`.
+fn has_proc_macro<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    struct Target<'a> {
+        #[serde(borrow, default)]
+        kind: Vec<Str<'a>>,
+    }
+    let targets: Option<Vec<Target<'de>>> = Option::deserialize(d)?;
+    Ok(targets
+        .iter()
+        .flatten()
+        .any(|t| t.kind.iter().any(|k| &**k == "proc-macro")))
 }
 
 /// null is normal. An unknown future kind counts as normal too: auditing too much beats
@@ -210,6 +237,11 @@ impl<'a> Features<'a> {
             .binary_search_by(|(k, _)| (**k).cmp(name))
             .ok()
             .map(|i| self.0[i].1.as_slice())
+    }
+
+    /// Every feature `[features]` defines, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &Str<'a>> {
+        self.0.iter().map(|(k, _)| k)
     }
 }
 
