@@ -611,3 +611,27 @@ fn malformed_features_are_an_error_when_needed() {
         g.reached().count()
     );
 }
+
+/// A `cfg(...)` nested 100,000 deep (cargo's parser recurses on the nesting) is kept
+/// unevaluated, as an expression we cannot read: no stack overflow, no lost edge.
+#[test]
+fn deeply_nested_cfg_is_kept_not_parsed() {
+    let deep = format!("cfg({}unix{})", "not(".repeat(100_000), ")".repeat(100_000));
+    let mut edited_dep = String::new();
+    let m = edited(|v| {
+        let node = v["resolve"]["nodes"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|n| !n["deps"].as_array().unwrap().is_empty())
+            .unwrap();
+        let dep = &mut node["deps"][0];
+        edited_dep = dep["pkg"].as_str().unwrap().to_string();
+        dep["dep_kinds"] = serde_json::json!([{"kind": null, "target": deep}]);
+    });
+    let g = build(&m, &targets(&["x86_64-unknown-linux-gnu"]));
+    let i = (0..g.packages.len())
+        .find(|&i| g.packages[i].id == edited_dep)
+        .unwrap();
+    assert!(!g.kinds[i].is_empty());
+}

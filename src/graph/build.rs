@@ -249,14 +249,21 @@ impl<'m> PlatformFilter<'m> {
         if let Some(&keep) = self.cache.get(platform) {
             return keep;
         }
-        let keep = match Platform::from_str(platform) {
-            Ok(parsed) => {
+        // cargo's parser and the evaluation recurse on the nesting: keep a deeper
+        // expression unevaluated (cargo itself never writes one).
+        let parsed = if crate::target::too_deep(platform) {
+            None
+        } else {
+            Platform::from_str(platform).ok()
+        };
+        let keep = match parsed {
+            Some(parsed) => {
                 let condition = Condition::from_platform(&parsed);
                 condition.is_possible()
                     && (self.targets.is_empty()
                         || self.targets.iter().any(|t| condition.matches(t)))
             }
-            Err(_) => true,
+            None => true,
         };
         self.cache.insert(platform, keep);
         keep

@@ -11,14 +11,19 @@ const MAX_PARTIAL_PATHS: usize = 200_000;
 
 const UNREACHED: u32 = u32::MAX;
 
-/// Answers path queries on one graph. Holds the reverse edges and, per package and
-/// path kind, the length of the shortest walk from a root (the search's heuristic).
+/// Answers path queries on one graph, built once and shared by every query (and
+/// thread). Holds the reverse edges and one breadth-first search from the roots: per
+/// package and path kind, the length of the shortest walk from a root (the search's
+/// heuristic) and the step it came from.
 pub struct PathFinder<'g> {
     graph: &'g Graph,
     /// Per package, the packages with an edge into it and the edge's kind, sorted.
     preds: Vec<Vec<(usize, DepKind)>>,
     /// `dist[p][k]`: shortest walk from a root to `p` whose kind is exactly `k`.
     dist: Vec<[u32; 3]>,
+    /// `parent[p][k]`: the (package, kind of the walk so far, edge kind) before `p` on
+    /// one such shortest walk; `UNREACHED` package for a root.
+    parent: Vec<[(u32, DepKind, DepKind); 3]>,
     is_root: Vec<bool>,
 }
 
@@ -56,6 +61,8 @@ impl<'g> PathFinder<'g> {
             }
         }
         let mut dist = vec![[UNREACHED; 3]; n];
+        let none = (UNREACHED, DepKind::Normal, DepKind::Normal);
+        let mut parent = vec![[none; 3]; n];
         let mut queue = VecDeque::new();
         for &r in &graph.roots {
             if r < n && dist[r][DepKind::Normal as usize] == UNREACHED {
@@ -69,6 +76,7 @@ impl<'g> PathFinder<'g> {
                 let nk = k.max(e.kind);
                 if e.to < n && dist[e.to][nk as usize] == UNREACHED {
                     dist[e.to][nk as usize] = d + 1;
+                    parent[e.to][nk as usize] = (p as u32, k, e.kind);
                     queue.push_back((e.to, nk));
                 }
             }
@@ -77,8 +85,47 @@ impl<'g> PathFinder<'g> {
             graph,
             preds,
             dist,
+            parent,
             is_root,
         }
+    }
+
+    /// One shortest path of an allowed kind, from the search's parents: O(length).
+    /// `None` when there is none, or when the shortest walks repeat a package (possible
+    /// only through a dependency cycle).
+    fn parent_path(&self, target: usize, allowed: Kinds) -> Option<Vec<Step>> {
+        let mut kinds: Vec<DepKind> = allowed
+            .iter()
+            .filter(|&k| self.dist[target][k as usize] != UNREACHED)
+            .collect();
+        kinds.sort_by_key(|&k| self.dist[target][k as usize]);
+        'kinds: for k in kinds {
+            let mut path = Vec::new();
+            let mut on_path = HashSet::new();
+            let (mut p, mut kind, mut into) = (target, k, None);
+            loop {
+                if !on_path.insert(p) {
+                    continue 'kinds;
+                }
+                path.push(Step {
+                    package: p,
+                    edge: into,
+                });
+                let (prev, prev_kind, edge) = self.parent[p][kind as usize];
+                if prev == UNREACHED {
+                    break;
+                }
+                (p, kind, into) = (prev as usize, prev_kind, Some(edge));
+            }
+            path.reverse();
+            // Each step holds the edge into it: shift the edge kinds one step down.
+            let edges: Vec<Option<DepKind>> = path.iter().map(|s| s.edge).collect();
+            for (i, step) in path.iter_mut().enumerate() {
+                step.edge = if i == 0 { None } else { edges[i - 1] };
+            }
+            return Some(path);
+        }
+        None
     }
 
     /// Up to `max` shortest simple paths from a root to `target`, root first, whose
@@ -87,8 +134,11 @@ impl<'g> PathFinder<'g> {
     /// In order of increasing length; among paths of one length, in a deterministic
     /// order (the search expands predecessors by package index). Two paths through
     /// the same packages that differ only in edge kinds count once (the first
-    /// found). The search is A* backwards from the target; it stops after
-    /// `MAX_PARTIAL_PATHS` partial paths and then returns what it found.
+    /// found). The search is A* backwards from the target, with the shared search's
+    /// distances as an exact heuristic, so it costs about `max` times the path length
+    /// times the predecessors per step. It stops after `MAX_PARTIAL_PATHS` partial
+    /// paths and then returns what it found, or, having found nothing, the shortest
+    /// path the shared search's parents give.
     pub fn paths(&self, target: usize, allowed: Kinds, max: usize) -> Vec<Vec<Step>> {
         let mut found: Vec<Vec<Step>> = Vec::new();
         if max == 0 || target >= self.dist.len() || allowed.is_empty() {
@@ -118,7 +168,8 @@ impl<'g> PathFinder<'g> {
             };
             if self.is_root[pkg] && allowed.contains(kind.unwrap_or(DepKind::Normal)) {
                 let path = self.unwind(&arena, idx);
-                if seen.insert(path.iter().map(|s| s.package).collect()) {
+                let packages: Vec<usize> = path.iter().map(|s| s.package).collect();
+                if is_simple(&packages) && seen.insert(packages) {
                     found.push(path);
                     if found.len() >= max {
                         break;
@@ -134,7 +185,11 @@ impl<'g> PathFinder<'g> {
                 }
                 // A dev edge is only ever the first edge of a walk, out of a root.
                 let dev = edge == DepKind::Dev;
-                if (dev && !self.is_root[pred]) || self.on_path(&arena, idx, pred) {
+                // Without dev edges a cargo graph has no cycle, so only the last step
+                // (a dev edge out of a root) can return to a package of the path; a
+                // cycle in other metadata is caught when a path is complete. (Checking
+                // every step walked the whole partial path: quadratic on deep chains.)
+                if dev && (!self.is_root[pred] || self.on_path(&arena, idx, pred)) {
                     continue;
                 }
                 let nk = Some(kind.map_or(edge, |k| k.max(edge)));
@@ -151,6 +206,11 @@ impl<'g> PathFinder<'g> {
                 });
                 heap.push(Reverse((len + 1 + h, Reverse(len + 1), arena.len() - 1)));
             }
+        }
+        if found.is_empty()
+            && let Some(path) = self.parent_path(target, allowed)
+        {
+            found.push(path);
         }
         found
     }
@@ -210,6 +270,12 @@ impl<'g> PathFinder<'g> {
     pub fn graph(&self) -> &'g Graph {
         self.graph
     }
+}
+
+/// No package twice.
+fn is_simple(packages: &[usize]) -> bool {
+    let mut seen = HashSet::with_capacity(packages.len());
+    packages.iter().all(|p| seen.insert(*p))
 }
 
 /// See [`Graph::reaches_via`]. A breadth-first walk over (package, number of `via`
