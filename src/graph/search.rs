@@ -25,6 +25,10 @@ pub struct PathFinder<'g> {
     /// one such shortest walk; `UNREACHED` package for a root.
     parent: Vec<[(u32, DepKind, DepKind); 3]>,
     is_root: Vec<bool>,
+    /// Packages on a cycle of non-dev edges, or reached from one. cargo forbids such
+    /// cycles, so this is empty but for other metadata; only these can appear twice
+    /// on a walk that does not close with a dev edge.
+    cyclic: Vec<bool>,
 }
 
 /// A partial path, from `pkg` to the target, as a linked list towards the target.
@@ -81,12 +85,14 @@ impl<'g> PathFinder<'g> {
                 }
             }
         }
+        let cyclic = downstream_of_cycles(graph, n);
         PathFinder {
             graph,
             preds,
             dist,
             parent,
             is_root,
+            cyclic,
         }
     }
 
@@ -186,10 +192,13 @@ impl<'g> PathFinder<'g> {
                 // A dev edge is only ever the first edge of a walk, out of a root.
                 let dev = edge == DepKind::Dev;
                 // Without dev edges a cargo graph has no cycle, so only the last step
-                // (a dev edge out of a root) can return to a package of the path; a
-                // cycle in other metadata is caught when a path is complete. (Checking
-                // every step walked the whole partial path: quadratic on deep chains.)
-                if dev && (!self.is_root[pred] || self.on_path(&arena, idx, pred)) {
+                // (a dev edge out of a root) can return to a package of the path, or a
+                // step into a package on a cycle of other metadata. (Checking every
+                // step walked the whole partial path: quadratic on deep chains.)
+                if dev && !self.is_root[pred] {
+                    continue;
+                }
+                if (dev || self.cyclic[pred]) && self.on_path(&arena, idx, pred) {
                     continue;
                 }
                 let nk = Some(kind.map_or(edge, |k| k.max(edge)));
@@ -270,6 +279,33 @@ impl<'g> PathFinder<'g> {
     pub fn graph(&self) -> &'g Graph {
         self.graph
     }
+}
+
+/// Kahn's algorithm over the non-dev edges: what it cannot peel off (in-degree never
+/// zero) is on a cycle or downstream of one.
+fn downstream_of_cycles(graph: &Graph, n: usize) -> Vec<bool> {
+    let mut indegree = vec![0u32; n];
+    for out in &graph.edges {
+        for e in out {
+            if e.kind != DepKind::Dev && e.to < n {
+                indegree[e.to] += 1;
+            }
+        }
+    }
+    let mut stack: Vec<usize> = (0..n).filter(|&p| indegree[p] == 0).collect();
+    let mut peeled = vec![false; n];
+    while let Some(p) = stack.pop() {
+        peeled[p] = true;
+        for e in graph.edges.get(p).into_iter().flatten() {
+            if e.kind != DepKind::Dev && e.to < n {
+                indegree[e.to] -= 1;
+                if indegree[e.to] == 0 {
+                    stack.push(e.to);
+                }
+            }
+        }
+    }
+    peeled.into_iter().map(|p| !p).collect()
 }
 
 /// No package twice.
@@ -459,6 +495,29 @@ mod tests {
             ],
         );
         assert_eq!(names(&g, &g.paths(3, Kinds::ALL, 10)), ["r>a>b>t"]);
+    }
+
+    /// A long cycle of normal edges (which cargo forbids) gives simple paths only, and
+    /// the search ends.
+    #[test]
+    fn long_normal_cycle_ends() {
+        let n = 3_000;
+        let mut names = vec!["r".to_string()];
+        let mut edges = vec![(0, 1, Normal)];
+        for i in 1..=n {
+            names.push(format!("a{i}"));
+            if i < n {
+                edges.push((i, i + 1, Normal));
+            }
+        }
+        edges.push((n, 1, Normal));
+        names.push("t".into());
+        edges.push((n, n + 1, Normal));
+        let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+        let g = graph(&refs, &[0], &edges);
+        let p = g.paths(n + 1, Kinds::ALL, 5);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].len(), n + 2);
     }
 
     #[test]
