@@ -55,9 +55,6 @@ pub fn load(args: &GraphArgs) -> Result<Loaded, Failure> {
         exclude: args.exclude.clone(),
         targets: args.target.clone(),
         exclude_dev: args.exclude_dev,
-        features: args.features.clone(),
-        all_features: args.all_features,
-        no_default_features: args.no_default_features,
     };
     let graph = Graph::build(&metadata, &opts).map_err(|e| Failure::new(e.to_string()))?;
     let (specs, default_policy) = match args.policy.is_empty() {

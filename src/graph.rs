@@ -169,13 +169,6 @@ pub struct GraphOptions {
     pub targets: Vec<String>,
     /// `--exclude-dev`: drop dev-dependency edges before the walk.
     pub exclude_dev: bool,
-    /// `--features`, for the roots (besides what `cargo metadata` lists for them).
-    pub features: Vec<String>,
-    /// `--all-features`: every feature of the roots.
-    pub all_features: bool,
-    /// `--no-default-features`: the roots' `default` feature is not requested (it still
-    /// is when `cargo metadata` lists it for them).
-    pub no_default_features: bool,
 }
 
 /// Why the graph could not be built.

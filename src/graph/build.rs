@@ -120,9 +120,6 @@ pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, 
         &Requested {
             roots: &roots,
             node_features: &node_features,
-            features: &opts.features,
-            all_features: opts.all_features,
-            no_default_features: opts.no_default_features,
         },
     )?;
     let kinds = walk(&roots, &built);

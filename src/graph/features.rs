@@ -6,6 +6,9 @@
 //! decides what is built, starts from the roots' requested features and follows built
 //! edges only. This module does the same, as cargo's resolver 2 does:
 //!
+//! - The roots' features are those `resolve` lists for them: what `cargo metadata` was
+//!   asked for (so metadata made with `--features`, `--all-features` or
+//!   `--no-default-features` keeps its meaning), with what other members ask of them.
 //! - A package is built for the *target* or for the *host*: build-dependencies,
 //!   proc-macros and everything they reach are host units, with their own features.
 //! - An edge entry is built when some matching declaration is not optional, or is
@@ -67,12 +70,10 @@ impl<'m> PackageEdges<'m> {
 /// What the roots ask for.
 pub(super) struct Requested<'a, 'm> {
     pub roots: &'a [usize],
-    /// Per package, `resolve.nodes[].features` (for the roots: what `cargo metadata`
-    /// was asked for, so metadata made with other feature flags keeps its meaning).
+    /// Per package, `resolve.nodes[].features`. For a root that is what `cargo
+    /// metadata` was asked for (`default` unless `--no-default-features`, `--features`,
+    /// `--all-features`), together with what other members ask of it.
     pub node_features: &'a [Option<&'a [Str<'m>]>],
-    pub features: &'a [String],
-    pub all_features: bool,
-    pub no_default_features: bool,
 }
 
 /// The built edges, per package, of its target unit and of its host unit.
@@ -153,7 +154,7 @@ pub(super) fn resolve<'m>(
             proc_macro: model.packages.iter().map(|p| p.proc_macro).collect(),
         },
     };
-    r.seed(req)?;
+    r.seed(req);
     r.run()?;
     let mut built = r.built;
     for out in built.target.iter_mut().chain(built.host.iter_mut()) {
@@ -167,66 +168,17 @@ fn name_of<'d, 'm>(d: &'d crate::metadata::Dependency<'m>) -> &'d Str<'m> {
     d.rename.as_ref().unwrap_or(&d.name)
 }
 
-fn str_of(s: &str) -> Str<'static> {
-    Str(std::borrow::Cow::Owned(s.to_string()))
-}
-
 const DEFAULT: Str<'static> = Str(std::borrow::Cow::Borrowed("default"));
 
 impl<'m> Resolver<'_, 'm> {
-    fn seed(&mut self, req: &Requested<'_, 'm>) -> Result<(), GraphError> {
-        // `--features member/feat` names a root; any other `a/b` is a feature of a
-        // dependency of every root, as cargo reads it.
-        let mut plain: Vec<&str> = Vec::new();
-        let mut for_root: Vec<(usize, &str)> = Vec::new();
-        for item in req
-            .features
-            .iter()
-            .flat_map(|f| f.split([',', ' ']))
-            .filter(|f| !f.is_empty())
-        {
-            match item.split_once('/') {
-                Some((pkg, feat)) if req.roots.iter().any(|&r| *self.packages[r].name == *pkg) => {
-                    for &r in req.roots {
-                        if *self.packages[r].name == *pkg {
-                            for_root.push((r, feat));
-                        }
-                    }
-                }
-                _ => plain.push(item),
-            }
-        }
+    fn seed(&mut self, req: &Requested<'_, 'm>) {
         for &root in req.roots {
             let unit = 2 * root + TARGET;
             self.queue.push_back(Work::Build(unit));
-            if !req.no_default_features {
-                self.queue.push_back(Work::Feature(unit, DEFAULT));
-            }
             for f in req.node_features[root].into_iter().flatten() {
                 self.queue.push_back(Work::Feature(unit, f.clone()));
             }
-            for f in &plain {
-                self.queue.push_back(Work::Value(unit, str_of(f)));
-            }
-            for &(_, f) in for_root.iter().filter(|(r, _)| *r == root) {
-                self.queue.push_back(Work::Value(unit, str_of(f)));
-            }
-            if req.all_features {
-                let names: Vec<Str<'m>> = self.table(root)?.names().cloned().collect();
-                for f in names {
-                    self.queue.push_back(Work::Feature(unit, f));
-                }
-                for d in self.packages[root]
-                    .dependencies
-                    .iter()
-                    .filter(|d| d.optional)
-                {
-                    self.queue
-                        .push_back(Work::SwitchOn(unit, name_of(d).clone()));
-                }
-            }
         }
-        Ok(())
     }
 
     fn table(&mut self, p: usize) -> Result<&Features<'m>, GraphError> {

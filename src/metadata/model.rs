@@ -238,11 +238,6 @@ impl<'a> Features<'a> {
             .ok()
             .map(|i| self.0[i].1.as_slice())
     }
-
-    /// Every feature `[features]` defines, sorted.
-    pub fn names(&self) -> impl Iterator<Item = &Str<'a>> {
-        self.0.iter().map(|(k, _)| k)
-    }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Features<'a> {
