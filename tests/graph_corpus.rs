@@ -572,26 +572,36 @@ fn escaped_strings_give_the_same_graph() {
     }
 }
 
-/// `features` is read for a package that is built with a feature enabled (what `default`
-/// enables decides its edges and its dependencies' features); then a malformed one is an
-/// error that names the package. A package that is not built is never read.
+/// `features` is read for a package that is built with a feature enabled and whose
+/// features can change what is built (it has an optional dependency or a `dep/feat`
+/// value); then a malformed one is an error that names the package. Other packages'
+/// features are never read.
 #[test]
 fn malformed_features_are_an_error_when_needed() {
-    for name in ["regex", "termcolor"] {
-        let m = edited(|v| {
+    let with = |name: &str, features: serde_json::Value| {
+        edited(|v| {
             for p in v["packages"].as_array_mut().unwrap() {
                 if p["name"] == name {
-                    p["features"] = serde_json::json!({"default": "not a list"});
+                    p["features"] = features.clone();
                 }
             }
-        });
-        let err = Graph::build(&m, &GraphOptions::default()).unwrap_err();
+        })
+    };
+    // regex has optional dependencies; `default` is enabled.
+    for features in [
+        serde_json::json!({"default": "not a list"}),
+        serde_json::json!(["not", "a", "map"]),
+    ] {
+        let err = Graph::build(&with("regex", features), &GraphOptions::default()).unwrap_err();
         assert!(
-            matches!(&err, GraphError::Inconsistent(s) if s.contains("features") && s.contains(&format!("{name}@"))),
+            matches!(&err, GraphError::Inconsistent(s) if s.contains("features") && s.contains("regex@")),
             "{err}"
         );
         assert!(!err.to_string().contains("line 1"), "{err}");
     }
+    // termcolor has no optional dependency and no `dep/feat` value.
+    let m = with("termcolor", serde_json::json!(3));
+    assert_eq!(build(&m, &GraphOptions::default()).reached().count(), 60);
     let wasmtime = load("wasmtime");
     let g = build(&wasmtime, &GraphOptions::default());
     let unbuilt = (0..g.packages.len())

@@ -68,6 +68,8 @@ pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, 
         let parent = &metadata.packages[from];
         let declared = Declarations::new(parent);
         let out = &mut possible[from];
+        out.features_matter = parent.dependencies.iter().any(|d| d.optional)
+            || parent.features.is_some_and(|raw| raw.get().contains('/'));
         for dep in &node.deps {
             let to = lookup(&dep.pkg, "dependency")?;
             let dep_name: &str = &metadata.packages[to].name;
@@ -96,10 +98,12 @@ pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, 
                 }
                 let end = out.decls.len() as u32;
                 let e = out.entries.len() as u32;
-                for &d in &out.decls[start as usize..end as usize] {
-                    let d = &parent.dependencies[d as usize];
-                    out.by_name
-                        .push((d.rename.as_ref().unwrap_or(&d.name).clone(), e));
+                if out.features_matter {
+                    for i in start..end {
+                        let d = &parent.dependencies[out.decls[i as usize] as usize];
+                        out.by_name
+                            .push((d.rename.as_ref().unwrap_or(&d.name).clone(), e));
+                    }
                 }
                 out.entries.push(Entry {
                     to,
@@ -267,6 +271,9 @@ impl<'m> PlatformFilter<'m> {
     }
 }
 
+/// Up to this many declarations are scanned rather than sorted and searched.
+const SCAN_DECLARATIONS: usize = 16;
+
 /// A parent's declared dependencies, indexed by package name: a root with very many
 /// dependencies costs O(d log d), not O(d^2).
 struct Declarations<'m> {
@@ -278,10 +285,13 @@ struct Declarations<'m> {
 impl<'m> Declarations<'m> {
     fn new(parent: &'m MetaPackage<'m>) -> Declarations<'m> {
         let mut by_package: Vec<u32> = (0..parent.dependencies.len() as u32).collect();
-        by_package.sort_by(|&a, &b| {
-            let deps = &parent.dependencies;
-            deps[a as usize].name.cmp(&deps[b as usize].name)
-        });
+        // A short list is scanned (most packages declare a few dependencies).
+        if by_package.len() > SCAN_DECLARATIONS {
+            by_package.sort_by(|&a, &b| {
+                let deps = &parent.dependencies;
+                deps[a as usize].name.cmp(&deps[b as usize].name)
+            });
+        }
         Declarations { parent, by_package }
     }
 
@@ -300,12 +310,21 @@ impl<'m> Declarations<'m> {
         out: &mut Vec<u32>,
     ) -> bool {
         let deps = &self.parent.dependencies;
-        let start = self
-            .by_package
-            .partition_point(|&i| *deps[i as usize].name < *package_name);
-        let same = self.by_package[start..]
+        let named = if self.by_package.len() > SCAN_DECLARATIONS {
+            let start = self
+                .by_package
+                .partition_point(|&i| *deps[i as usize].name < *package_name);
+            let len = self.by_package[start..]
+                .iter()
+                .take_while(|&&i| *deps[i as usize].name == *package_name)
+                .count();
+            &self.by_package[start..start + len]
+        } else {
+            &self.by_package[..]
+        };
+        let same = named
             .iter()
-            .take_while(|&&i| *deps[i as usize].name == *package_name)
+            .filter(|&&i| *deps[i as usize].name == *package_name)
             .filter(|&&i| {
                 let d = &deps[i as usize];
                 kind_target

@@ -54,7 +54,13 @@ pub(super) struct PackageEdges<'m> {
     pub decls: Vec<u32>,
     /// (name in the manifest of a declaration, entry), sorted: the entries that a
     /// switched-on name or a `NAME/feat` concerns.
+    /// Empty unless `features_matter`.
     pub by_name: Vec<(Str<'m>, u32)>,
+    /// Whether the package's features can change anything beyond itself: it has an
+    /// optional dependency, or a feature value `NAME/feat` or `NAME?/feat`. When not,
+    /// its features are not tracked (a `windows-sys` or `web-sys` with hundreds of
+    /// features that only enable each other is never parsed).
+    pub features_matter: bool,
 }
 
 impl<'m> PackageEdges<'m> {
@@ -183,18 +189,21 @@ impl<'m> Resolver<'_, 'm> {
 
     fn table(&mut self, p: usize) -> Result<&Features<'m>, GraphError> {
         if self.tables[p].is_none() {
-            let package = &self.packages[p];
-            let parsed = package.features().map_err(|e| {
-                GraphError::Inconsistent(format!(
-                    "the `features` of package `{}` are not a map of lists of strings: {}",
-                    package.id,
-                    // The position would be within the features, not the file.
-                    crate::metadata::strip_position(&e)
-                ))
-            })?;
+            let parsed = self.packages[p]
+                .features()
+                .map_err(|e| self.malformed(p, &e))?;
             self.tables[p] = Some(parsed);
         }
         Ok(self.tables[p].as_ref().expect("just set"))
+    }
+
+    fn malformed(&self, p: usize, e: &serde_json::Error) -> GraphError {
+        GraphError::Inconsistent(format!(
+            "the `features` of package `{}` are not a map of lists of strings: {}",
+            self.packages[p].id,
+            // The position would be within the features, not the file.
+            crate::metadata::strip_position(e)
+        ))
     }
 
     fn run(&mut self) -> Result<(), GraphError> {
@@ -225,26 +234,31 @@ impl<'m> Resolver<'_, 'm> {
     }
 
     fn feature(&mut self, u: Unit, f: Str<'m>) -> Result<(), GraphError> {
-        if self.units[u].features.contains(&f) {
+        if !self.edges[u / 2].features_matter || self.units[u].features.contains(&f) {
             return Ok(());
         }
-        self.units[u].features.insert(f.clone());
         let p = u / 2;
-        match self.table(p)?.get(&f) {
+        self.table(p)?;
+        let table = self.tables[p].as_ref().expect("parsed just above");
+        match table.get(&f) {
             Some(values) => {
-                let values = values.to_vec();
+                let values = values.map_err(|e| self.malformed(p, &e))?;
                 for v in values {
                     self.queue.push_back(Work::Value(u, v));
                 }
             }
             // Not in `[features]`: the implicit feature of an optional dependency
             // (older cargo leaves those out of the metadata).
-            None => self.queue.push_back(Work::SwitchOn(u, f)),
+            None => self.queue.push_back(Work::SwitchOn(u, f.clone())),
         }
+        self.units[u].features.insert(f);
         Ok(())
     }
 
     fn value(&mut self, u: Unit, v: Str<'m>) -> Result<(), GraphError> {
+        if !self.edges[u / 2].features_matter {
+            return Ok(());
+        }
         if let Some(name) = v.strip_prefix("dep:") {
             let name = v.slice(4..4 + name.len());
             self.queue.push_back(Work::SwitchOn(u, name));
@@ -258,7 +272,7 @@ impl<'m> Resolver<'_, 'm> {
                 self.queue.push_back(Work::SwitchOn(u, name.clone()));
                 // As cargo: a strong `NAME/feat` also enables the feature `NAME` when
                 // one exists (the implicit feature of an optional dependency).
-                if self.table(u / 2)?.get(&name).is_some() {
+                if self.table(u / 2)?.contains(&name) {
                     self.queue.push_back(Work::Feature(u, name.clone()));
                 }
                 self.queue.push_back(Work::DepFeature(u, name, feat));
@@ -359,6 +373,9 @@ impl<'m> Resolver<'_, 'm> {
     /// Gives the child of a built entry the features its switched-on declarations
     /// ask for (only those named `only`, when given).
     fn give(&mut self, u: Unit, e: usize, child: Unit, only: Option<&str>) {
+        if !self.edges[child / 2].features_matter {
+            return;
+        }
         let p = u / 2;
         let edges = &self.edges[p];
         let (start, end) = edges.entries[e].decls;
