@@ -21,7 +21,8 @@
 //!
 //! Everything runs from one work queue until nothing changes: no recursion, and each
 //! (unit, feature), (unit, switched-on name) and (unit, name, feature) is handled once.
-//! A package's `[features]` is parsed the first time one of its units gets a feature.
+//! A package's `[features]` is read the first time one of its units gets a feature, and
+//! only when its features can change what is built (see [`PackageEdges::features_matter`]).
 
 use std::collections::VecDeque;
 
