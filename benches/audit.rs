@@ -7,10 +7,12 @@
 //!
 //! Groups: `corpus` (the three corpus graphs, whole process), `stages` (load, graph,
 //! facts, match, render in-process, on the corpus), `graphs` (generated graphs of 1k to
-//! 50k packages), `policies` (generated policies of 10 to 20,000 entities on deno),
-//! `dump` (the crates.io dump reader on generated dumps of two sizes), `store` (the facts
-//! store: built from a crates.io-sized generated zip, looked up, read by `check` on deno
-//! warm, and downloaded cold from a server on 127.0.0.1), `e2e` (`cargo
+//! 50k packages, and three shapes: a 50,000-deep chain, 30,000 path packages before 300
+//! crates.io packages, a root with 250,000 direct dependencies), `policies` (generated
+//! policies of 10 to 20,000 entities on deno), `dump` (the crates.io dump reader on
+//! generated dumps of two sizes), `store` (the facts store: built from a crates.io-sized
+//! generated zip, looked up, read by `check` on deno warm, and downloaded cold from a
+//! server on 127.0.0.1), `e2e` (`cargo
 //! metadata` alone versus `cargo vendor-audit` on this repository), `deny` (cargo-deny
 //! on deno in the same run, when `CARGO_DENY` or `cargo-deny` on PATH names it).
 //!
@@ -459,6 +461,29 @@ impl Bench {
             if n == 50_000 {
                 self.stages_of("generated 50000", &path, "builtin:us-federal", 1);
             }
+        }
+        // Shapes that once cost quadratic time or a deep recursion in the graph stage.
+        use generate::graph::Shape;
+        for shape in [
+            Shape::Chain(50_000),
+            Shape::PathsBeforeRegistry {
+                paths: 30_000,
+                registry: 300,
+            },
+            Shape::WideRoot(250_000),
+        ] {
+            let path = self.tmp.join(format!("{}.json", shape.label()));
+            let mut f = std::io::BufWriter::new(File::create(&path).unwrap());
+            generate::graph::write_shape(shape, &mut f).unwrap();
+            drop(f);
+            let args = check_args(&path, "builtin:us-federal");
+            self.process(
+                &format!("check {} (json)", shape.label()),
+                BIN,
+                &args,
+                &[],
+                runs.min(3),
+            );
         }
     }
 

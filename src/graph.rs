@@ -12,14 +12,18 @@
 //!   (`a -dev-> b -> a -> c`), `c` is also `dev`, since building `b` builds `a` and `c`.
 //! - When in doubt, keep: an edge entry with no matching declaration in the parent,
 //!   an unknown future dependency kind (counted as normal), a `cfg` that cfg-expr
-//!   cannot parse or that stays unknown for a `--target` triple (`target_feature`).
-//!   Auditing a crate too many beats missing one.
+//!   cannot parse or that stays unknown for a `--target` triple (`target_feature`), or
+//!   one nested deeper than `target::MAX_CFG_DEPTH`. Auditing a crate too many beats
+//!   missing one.
+//! - Which optional dependencies are built is worked out again over what is built
+//!   (`features.rs`), as cargo's resolver 2 does, not read from `resolve`'s features.
 
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
 
 mod build;
+mod features;
 mod roots;
 mod search;
 

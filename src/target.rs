@@ -22,6 +22,28 @@ use cargo_metadata::cargo_platform::{Cfg, CfgExpr, Platform};
 use cfg_expr::targets::{ALL_BUILTINS, TargetInfo, get_builtin_target_by_triple};
 use cfg_expr::{Expression, Predicate};
 
+/// The deepest nesting of parentheses in a `cfg(...)` that is parsed; cargo's parser
+/// and the evaluation recurse on it. Real ones nest a few levels.
+pub const MAX_CFG_DEPTH: usize = 64;
+
+/// Whether `s` nests parentheses deeper than [`MAX_CFG_DEPTH`].
+pub fn too_deep(s: &str) -> bool {
+    let mut depth = 0usize;
+    for b in s.bytes() {
+        match b {
+            b'(' => {
+                depth += 1;
+                if depth > MAX_CFG_DEPTH {
+                    return true;
+                }
+            }
+            b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// A triple that cfg-expr's builtin target list does not know.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownTarget(pub String);
@@ -83,6 +105,11 @@ impl Condition {
 
     /// Parses a target string as it appears in `cargo metadata` (`cfg(unix)`, a triple).
     pub fn parse(s: &str) -> Result<Condition, String> {
+        if too_deep(s) {
+            return Err(format!(
+                "`cfg(...)` nested deeper than {MAX_CFG_DEPTH} levels"
+            ));
+        }
         s.parse::<Platform>()
             .map(|p| Condition::from_platform(&p))
             .map_err(|e| e.to_string())

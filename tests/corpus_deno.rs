@@ -15,6 +15,7 @@ fn deno() -> std::path::PathBuf {
 }
 
 fn run(extra: &[&str]) -> (i32, Value) {
+    let cache = tempfile::tempdir().unwrap();
     let out = Command::cargo_bin("cargo-vendor-audit")
         .unwrap()
         .args([
@@ -24,8 +25,9 @@ fn run(extra: &[&str]) -> (i32, Value) {
             "tests/fixtures/deno-policy.toml",
         ])
         .args(["--today", "2026-11-27", "--format", "json"])
-        // The graph is what is tested here, not the facts store (no download).
-        .args(["--store", "never"])
+        // The graph is what is tested here: no network, no store, no cache of the machine.
+        .args(["--offline", "--store", "never"])
+        .env("XDG_CACHE_HOME", cache.path())
         .args(extra)
         .output()
         .unwrap();

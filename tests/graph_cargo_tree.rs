@@ -444,3 +444,201 @@ fn cargo_failure_carries_stderr() {
     assert!(msg.contains("exit status"), "{msg}");
     assert!(msg.contains("Cargo.toml"), "{msg}");
 }
+
+/// Real projects and one path-only workspace, with their `cargo metadata` output and
+/// `cargo tree --workspace --target all -e normal,build,dev --prefix none -f '{p}'`
+/// listing committed under `tests/fixtures/graph/` (made by `scripts/graph-fixtures.sh`;
+/// nothing here runs cargo or touches the network).
+mod committed {
+    use std::collections::BTreeSet;
+    use std::io::Read;
+    use std::path::PathBuf;
+
+    use cargo_vendor_audit::graph::{DepKind, Graph, GraphOptions, Kinds};
+    use cargo_vendor_audit::metadata;
+
+    fn dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graph")
+    }
+
+    pub fn metadata_text(project: &str) -> String {
+        let gz = std::fs::read(dir().join(format!("{project}.metadata.json.gz"))).unwrap();
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    }
+
+    /// `name@version` of every line of the cargo tree listing.
+    fn tree(project: &str) -> BTreeSet<String> {
+        let text = std::fs::read_to_string(dir().join(format!("{project}.tree.txt"))).unwrap();
+        text.lines()
+            .filter_map(|l| {
+                let mut words = l.split_whitespace();
+                let name = words.next()?;
+                let version = words.next()?.strip_prefix('v')?;
+                Some(format!("{name}@{version}"))
+            })
+            .collect()
+    }
+
+    fn graph(project: &str) -> Graph {
+        let m = metadata::parse(metadata_text(project), project).unwrap();
+        Graph::build(&m, &GraphOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn reached(g: &Graph) -> BTreeSet<String> {
+        g.reached().map(|i| g.packages[i].spec()).collect()
+    }
+
+    /// Packages whose every incoming `resolve` edge is under `cfg(any())`: the version
+    /// pin that cargo never builds but `cargo tree --target all` lists (SPEC section 2).
+    fn pinned_only(project: &str) -> BTreeSet<String> {
+        let m: serde_json::Value = serde_json::from_str(&metadata_text(project)).unwrap();
+        let spec = |id: &str| {
+            let p = m["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["id"] == id)
+                .unwrap();
+            format!(
+                "{}@{}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        };
+        let mut pinned = BTreeSet::new();
+        let mut other = BTreeSet::new();
+        for node in m["resolve"]["nodes"].as_array().unwrap() {
+            for dep in node["deps"].as_array().unwrap() {
+                let to = spec(dep["pkg"].as_str().unwrap());
+                for k in dep["dep_kinds"].as_array().unwrap() {
+                    if k["target"] == "cfg(any())" {
+                        pinned.insert(to.clone());
+                    } else {
+                        other.insert(to.clone());
+                    }
+                }
+            }
+        }
+        pinned.difference(&other).cloned().collect()
+    }
+
+    fn check(project: &str) -> Graph {
+        let g = graph(project);
+        let ours = reached(&g);
+        let mut theirs = tree(project);
+        for pin in pinned_only(project) {
+            theirs.remove(&pin);
+        }
+        assert!(theirs.len() > 5, "{project}: listing too short");
+        let extra: Vec<_> = ours.difference(&theirs).collect();
+        let missing: Vec<_> = theirs.difference(&ours).collect();
+        assert!(
+            extra.is_empty() && missing.is_empty(),
+            "{project}: reached but not in cargo tree: {extra:?}; in cargo tree but not reached: {missing:?}"
+        );
+        g
+    }
+
+    #[test]
+    fn tokio_full() {
+        check("tokio-full");
+    }
+
+    /// `quinn` is in `resolve` only through reqwest's weak `quinn?/rustls...`; the
+    /// `quinn-proto` it pulls in asks `rustls-pki-types` for its `web` feature, whose
+    /// `web-time` cargo therefore never builds.
+    #[test]
+    fn reqwest_rustls() {
+        let g = check("reqwest-rustls");
+        let all: BTreeSet<String> = g.packages.iter().map(|p| p.spec()).collect();
+        let ours = reached(&g);
+        for pruned in ["web-time@1.1.0", "quinn-proto@0.11.19"] {
+            assert!(all.contains(pruned), "{pruned} should be in the metadata");
+            assert!(!ours.contains(pruned), "{pruned} is not built");
+        }
+    }
+
+    #[test]
+    fn sqlx_postgres_sqlite_tokio() {
+        check("sqlx");
+    }
+
+    #[test]
+    fn clap_derive() {
+        check("clap-derive");
+    }
+
+    #[test]
+    fn serde_derive() {
+        check("serde-derive");
+    }
+
+    /// Host and target features apart: `shared`'s `heavy` feature is asked for only by
+    /// app's build-dependency, so `heavy-dep` is built for the host alone (kind build);
+    /// `helper`'s `macro` only by the proc-macro `pm`. `pruned`, reached only by a weak
+    /// feature, asks `shared` for `extra`, which is therefore not built.
+    #[test]
+    fn host_and_target_features() {
+        let g = check("features-ws");
+        let kinds = |name: &str| {
+            let i = (0..g.packages.len())
+                .find(|&i| g.packages[i].name == name)
+                .unwrap_or_else(|| panic!("{name} not in metadata"));
+            g.kinds[i]
+        };
+        let n = Kinds::of(DepKind::Normal);
+        let b = Kinds::of(DepKind::Build);
+        let nb: Kinds = [DepKind::Normal, DepKind::Build].into_iter().collect();
+        let nd: Kinds = [DepKind::Normal, DepKind::Dev].into_iter().collect();
+        assert_eq!(kinds("heavy-dep"), b);
+        assert_eq!(kinds("shared"), nb);
+        assert_eq!(kinds("pm"), n);
+        assert_eq!(kinds("macro-dep"), n);
+        assert_eq!(kinds("helper"), nd);
+        for absent in ["pruned", "extra-dep"] {
+            assert!(kinds(absent).is_empty(), "{absent}");
+        }
+    }
+}
+
+/// Through the binary: a policy naming `web-time` finds nothing on the reqwest project,
+/// since cargo does not build it; the same policy finds `rustls-pki-types`, which is.
+#[test]
+fn binary_does_not_audit_what_only_pruned_features_enable() {
+    let dir = tempfile::tempdir().unwrap();
+    let meta = dir.path().join("reqwest.metadata.json");
+    std::fs::write(&meta, committed::metadata_text("reqwest-rustls")).unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        "schema = 1\n\n[policy]\nid = \"t\"\ntitle = \"t\"\n\n\
+         [[entity]]\nid = \"pruned\"\nname = \"Pruned\"\nreason = \"test\"\n\
+         [entity.match]\ncrates = [\"web-time\", \"rustls-pki-types\"]\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("cargo-vendor-audit")
+        .unwrap()
+        .arg("--metadata-path")
+        .arg(&meta)
+        .arg("--policy")
+        .arg(&policy)
+        .args(["--locked", "--format", "json", "--fail-on", "never"])
+        .args(["--today", "2026-11-30"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["entity"] == "pruned")
+        .map(|f| f["package"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, BTreeSet::from(["rustls-pki-types"]), "{report}");
+}

@@ -572,31 +572,76 @@ fn escaped_strings_give_the_same_graph() {
     }
 }
 
-/// `features` is read only for a package whose optional dependency must be decided;
-/// then a malformed one is an error that names the package.
+/// `features` is read for a package that is built with a feature enabled and whose
+/// features can change what is built (it has an optional dependency or a `dep/feat`
+/// value); then a malformed one is an error that names the package. Other packages'
+/// features are never read.
 #[test]
 fn malformed_features_are_an_error_when_needed() {
-    // regex's optional aho-corasick is in its resolve node: its features are read.
-    let m = edited(|v| {
-        for p in v["packages"].as_array_mut().unwrap() {
-            if p["name"] == "regex" {
-                p["features"] = serde_json::json!({"perf-literal": "not a list"});
+    let with = |name: &str, features: serde_json::Value| {
+        edited(|v| {
+            for p in v["packages"].as_array_mut().unwrap() {
+                if p["name"] == name {
+                    p["features"] = features.clone();
+                }
             }
-        }
-    });
-    let err = Graph::build(&m, &GraphOptions::default()).unwrap_err();
-    assert!(
-        matches!(&err, GraphError::Inconsistent(s) if s.contains("features") && s.contains("regex@")),
-        "{err}"
-    );
-    assert!(!err.to_string().contains("line 1"), "{err}");
-    // termcolor has no optional dependency: its features are never read.
-    let m = edited(|v| {
-        for p in v["packages"].as_array_mut().unwrap() {
-            if p["name"] == "termcolor" {
-                p["features"] = serde_json::json!(3);
-            }
-        }
-    });
+        })
+    };
+    // regex has optional dependencies; `default` is enabled.
+    for features in [
+        serde_json::json!({"default": "not a list"}),
+        serde_json::json!(["not", "a", "map"]),
+    ] {
+        let err = Graph::build(&with("regex", features), &GraphOptions::default()).unwrap_err();
+        assert!(
+            matches!(&err, GraphError::Inconsistent(s) if s.contains("features") && s.contains("regex@")),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("line 1"), "{err}");
+    }
+    // termcolor has no optional dependency and no `dep/feat` value.
+    let m = with("termcolor", serde_json::json!(3));
     assert_eq!(build(&m, &GraphOptions::default()).reached().count(), 60);
+    let wasmtime = load("wasmtime");
+    let g = build(&wasmtime, &GraphOptions::default());
+    let unbuilt = (0..g.packages.len())
+        .find(|&i| g.kinds[i].is_empty())
+        .expect("wasmtime's metadata lists packages that are not built");
+    let id = g.packages[unbuilt].id.clone();
+    let text = std::fs::read_to_string(corpus_path("wasmtime")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for p in v["packages"].as_array_mut().unwrap() {
+        if p["id"] == id.as_str() {
+            p["features"] = serde_json::json!(3);
+        }
+    }
+    let m = metadata::parse(v.to_string(), "edited").unwrap();
+    assert_eq!(
+        build(&m, &GraphOptions::default()).reached().count(),
+        g.reached().count()
+    );
+}
+
+/// A `cfg(...)` nested 100,000 deep (cargo's parser recurses on the nesting) is kept
+/// unevaluated, as an expression we cannot read: no stack overflow, no lost edge.
+#[test]
+fn deeply_nested_cfg_is_kept_not_parsed() {
+    let deep = format!("cfg({}unix{})", "not(".repeat(100_000), ")".repeat(100_000));
+    let mut edited_dep = String::new();
+    let m = edited(|v| {
+        let node = v["resolve"]["nodes"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|n| !n["deps"].as_array().unwrap().is_empty())
+            .unwrap();
+        let dep = &mut node["deps"][0];
+        edited_dep = dep["pkg"].as_str().unwrap().to_string();
+        dep["dep_kinds"] = serde_json::json!([{"kind": null, "target": deep}]);
+    });
+    let g = build(&m, &targets(&["x86_64-unknown-linux-gnu"]));
+    let i = (0..g.packages.len())
+        .find(|&i| g.packages[i].id == edited_dep)
+        .unwrap();
+    assert!(!g.kinds[i].is_empty());
 }

@@ -255,7 +255,15 @@ fn package_json(p: &Pkg, all: &[Pkg], rng: &mut Rng, orgs: usize) -> Value {
         })
         .collect();
     let mut features = serde_json::Map::new();
-    features.insert("default".into(), json!(["std"]));
+    // `default` switches on the optional dependencies that are enabled.
+    let mut default = vec!["std".to_string()];
+    default.extend(
+        p.deps
+            .iter()
+            .filter(|d| d.3 && d.4)
+            .map(|d| all[d.0].name.clone()),
+    );
+    features.insert("default".into(), json!(default));
     features.insert("std".into(), json!([]));
     let mut weak = Vec::new();
     let dependencies: Vec<Value> = p
@@ -360,6 +368,155 @@ fn node_json(p: &Pkg, all: &[Pkg]) -> Value {
     })
 }
 
+/// A graph of a shape that stresses one part of the graph stage, rather than a
+/// realistic one. One workspace member `root`; path packages are named `path-N`,
+/// crates.io packages `reg-N`.
+#[derive(Clone, Copy, Debug)]
+pub enum Shape {
+    /// `root -> path-1 -> ... -> path-N -> reg-1`: a chain `n` packages deep.
+    Chain(usize),
+    /// A chain of `paths` path packages, the last depending on `registry` crates.io
+    /// packages: every crates.io package's path runs through all path packages.
+    PathsBeforeRegistry { paths: usize, registry: usize },
+    /// `root` with `n` direct crates.io dependencies.
+    WideRoot(usize),
+}
+
+impl Shape {
+    /// A short name for file names and bench rows.
+    pub fn label(&self) -> String {
+        match self {
+            Shape::Chain(n) => format!("chain-{n}"),
+            Shape::PathsBeforeRegistry { paths, registry } => {
+                format!("paths-{paths}-before-registry-{registry}")
+            }
+            Shape::WideRoot(n) => format!("wide-root-{n}"),
+        }
+    }
+}
+
+/// Writes the metadata JSON of a [`Shape`]. Every package has a `default` feature, every
+/// edge its declaration (normal, not optional), so the graph stage resolves features
+/// over the whole graph.
+pub fn write_shape(shape: Shape, out: &mut dyn Write) -> io::Result<()> {
+    // (name, is a path package, dependencies as indices)
+    let mut pkgs: Vec<(String, bool, Vec<usize>)> = vec![("root".into(), true, Vec::new())];
+    let add = |pkgs: &mut Vec<(String, bool, Vec<usize>)>, name: String, path: bool| {
+        pkgs.push((name, path, Vec::new()));
+        pkgs.len() - 1
+    };
+    match shape {
+        Shape::Chain(n) => {
+            let mut prev = 0;
+            for i in 1..n {
+                let p = add(&mut pkgs, format!("path-{i}"), true);
+                pkgs[prev].2.push(p);
+                prev = p;
+            }
+            let r = add(&mut pkgs, "reg-1".into(), false);
+            pkgs[prev].2.push(r);
+        }
+        Shape::PathsBeforeRegistry { paths, registry } => {
+            let mut prev = 0;
+            for i in 1..=paths {
+                let p = add(&mut pkgs, format!("path-{i}"), true);
+                pkgs[prev].2.push(p);
+                prev = p;
+            }
+            for i in 1..=registry {
+                let r = add(&mut pkgs, format!("reg-{i}"), false);
+                pkgs[prev].2.push(r);
+            }
+        }
+        Shape::WideRoot(n) => {
+            for i in 1..=n {
+                let r = add(&mut pkgs, format!("reg-{i}"), false);
+                pkgs[0].2.push(r);
+            }
+        }
+    }
+    let id = |(name, path, _): &(String, bool, Vec<usize>)| {
+        if *path {
+            format!("path+file:///ws/{name}#{name}@1.0.0")
+        } else {
+            format!("{CRATES_IO}#{name}@1.0.0")
+        }
+    };
+    write!(out, "{{\"packages\":[")?;
+    for (i, p) in pkgs.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        let (name, path, deps) = p;
+        let source = if *path { Value::Null } else { json!(CRATES_IO) };
+        let manifest = if *path {
+            format!("/ws/{name}/Cargo.toml")
+        } else {
+            format!(
+                "/home/ci/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/{name}-1.0.0/Cargo.toml"
+            )
+        };
+        write!(
+            out,
+            "{{\"name\":{},\"version\":\"1.0.0\",\"id\":{},\"source\":{},\"dependencies\":[",
+            json!(name),
+            json!(id(p)),
+            source
+        )?;
+        for (j, &d) in deps.iter().enumerate() {
+            if j > 0 {
+                out.write_all(b",")?;
+            }
+            write!(
+                out,
+                "{{\"name\":{},\"req\":\"^1\",\"kind\":null,\"optional\":false,\"uses_default_features\":true,\"features\":[],\"target\":null}}",
+                json!(pkgs[d].0)
+            )?;
+        }
+        write!(
+            out,
+            "],\"targets\":[{{\"kind\":[\"lib\"],\"name\":{}}}],\"features\":{{\"default\":[\"std\"],\"std\":[]}},\"manifest_path\":{},\"repository\":{},\"authors\":[]}}",
+            json!(name.replace('-', "_")),
+            json!(manifest),
+            json!(format!("https://github.com/shape-org/{name}"))
+        )?;
+    }
+    write!(
+        out,
+        "],\"workspace_members\":[{}],\"resolve\":{{\"nodes\":[",
+        json!(id(&pkgs[0]))
+    )?;
+    for (i, p) in pkgs.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        write!(out, "{{\"id\":{},\"deps\":[", json!(id(p)))?;
+        for (j, &d) in p.2.iter().enumerate() {
+            if j > 0 {
+                out.write_all(b",")?;
+            }
+            write!(
+                out,
+                "{{\"name\":{},\"pkg\":{},\"dep_kinds\":[{{\"kind\":null,\"target\":null}}]}}",
+                json!(pkgs[d].0.replace('-', "_")),
+                json!(id(&pkgs[d]))
+            )?;
+        }
+        write!(out, "],\"features\":[\"default\",\"std\"]}}")?;
+    }
+    writeln!(
+        out,
+        "],\"root\":null}},\"target_directory\":\"/ws/target\",\"version\":1,\"workspace_root\":\"/ws\",\"metadata\":null}}"
+    )
+}
+
+/// The metadata JSON of a [`Shape`] as a string.
+pub fn shape_string(shape: Shape) -> String {
+    let mut buf = Vec::new();
+    write_shape(shape, &mut buf).expect("writing to memory");
+    String::from_utf8(buf).expect("JSON is UTF-8")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,5 +537,38 @@ mod tests {
         assert_eq!(graph.reached().count(), 600);
         let edges: usize = graph.edges.iter().map(Vec::len).sum();
         assert!((1200..3000).contains(&edges), "{edges} edges");
+    }
+
+    /// Every shape builds, and a deep chain goes through the graph stage (build, kinds,
+    /// paths, `via`) on a small stack: no walk recurses on the input's depth.
+    #[test]
+    fn shapes_on_a_small_stack() {
+        let run = || {
+            for shape in [
+                Shape::Chain(50_000),
+                Shape::PathsBeforeRegistry {
+                    paths: 2_000,
+                    registry: 20,
+                },
+                Shape::WideRoot(20_000),
+            ] {
+                let metadata = crate::metadata::parse(shape_string(shape), "shape").unwrap();
+                let n = metadata.model().packages.len();
+                let graph = Graph::build(&metadata, &GraphOptions::default()).unwrap();
+                assert_eq!(graph.reached().count(), n, "{shape:?}");
+                let last = n - 1;
+                let paths = graph.path_finder().paths(last, crate::graph::Kinds::ALL, 5);
+                assert_eq!(paths.len(), 1, "{shape:?}");
+                assert_eq!(paths[0][0].package, 0);
+                assert_eq!(paths[0].last().unwrap().package, last);
+                assert!(graph.reaches_via(last, &["root".to_string()]));
+            }
+        };
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

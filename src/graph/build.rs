@@ -1,7 +1,6 @@
 //! [`Graph::build`]: roots, edge pruning and the kind walk.
 
-use std::cell::OnceCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use std::path::PathBuf;
@@ -9,8 +8,9 @@ use std::str::FromStr;
 
 use cargo_metadata::cargo_platform::Platform;
 
-use crate::metadata::{Dependency, Model, Node, NodeDep, Package as MetaPackage, Str};
+use crate::metadata::{Dependency, Model, Package as MetaPackage, Str};
 
+use super::features::{Built, Entry, PackageEdges, Requested};
 use super::{DepKind, Edge, Graph, GraphError, GraphOptions, Kinds, Package};
 use crate::target::{Condition, Target};
 
@@ -59,12 +59,17 @@ pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, 
         cache: HashMap::new(),
     };
 
-    let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); metadata.packages.len()];
+    let n = metadata.packages.len();
+    let mut possible: Vec<PackageEdges<'_>> = (0..n).map(|_| PackageEdges::default()).collect();
+    let mut node_features: Vec<Option<&[Str<'_>]>> = vec![None; n];
     for node in &resolve.nodes {
         let from = lookup(&node.id, "resolve node")?;
+        node_features[from] = Some(&node.features);
         let parent = &metadata.packages[from];
-        let declared = Declarations::new(parent, node);
-        let out = &mut edges[from];
+        let declared = Declarations::new(parent);
+        let out = &mut possible[from];
+        out.features_matter = parent.dependencies.iter().any(|d| d.optional)
+            || parent.features.is_some_and(|raw| raw.get().contains('/'));
         for dep in &node.deps {
             let to = lookup(&dep.pkg, "dependency")?;
             let dep_name: &str = &metadata.packages[to].name;
@@ -77,27 +82,65 @@ pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, 
                 .chain(legacy);
             for (kind, target) in entries {
                 // cargo builds dev-dependencies only of the packages being tested: the
-                // roots. Other members' dev edges (and, with `--exclude-dev`, all of
-                // them) are not walked.
-                if kind == DepKind::Dev && (opts.exclude_dev || !is_root[from]) {
-                    continue;
+                // roots (the feature resolver checks that). With `--exclude-dev`, none.
+                let platform_ok = !(kind == DepKind::Dev && opts.exclude_dev)
+                    && target.is_none_or(|platform| platforms.keeps(platform));
+                let start = out.decls.len() as u32;
+                let strict = !legacy_entry(dep);
+                let keep = !declared.matching(
+                    &dep.name,
+                    dep_name,
+                    Some((kind, target)).filter(|_| strict),
+                    &mut out.decls,
+                );
+                if keep {
+                    declared.matching(&dep.name, dep_name, None, &mut out.decls);
                 }
-                if !declared.is_active(dep, dep_name, kind, target)? {
-                    continue;
+                let end = out.decls.len() as u32;
+                let e = out.entries.len() as u32;
+                if out.features_matter {
+                    for i in start..end {
+                        let d = &parent.dependencies[out.decls[i as usize] as usize];
+                        out.by_name
+                            .push((d.rename.as_ref().unwrap_or(&d.name).clone(), e));
+                    }
                 }
-                if let Some(platform) = target
-                    && !platforms.keeps(platform)
-                {
-                    continue;
-                }
-                out.push(Edge { to, kind });
+                out.entries.push(Entry {
+                    to,
+                    kind,
+                    platform_ok,
+                    decls: (start, end),
+                    keep,
+                });
             }
         }
-        out.sort_by_key(|e| (e.to, e.kind));
-        out.dedup();
+        out.by_name.sort_unstable();
+        out.by_name.dedup();
     }
 
-    let kinds = walk(&roots, &edges);
+    let built = super::features::resolve(
+        metadata,
+        &possible,
+        &Requested {
+            roots: &roots,
+            node_features: &node_features,
+        },
+    )?;
+    let kinds = walk(&roots, &built);
+    // The graph's edges: those of either unit, for paths and `via`.
+    let edges: Vec<Vec<Edge>> = built
+        .target
+        .into_iter()
+        .zip(built.host)
+        .map(|(mut t, h)| {
+            if !h.is_empty() {
+                t.extend(h);
+                t.sort_by_key(|e| (e.to, e.kind));
+                t.dedup();
+            }
+            t
+        })
+        .collect();
 
     let packages = metadata
         .packages
@@ -129,10 +172,11 @@ pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, 
 
 /// The map on package ids, which come from our own input: a fast,
 /// non-keyed hash (FxHash's mixing) instead of SipHash, which showed in profiles of big graphs.
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub(super) type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
 
 #[derive(Default)]
-struct FastHasher(u64);
+pub(super) struct FastHasher(u64);
 
 impl Hasher for FastHasher {
     fn write(&mut self, bytes: &[u8]) {
@@ -154,28 +198,42 @@ impl Hasher for FastHasher {
     }
 }
 
-/// Breadth-first walk over (package, path kind) states; each state is visited once,
-/// so this is O(3 * (packages + edges)). Roots are reached by the empty path, which
-/// counts as `normal`.
-fn walk(roots: &[usize], edges: &[Vec<Edge>]) -> Vec<Kinds> {
-    let mut kinds = vec![Kinds::NONE; edges.len()];
+/// Breadth-first walk over (unit, path kind) states, a unit being a package built for
+/// the target or for the host; each state is visited once, so this is
+/// O(6 * (packages + edges)). Roots are reached by the empty path, which counts as
+/// `normal`. A package's kinds are those of both its units.
+fn walk(roots: &[usize], built: &Built) -> Vec<Kinds> {
+    let n = built.target.len();
+    let mut seen = vec![Kinds::NONE; 2 * n];
     let mut queue = VecDeque::new();
     for &r in roots {
-        if !kinds[r].contains(DepKind::Normal) {
-            kinds[r].insert(DepKind::Normal);
-            queue.push_back((r, DepKind::Normal));
+        if !seen[2 * r].contains(DepKind::Normal) {
+            seen[2 * r].insert(DepKind::Normal);
+            queue.push_back((2 * r, DepKind::Normal));
         }
     }
-    while let Some((p, k)) = queue.pop_front() {
-        for e in &edges[p] {
+    while let Some((u, k)) = queue.pop_front() {
+        let (p, host) = (u / 2, u % 2 == 1);
+        let out = if host {
+            &built.host[p]
+        } else {
+            &built.target[p]
+        };
+        for e in out {
             let nk = k.max(e.kind);
-            if !kinds[e.to].contains(nk) {
-                kinds[e.to].insert(nk);
-                queue.push_back((e.to, nk));
+            let c = built.child(u, e);
+            if !seen[c].contains(nk) {
+                seen[c].insert(nk);
+                queue.push_back((c, nk));
             }
         }
     }
-    kinds
+    (0..n)
+        .map(|p| {
+            let (t, h) = (seen[2 * p], seen[2 * p + 1]);
+            t.iter().chain(h.iter()).collect()
+        })
+        .collect()
 }
 
 /// Caches, per distinct target expression, whether its edges are kept.
@@ -192,123 +250,106 @@ impl<'m> PlatformFilter<'m> {
         if let Some(&keep) = self.cache.get(platform) {
             return keep;
         }
-        let keep = match Platform::from_str(platform) {
-            Ok(parsed) => {
+        // cargo's parser and the evaluation recurse on the nesting: keep a deeper
+        // expression unevaluated (cargo itself never writes one).
+        let parsed = if crate::target::too_deep(platform) {
+            None
+        } else {
+            Platform::from_str(platform).ok()
+        };
+        let keep = match parsed {
+            Some(parsed) => {
                 let condition = Condition::from_platform(&parsed);
                 condition.is_possible()
                     && (self.targets.is_empty()
                         || self.targets.iter().any(|t| condition.matches(t)))
             }
-            Err(_) => true,
+            None => true,
         };
         self.cache.insert(platform, keep);
         keep
     }
 }
 
-/// A parent's declared dependencies and the optional ones its enabled features switch on.
+/// Up to this many declarations are scanned rather than sorted and searched.
+const SCAN_DECLARATIONS: usize = 16;
+
+/// A parent's declared dependencies, indexed by package name: a root with very many
+/// dependencies costs O(d log d), not O(d^2).
 struct Declarations<'m> {
     parent: &'m MetaPackage<'m>,
-    node: &'m Node<'m>,
-    /// Names (rename or package name, as in `[dependencies]`) of optional dependencies
-    /// switched on: implicit features that are enabled, `dep:NAME` and strong
-    /// `NAME/feat` in the definition of an enabled feature. Worked out the first time
-    /// an optional declaration is met: most packages have none.
-    activated: OnceCell<Vec<Str<'m>>>,
+    /// Indices into `parent.dependencies`, sorted by package name.
+    by_package: Vec<u32>,
 }
 
 impl<'m> Declarations<'m> {
-    fn new(parent: &'m MetaPackage<'m>, node: &'m Node<'m>) -> Declarations<'m> {
-        Declarations {
-            parent,
-            node,
-            activated: OnceCell::new(),
+    fn new(parent: &'m MetaPackage<'m>) -> Declarations<'m> {
+        let mut by_package: Vec<u32> = (0..parent.dependencies.len() as u32).collect();
+        // A short list is scanned (most packages declare a few dependencies).
+        if by_package.len() > SCAN_DECLARATIONS {
+            by_package.sort_by(|&a, &b| {
+                let deps = &parent.dependencies;
+                deps[a as usize].name.cmp(&deps[b as usize].name)
+            });
         }
+        Declarations { parent, by_package }
     }
 
-    fn activated(&self) -> Result<&[Str<'m>], GraphError> {
-        if let Some(activated) = self.activated.get() {
-            return Ok(activated);
-        }
-        let features = self.parent.features().map_err(|e| {
-            GraphError::Inconsistent(format!(
-                "the `features` of package `{}` are not a map of lists of strings: {}",
-                self.parent.id,
-                // The position would be within the features, not the file.
-                crate::metadata::strip_position(&e)
-            ))
-        })?;
-        let mut activated = Vec::new();
-        for feature in &self.node.features {
-            match features.get(feature) {
-                // Not defined in `[features]`: the implicit feature of an optional
-                // dependency of that name.
-                None => activated.push(feature.clone()),
-                Some(items) => {
-                    for item in items {
-                        if let Some(name) = item.strip_prefix("dep:") {
-                            activated.push(item.slice(4..4 + name.len()));
-                        } else if let Some((name, _)) = item.split_once('/')
-                            && !name.ends_with('?')
-                        {
-                            activated.push(item.slice(0..name.len()));
-                        }
-                    }
-                }
-            }
-        }
-        Ok(self.activated.get_or_init(|| activated))
-    }
-
-    /// Whether one `dep_kinds` entry of `dep` is built: some matching declaration
-    /// (same package, extern name, kind and target) is not optional or is switched on.
-    fn is_active(
+    /// Pushes onto `out` the declarations that one `dep_kinds` entry of a resolved
+    /// dependency (extern name `extern_name`, package `package_name`) comes from: same
+    /// package, kind and target. Prefers declarations whose extern name is the
+    /// resolve's; a dependency without `rename` whose library has another name than the
+    /// package does not match by name, so falls back to the unrenamed declarations,
+    /// then to all of them. `None` for `kind_target` matches any kind and target.
+    /// Returns false, pushing nothing, when the package is not declared so.
+    fn matching(
         &self,
-        dep: &NodeDep<'_>,
+        extern_name: &str,
         package_name: &str,
-        kind: DepKind,
-        target: Option<&str>,
-    ) -> Result<bool, GraphError> {
-        let decls = || {
-            self.parent
-                .dependencies
+        kind_target: Option<(DepKind, Option<&str>)>,
+        out: &mut Vec<u32>,
+    ) -> bool {
+        let deps = &self.parent.dependencies;
+        let named = if self.by_package.len() > SCAN_DECLARATIONS {
+            let start = self
+                .by_package
+                .partition_point(|&i| *deps[i as usize].name < *package_name);
+            let len = self.by_package[start..]
                 .iter()
-                .filter(move |d| *d.name == *package_name)
+                .take_while(|&&i| *deps[i as usize].name == *package_name)
+                .count();
+            &self.by_package[start..start + len]
+        } else {
+            &self.by_package[..]
         };
-        if decls().next().is_none() {
-            // No declaration at all: metadata we do not understand. Keep the edge,
-            // auditing too much beats missing a crate.
-            return Ok(true);
-        }
-        let same_kind_target =
-            |d: &&Dependency<'_>| d.kind == kind && d.target.as_deref() == target;
-        // Prefer declarations whose extern name is the resolve's; a dependency without
-        // `rename` whose library has another name than the package does not match
-        // by name, so fall back to the unrenamed declarations, then to all of them.
-        let tiers: [&dyn Fn(&&Dependency<'_>) -> bool; 3] = [
-            &|d| extern_name_eq(d.rename.as_deref().unwrap_or(&d.name), &dep.name),
+        let same = named
+            .iter()
+            .filter(|&&i| *deps[i as usize].name == *package_name)
+            .filter(|&&i| {
+                let d = &deps[i as usize];
+                kind_target
+                    .is_none_or(|(kind, target)| d.kind == kind && d.target.as_deref() == target)
+            });
+        let tiers: [&dyn Fn(&Dependency<'_>) -> bool; 3] = [
+            &|d| extern_name_eq(d.rename.as_deref().unwrap_or(&d.name), extern_name),
             &|d| d.rename.is_none(),
             &|_| true,
         ];
         for tier in tiers {
-            let mut candidates = decls().filter(same_kind_target).filter(tier).peekable();
-            if candidates.peek().is_some() {
-                for d in candidates {
-                    if !d.optional {
-                        return Ok(true);
-                    }
-                    let name: &str = d.rename.as_deref().unwrap_or(&d.name);
-                    if self.activated()?.iter().any(|a| **a == *name) {
-                        return Ok(true);
-                    }
-                }
-                return Ok(false);
+            let before = out.len();
+            out.extend(same.clone().copied().filter(|&i| tier(&deps[i as usize])));
+            if out.len() > before {
+                return true;
             }
         }
-        // Declared, but never with this kind and target: metadata we do not
-        // understand; keep the edge.
-        Ok(true)
+        false
     }
+}
+
+/// Metadata of cargo before 1.41: no `dep_kinds`, so the kind and target of the
+/// declaration are unknown and any declaration of the package matches.
+fn legacy_entry(dep: &crate::metadata::NodeDep<'_>) -> bool {
+    dep.dep_kinds.is_empty()
 }
 
 /// `toml_name` as an extern crate name (`-` becomes `_`) equals `extern_name`.

@@ -11,15 +11,24 @@ const MAX_PARTIAL_PATHS: usize = 200_000;
 
 const UNREACHED: u32 = u32::MAX;
 
-/// Answers path queries on one graph. Holds the reverse edges and, per package and
-/// path kind, the length of the shortest walk from a root (the search's heuristic).
+/// Answers path queries on one graph, built once and shared by every query (and
+/// thread). Holds the reverse edges and one breadth-first search from the roots: per
+/// package and path kind, the length of the shortest walk from a root (the search's
+/// heuristic) and the step it came from.
 pub struct PathFinder<'g> {
     graph: &'g Graph,
     /// Per package, the packages with an edge into it and the edge's kind, sorted.
     preds: Vec<Vec<(usize, DepKind)>>,
     /// `dist[p][k]`: shortest walk from a root to `p` whose kind is exactly `k`.
     dist: Vec<[u32; 3]>,
+    /// `parent[p][k]`: the (package, kind of the walk so far, edge kind) before `p` on
+    /// one such shortest walk; `UNREACHED` package for a root.
+    parent: Vec<[(u32, DepKind, DepKind); 3]>,
     is_root: Vec<bool>,
+    /// Packages on a cycle of non-dev edges, or reached from one. cargo forbids such
+    /// cycles, so this is empty but for other metadata; only these can appear twice
+    /// on a walk that does not close with a dev edge.
+    cyclic: Vec<bool>,
 }
 
 /// A partial path, from `pkg` to the target, as a linked list towards the target.
@@ -56,6 +65,8 @@ impl<'g> PathFinder<'g> {
             }
         }
         let mut dist = vec![[UNREACHED; 3]; n];
+        let none = (UNREACHED, DepKind::Normal, DepKind::Normal);
+        let mut parent = vec![[none; 3]; n];
         let mut queue = VecDeque::new();
         for &r in &graph.roots {
             if r < n && dist[r][DepKind::Normal as usize] == UNREACHED {
@@ -69,16 +80,58 @@ impl<'g> PathFinder<'g> {
                 let nk = k.max(e.kind);
                 if e.to < n && dist[e.to][nk as usize] == UNREACHED {
                     dist[e.to][nk as usize] = d + 1;
+                    parent[e.to][nk as usize] = (p as u32, k, e.kind);
                     queue.push_back((e.to, nk));
                 }
             }
         }
+        let cyclic = downstream_of_cycles(graph, n);
         PathFinder {
             graph,
             preds,
             dist,
+            parent,
             is_root,
+            cyclic,
         }
+    }
+
+    /// One shortest path of an allowed kind, from the search's parents: O(length).
+    /// `None` when there is none, or when the shortest walks repeat a package (possible
+    /// only through a dependency cycle).
+    fn parent_path(&self, target: usize, allowed: Kinds) -> Option<Vec<Step>> {
+        let mut kinds: Vec<DepKind> = allowed
+            .iter()
+            .filter(|&k| self.dist[target][k as usize] != UNREACHED)
+            .collect();
+        kinds.sort_by_key(|&k| self.dist[target][k as usize]);
+        'kinds: for k in kinds {
+            let mut path = Vec::new();
+            let mut on_path = HashSet::new();
+            let (mut p, mut kind, mut into) = (target, k, None);
+            loop {
+                if !on_path.insert(p) {
+                    continue 'kinds;
+                }
+                path.push(Step {
+                    package: p,
+                    edge: into,
+                });
+                let (prev, prev_kind, edge) = self.parent[p][kind as usize];
+                if prev == UNREACHED {
+                    break;
+                }
+                (p, kind, into) = (prev as usize, prev_kind, Some(edge));
+            }
+            path.reverse();
+            // Each step holds the edge into it: shift the edge kinds one step down.
+            let edges: Vec<Option<DepKind>> = path.iter().map(|s| s.edge).collect();
+            for (i, step) in path.iter_mut().enumerate() {
+                step.edge = if i == 0 { None } else { edges[i - 1] };
+            }
+            return Some(path);
+        }
+        None
     }
 
     /// Up to `max` shortest simple paths from a root to `target`, root first, whose
@@ -87,8 +140,11 @@ impl<'g> PathFinder<'g> {
     /// In order of increasing length; among paths of one length, in a deterministic
     /// order (the search expands predecessors by package index). Two paths through
     /// the same packages that differ only in edge kinds count once (the first
-    /// found). The search is A* backwards from the target; it stops after
-    /// `MAX_PARTIAL_PATHS` partial paths and then returns what it found.
+    /// found). The search is A* backwards from the target, with the shared search's
+    /// distances as an exact heuristic, so it costs about `max` times the path length
+    /// times the predecessors per step. It stops after `MAX_PARTIAL_PATHS` partial
+    /// paths and then returns what it found, or, having found nothing, the shortest
+    /// path the shared search's parents give.
     pub fn paths(&self, target: usize, allowed: Kinds, max: usize) -> Vec<Vec<Step>> {
         let mut found: Vec<Vec<Step>> = Vec::new();
         if max == 0 || target >= self.dist.len() || allowed.is_empty() {
@@ -118,7 +174,8 @@ impl<'g> PathFinder<'g> {
             };
             if self.is_root[pkg] && allowed.contains(kind.unwrap_or(DepKind::Normal)) {
                 let path = self.unwind(&arena, idx);
-                if seen.insert(path.iter().map(|s| s.package).collect()) {
+                let packages: Vec<usize> = path.iter().map(|s| s.package).collect();
+                if is_simple(&packages) && seen.insert(packages) {
                     found.push(path);
                     if found.len() >= max {
                         break;
@@ -134,7 +191,14 @@ impl<'g> PathFinder<'g> {
                 }
                 // A dev edge is only ever the first edge of a walk, out of a root.
                 let dev = edge == DepKind::Dev;
-                if (dev && !self.is_root[pred]) || self.on_path(&arena, idx, pred) {
+                // Without dev edges a cargo graph has no cycle, so only the last step
+                // (a dev edge out of a root) can return to a package of the path, or a
+                // step into a package on a cycle of other metadata. (Checking every
+                // step walked the whole partial path: quadratic on deep chains.)
+                if dev && !self.is_root[pred] {
+                    continue;
+                }
+                if (dev || self.cyclic[pred]) && self.on_path(&arena, idx, pred) {
                     continue;
                 }
                 let nk = Some(kind.map_or(edge, |k| k.max(edge)));
@@ -151,6 +215,11 @@ impl<'g> PathFinder<'g> {
                 });
                 heap.push(Reverse((len + 1 + h, Reverse(len + 1), arena.len() - 1)));
             }
+        }
+        if found.is_empty()
+            && let Some(path) = self.parent_path(target, allowed)
+        {
+            found.push(path);
         }
         found
     }
@@ -210,6 +279,39 @@ impl<'g> PathFinder<'g> {
     pub fn graph(&self) -> &'g Graph {
         self.graph
     }
+}
+
+/// Kahn's algorithm over the non-dev edges: what it cannot peel off (in-degree never
+/// zero) is on a cycle or downstream of one.
+fn downstream_of_cycles(graph: &Graph, n: usize) -> Vec<bool> {
+    let mut indegree = vec![0u32; n];
+    for out in &graph.edges {
+        for e in out {
+            if e.kind != DepKind::Dev && e.to < n {
+                indegree[e.to] += 1;
+            }
+        }
+    }
+    let mut stack: Vec<usize> = (0..n).filter(|&p| indegree[p] == 0).collect();
+    let mut peeled = vec![false; n];
+    while let Some(p) = stack.pop() {
+        peeled[p] = true;
+        for e in graph.edges.get(p).into_iter().flatten() {
+            if e.kind != DepKind::Dev && e.to < n {
+                indegree[e.to] -= 1;
+                if indegree[e.to] == 0 {
+                    stack.push(e.to);
+                }
+            }
+        }
+    }
+    peeled.into_iter().map(|p| !p).collect()
+}
+
+/// No package twice.
+fn is_simple(packages: &[usize]) -> bool {
+    let mut seen = HashSet::with_capacity(packages.len());
+    packages.iter().all(|p| seen.insert(*p))
 }
 
 /// See [`Graph::reaches_via`]. A breadth-first walk over (package, number of `via`
@@ -393,6 +495,29 @@ mod tests {
             ],
         );
         assert_eq!(names(&g, &g.paths(3, Kinds::ALL, 10)), ["r>a>b>t"]);
+    }
+
+    /// A long cycle of normal edges (which cargo forbids) gives simple paths only, and
+    /// the search ends.
+    #[test]
+    fn long_normal_cycle_ends() {
+        let n = 3_000;
+        let mut names = vec!["r".to_string()];
+        let mut edges = vec![(0, 1, Normal)];
+        for i in 1..=n {
+            names.push(format!("a{i}"));
+            if i < n {
+                edges.push((i, i + 1, Normal));
+            }
+        }
+        edges.push((n, 1, Normal));
+        names.push("t".into());
+        edges.push((n, n + 1, Normal));
+        let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+        let g = graph(&refs, &[0], &edges);
+        let p = g.paths(n + 1, Kinds::ALL, 5);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].len(), n + 2);
     }
 
     #[test]

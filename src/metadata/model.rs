@@ -48,10 +48,13 @@ pub struct Package<'a> {
     pub source: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub dependencies: Vec<Dependency<'a>>,
-    /// `[features]`, kept as text: only a package with optional dependencies needs it
-    /// (see [`Package::features`]).
+    /// `[features]`, kept as text: parsed only for a package that is built with a
+    /// feature enabled (see [`Package::features`]).
     #[serde(borrow, default)]
     pub features: Option<&'a RawValue>,
+    /// Whether a target is a `proc-macro` (built for the host, as build scripts are).
+    #[serde(default, rename = "targets", deserialize_with = "has_proc_macro")]
+    pub proc_macro: bool,
     #[serde(borrow)]
     pub manifest_path: Str<'a>,
     #[serde(borrow, default)]
@@ -90,6 +93,16 @@ pub struct Dependency<'a> {
     pub target: Option<Str<'a>>,
     #[serde(default)]
     pub optional: bool,
+    /// `default-features` (absent: true).
+    #[serde(default = "yes")]
+    pub uses_default_features: bool,
+    /// `features = [...]` of the declaration.
+    #[serde(borrow, default)]
+    pub features: Vec<Str<'a>>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The `resolve` section.
@@ -131,6 +144,55 @@ pub struct DepKindInfo<'a> {
     pub kind: DepKind,
     #[serde(borrow, default)]
     pub target: Option<Str<'a>>,
+}
+
+/// Whether some entry of `targets` has the kind `proc-macro`; reads only `kind`, and
+/// allocates nothing.
+fn has_proc_macro<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    /// `kind` holds `proc-macro`.
+    struct Kinds(bool);
+    impl<'de> Deserialize<'de> for Kinds {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Kinds, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Kinds;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a list of target kinds")
+                }
+                fn visit_seq<S: de::SeqAccess<'de>>(self, mut seq: S) -> Result<Kinds, S::Error> {
+                    let mut found = false;
+                    while let Some(kind) = seq.next_element::<Str<'de>>()? {
+                        found |= &*kind == "proc-macro";
+                    }
+                    Ok(Kinds(found))
+                }
+            }
+            d.deserialize_seq(V)
+        }
+    }
+    #[derive(Deserialize)]
+    struct Target {
+        #[serde(default)]
+        kind: Option<Kinds>,
+    }
+    struct Targets;
+    impl<'de> Visitor<'de> for Targets {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of targets")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_seq<S: de::SeqAccess<'de>>(self, mut seq: S) -> Result<bool, S::Error> {
+            let mut found = false;
+            while let Some(t) = seq.next_element::<Target>()? {
+                found |= t.kind.is_some_and(|k| k.0);
+            }
+            Ok(found)
+        }
+    }
+    d.deserialize_any(Targets)
 }
 
 /// null is normal. An unknown future kind counts as normal too: auditing too much beats
@@ -199,17 +261,35 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     }
 }
 
-/// `features`: each feature and what it enables, sorted by name for lookup.
+/// `features`: each feature and, still as JSON text, what it enables; sorted by name for
+/// lookup. A value is parsed only when its feature is looked up: a package built with
+/// two of its hundred features reads two lists.
 #[derive(Debug, Default)]
-pub struct Features<'a>(Vec<(Str<'a>, Vec<Str<'a>>)>);
+pub struct Features<'a>(Vec<(Str<'a>, &'a str)>);
 
 impl<'a> Features<'a> {
-    /// What the feature `name` enables, if `[features]` defines it.
-    pub fn get(&self, name: &str) -> Option<&[Str<'a>]> {
-        self.0
-            .binary_search_by(|(k, _)| (**k).cmp(name))
-            .ok()
-            .map(|i| self.0[i].1.as_slice())
+    fn find(&self, name: &str) -> Option<usize> {
+        self.0.binary_search_by(|(k, _)| (**k).cmp(name)).ok()
+    }
+
+    /// Whether `[features]` defines `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    /// What the feature `name` enables, if `[features]` defines it; an error when that
+    /// is not a list of strings.
+    pub fn get(&self, name: &str) -> Option<Result<Vec<Str<'a>>, serde_json::Error>> {
+        self.find(name).map(|i| serde_json::from_str(self.0[i].1))
+    }
+
+    /// cargo prints them sorted. Of a key given twice keep the last, as a map would:
+    /// reversed, the stable sort puts it first of its run.
+    fn sorted(mut entries: Vec<(Str<'a>, &'a str)>) -> Features<'a> {
+        entries.reverse();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|a, b| a.0 == b.0);
+        Features(entries)
     }
 }
 
@@ -222,17 +302,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for Features<'a> {
                 f.write_str("a map of feature names to lists of strings")
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Features<'a>, M::Error> {
-                let mut entries: Vec<(Str<'a>, Vec<Str<'a>>)> =
+                let mut entries: Vec<(Str<'a>, &'a str)> =
                     Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some(entry) = map.next_entry()? {
-                    entries.push(entry);
+                while let Some((key, value)) = map.next_entry::<Str<'a>, &'a RawValue>()? {
+                    entries.push((key, value.get()));
                 }
-                // cargo prints them sorted. Of a key given twice keep the last, as a map
-                // would: reversed, the stable sort puts it first of its run.
-                entries.reverse();
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-                entries.dedup_by(|a, b| a.0 == b.0);
-                Ok(Features(entries))
+                Ok(Features::sorted(entries))
             }
         }
         d.deserialize_map(FeaturesVisitor(PhantomData))
@@ -257,11 +332,15 @@ mod tests {
             r#"{"std": ["alloc", "dep:libc"], "alloc": [], "default": ["std"]}"#,
         )
         .unwrap();
-        assert_eq!(f.get("std").map(|v| v.len()), Some(2));
-        assert_eq!(f.get("alloc").map(|v| v.len()), Some(0));
+        let len = |f: &Features, name: &str| f.get(name).map(|v| v.unwrap().len());
+        assert_eq!(len(&f, "std"), Some(2));
+        assert_eq!(len(&f, "alloc"), Some(0));
         assert!(f.get("libc").is_none());
+        assert!(f.contains("default") && !f.contains("libc"));
         let twice: Features = serde_json::from_str(r#"{"a": ["x"], "b": [], "a": ["y"]}"#).unwrap();
-        assert_eq!(twice.get("a").map(|v| &*v[0]), Some("y"));
+        assert_eq!(&*twice.get("a").unwrap().unwrap()[0], "y");
+        let bad: Features = serde_json::from_str(r#"{"a": "x"}"#).unwrap();
+        assert!(bad.get("a").unwrap().is_err());
     }
 
     #[test]
