@@ -158,7 +158,6 @@ pub fn describe(policy: &Policy, today: Date, out: &mut dyn Write) -> std::io::R
         "\n{}",
         count(policy.exceptions.len(), "exception", "exceptions")
     )?;
-    let mut warnings = Vec::new();
     for x in &policy.exceptions {
         let scope = [
             x.version.as_ref().map(|(v, _)| v.clone()),
