@@ -59,6 +59,7 @@ pub fn load(args: &GraphArgs) -> Result<Loaded, Failure> {
         workspace: args.workspace,
         exclude: args.exclude.clone(),
         targets: args.target.clone(),
+        host: args.host.clone(),
         exclude_dev: args.exclude_dev,
     };
     let (graph, input_notes) = input::load(&input, &opts).map_err(Failure::new)?;

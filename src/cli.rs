@@ -165,10 +165,10 @@ pub struct GraphArgs {
     #[arg(long, value_name = "FILE")]
     pub metadata_path: Option<PathBuf>,
     /// Audit a Cargo.lock without running cargo (features and targets are not applied)
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["manifest_path", "metadata_path", "binary", "package", "workspace", "exclude", "features", "all_features", "no_default_features", "target"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["manifest_path", "metadata_path", "binary", "package", "workspace", "exclude", "features", "all_features", "no_default_features", "target", "host"])]
     pub lockfile: Option<PathBuf>,
     /// Audit what a binary built with `cargo auditable` contains; repeatable
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["manifest_path", "metadata_path", "package", "workspace", "exclude", "features", "all_features", "no_default_features", "target"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["manifest_path", "metadata_path", "package", "workspace", "exclude", "features", "all_features", "no_default_features", "target", "host"])]
     pub binary: Vec<PathBuf>,
     /// Policy file, or `builtin:NAME`; repeatable (default: vendor-audit.toml, .cargo/vendor-audit.toml,
     /// [workspace.metadata.vendor-audit] policy, else builtin:us-federal)
@@ -195,6 +195,10 @@ pub struct GraphArgs {
     /// Keep only dependency edges that apply to this target triple; repeatable
     #[arg(long, value_name = "TRIPLE")]
     pub target: Vec<String>,
+    /// With --target: the triple build-dependencies and proc-macros are built for, whose
+    /// edges are evaluated against it (default: the host `rustc -vV` reports)
+    #[arg(long, value_name = "TRIPLE", requires = "target")]
+    pub host: Option<String>,
     /// Drop dev-dependency edges
     #[arg(long)]
     pub exclude_dev: bool,

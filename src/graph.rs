@@ -15,6 +15,9 @@
 //!   cannot parse or that stays unknown for a `--target` triple (`target_feature`), or
 //!   one nested deeper than `target::MAX_CFG_DEPTH`. Auditing a crate too many beats
 //!   missing one.
+//! - With `--target`, an edge out of a host unit (a build-dependency, a proc-macro, or
+//!   what only they reach) and a build-dependency edge are evaluated against the host
+//!   triple, as `cargo tree --target` does; other edges against the `--target` triples.
 //! - Which optional dependencies are built is worked out again over what is built
 //!   (`features.rs`), as cargo's resolver 2 does, not read from `resolve`'s features.
 
@@ -170,6 +173,10 @@ pub struct GraphOptions {
     pub exclude: Vec<String>,
     /// `--target` triples; empty means every target.
     pub targets: Vec<String>,
+    /// `--host`: the triple build-dependencies, proc-macros and what only they reach
+    /// are built for, and so evaluated against under `--target`. `None`: the host
+    /// `rustc -vV` reports, asked only when `targets` is not empty.
+    pub host: Option<String>,
     /// `--exclude-dev`: drop dev-dependency edges before the walk.
     pub exclude_dev: bool,
 }
@@ -189,6 +196,18 @@ pub enum GraphError {
         "unknown target triple `{0}`: give a triple that rustc knows, as `rustc --print target-list` lists"
     )]
     UnknownTarget(String),
+    #[error(
+        "unknown host triple `{0}` (--host): give a triple that rustc knows, as `rustc --print target-list` lists"
+    )]
+    UnknownHost(String),
+    #[error(
+        "`rustc -vV` reports the host `{0}`, which this tool does not know: pass --host TRIPLE (the host's triple, or the nearest one `rustc --print target-list` lists)"
+    )]
+    UnknownRustcHost(String),
+    #[error(
+        "--target needs the host triple, against which build-dependencies and proc-macros are evaluated: {0}; pass --host TRIPLE"
+    )]
+    NoHost(String),
     #[error("the metadata is inconsistent: {0}")]
     Inconsistent(String),
 }

@@ -75,6 +75,37 @@ impl Target {
     }
 }
 
+/// The triple `rustc -vV` reports as its host: what cargo builds build scripts,
+/// build-dependencies and proc-macros for. Runs `$RUSTC` when set, as cargo does,
+/// else `rustc` from the `PATH`.
+pub fn host_triple() -> Result<String, String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let shown = std::path::Path::new(&rustc).display().to_string();
+    let out = std::process::Command::new(&rustc)
+        .arg("-vV")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("could not run `{shown} -vV`: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{shown} -vV` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    parse_host(&String::from_utf8_lossy(&out.stdout))
+        .ok_or_else(|| format!("`{shown} -vV` printed no `host:` line"))
+}
+
+/// The `host: TRIPLE` line of `rustc -vV` output.
+fn parse_host(verbose_version: &str) -> Option<String> {
+    verbose_version
+        .lines()
+        .find_map(|l| l.strip_prefix("host:"))
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
 /// A parsed dependency target: `x86_64-pc-windows-msvc` or `cfg(windows)`.
 #[derive(Clone, Debug)]
 pub enum Condition {
@@ -312,6 +343,14 @@ mod tests {
     fn plain_triples() {
         assert!(on(WINDOWS, WINDOWS));
         assert!(!on(WINDOWS, LINUX));
+    }
+
+    #[test]
+    fn host_line_of_rustc_vv() {
+        let text = "rustc 1.95.0 (59807616e 2026-04-14)\nbinary: rustc\nhost: aarch64-apple-darwin\nrelease: 1.95.0\n";
+        assert_eq!(parse_host(text).as_deref(), Some("aarch64-apple-darwin"));
+        assert_eq!(parse_host("rustc 1.95.0\nhost: \n"), None);
+        assert_eq!(parse_host(""), None);
     }
 
     #[test]

@@ -642,3 +642,395 @@ fn binary_does_not_audit_what_only_pruned_features_enable() {
         .collect();
     assert_eq!(names, BTreeSet::from(["rustls-pki-types"]), "{report}");
 }
+
+/// `--target` and the host: build-dependencies, proc-macros and what only they reach
+/// are built for the host, so their edges are evaluated against the host triple, as
+/// `cargo tree --target` does. Member `app` (workspace `hws/`, path packages in
+/// `hdeps/`):
+/// - `bunix`, `bwin`, `bmac`: build-dependencies under `cfg(unix)`, `cfg(windows)`,
+///   `cfg(target_os = "macos")`; `btriple` under the plain triple
+///   `x86_64-unknown-linux-gnu`.
+/// - `bplain`: plain build-dependency, with normal deps `bplain-unix` (`cfg(unix)`)
+///   and `bplain-win` (`cfg(windows)`): host edges.
+/// - `pm`: proc-macro, with `pm-unix` and `pm-win` under `cfg(unix)`/`cfg(windows)`.
+/// - `pmwin`: a proc-macro under `cfg(windows)` normal deps: the edge into it is
+///   app's, evaluated for the target.
+/// - `nwin`, `nunix`: normal deps under `cfg(windows)`, `cfg(unix)`.
+/// - `both`: normal and build-dependency, with `both-win` under `cfg(windows)`: for
+///   the target unit `both-win` follows the target, for the host unit the host.
+/// - `dunix`: dev-dependency under `cfg(unix)`: the target's.
+mod host {
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+
+    use cargo_vendor_audit::graph::{Graph, GraphOptions};
+    use cargo_vendor_audit::metadata::{self, CargoInvocation, MetadataSource};
+
+    use super::{ALL_EDGES, package, reached_names, set, tree_names, write};
+
+    const LINUX: &str = "x86_64-unknown-linux-gnu";
+    const WINDOWS: &str = "x86_64-pc-windows-msvc";
+    const MAC: &str = "aarch64-apple-darwin";
+
+    fn dep(name: &str) -> String {
+        format!("{name} = {{ path = \"../../../hdeps/{name}\" }}\n")
+    }
+
+    fn sibling(name: &str) -> String {
+        format!("{name} = {{ path = \"../{name}\" }}\n")
+    }
+
+    fn generate(root: &Path) {
+        let ws = root.join("hws");
+        write(
+            &ws.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"crates/app\"]\nresolver = \"2\"\n",
+        );
+        let app = format!(
+            "[dependencies]\n{}{}\
+             [target.'cfg(windows)'.dependencies]\n{}{}\
+             [target.'cfg(unix)'.dependencies]\n{}\
+             [build-dependencies]\n{}{}\
+             [target.'cfg(unix)'.build-dependencies]\n{}\
+             [target.'cfg(windows)'.build-dependencies]\n{}\
+             [target.'cfg(target_os = \"macos\")'.build-dependencies]\n{}\
+             [target.x86_64-unknown-linux-gnu.build-dependencies]\n{}\
+             [target.'cfg(unix)'.dev-dependencies]\n{}",
+            dep("pm"),
+            dep("both"),
+            dep("nwin"),
+            dep("pmwin"),
+            dep("nunix"),
+            dep("bplain"),
+            dep("both"),
+            dep("bunix"),
+            dep("bwin"),
+            dep("bmac"),
+            dep("btriple"),
+            dep("dunix"),
+        );
+        package(&ws.join("crates/app"), "app", &app);
+        let deps = root.join("hdeps");
+        let proc_macro = "[lib]\nproc-macro = true\n\n";
+        package(
+            &deps.join("pm"),
+            "pm",
+            &format!(
+                "{proc_macro}[target.'cfg(unix)'.dependencies]\n{}\
+                 [target.'cfg(windows)'.dependencies]\n{}",
+                sibling("pm-unix"),
+                sibling("pm-win")
+            ),
+        );
+        package(&deps.join("pmwin"), "pmwin", proc_macro);
+        package(
+            &deps.join("bplain"),
+            "bplain",
+            &format!(
+                "[target.'cfg(unix)'.dependencies]\n{}\
+                 [target.'cfg(windows)'.dependencies]\n{}",
+                sibling("bplain-unix"),
+                sibling("bplain-win")
+            ),
+        );
+        package(
+            &deps.join("both"),
+            "both",
+            &format!(
+                "[target.'cfg(windows)'.dependencies]\n{}",
+                sibling("both-win")
+            ),
+        );
+        for name in [
+            "pm-unix",
+            "pm-win",
+            "bplain-unix",
+            "bplain-win",
+            "both-win",
+            "nwin",
+            "nunix",
+            "bunix",
+            "bwin",
+            "bmac",
+            "btriple",
+            "dunix",
+        ] {
+            package(&deps.join(name), name, "");
+        }
+    }
+
+    pub struct Fixture {
+        pub dir: tempfile::TempDir,
+        pub ws: PathBuf,
+        pub metadata: metadata::Metadata,
+    }
+
+    pub fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        generate(dir.path());
+        let ws = dir.path().join("hws");
+        let metadata = metadata::load(&MetadataSource::Cargo(CargoInvocation {
+            manifest_path: Some(ws.join("Cargo.toml")),
+            offline: true,
+            ..Default::default()
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        Fixture { dir, ws, metadata }
+    }
+
+    fn names(f: &Fixture, targets: &[&str], host: Option<&str>) -> BTreeSet<String> {
+        let g = Graph::build(
+            &f.metadata,
+            &GraphOptions {
+                targets: targets.iter().map(|t| t.to_string()).collect(),
+                host: host.map(str::to_string),
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        reached_names(&g)
+    }
+
+    fn rustc_host() -> String {
+        let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+        let out = std::process::Command::new(rustc)
+            .arg("-vV")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("host: "))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    /// For each target, the set equals `cargo tree --target T` (whose host is rustc's),
+    /// with the host asked of rustc and with it given as `--host`.
+    #[test]
+    fn per_target_with_host_equals_cargo_tree() {
+        let f = fixture();
+        let host = rustc_host();
+        for triple in [LINUX, WINDOWS, MAC] {
+            let tree = tree_names(&f.ws, ALL_EDGES, &["--workspace", "--target", triple]);
+            assert_eq!(names(&f, &[triple], None), tree, "--target {triple}");
+            assert_eq!(
+                names(&f, &[triple], Some(&host)),
+                tree,
+                "--target {triple} --host {host}"
+            );
+        }
+        // Several targets: the union of what each keeps.
+        let tree = tree_names(
+            &f.ws,
+            ALL_EDGES,
+            &["--workspace", "--target", LINUX, "--target", WINDOWS],
+        );
+        assert_eq!(names(&f, &[LINUX, WINDOWS], None), tree);
+    }
+
+    /// With the host given, whatever machine runs this.
+    #[test]
+    fn host_edges_follow_the_host() {
+        let f = fixture();
+        let always = [
+            "app", "pm", "pmwin", "both", "bplain", "nwin", "nunix", "bunix", "bwin", "bmac",
+            "btriple", "dunix",
+        ];
+        let with = |extra: &[&str]| {
+            let mut s: BTreeSet<String> = extra.iter().map(|s| s.to_string()).collect();
+            s.extend(set(&always));
+            s
+        };
+        // Windows target built on Linux: the `cfg(unix)` build-dependency and the unix
+        // deps of the proc-macro and of the build-dependency are kept, their windows
+        // ones are not; the windows normal deps and the proc-macro under
+        // `cfg(windows)` are kept.
+        let ours = names(&f, &[WINDOWS], Some(LINUX));
+        let expected: BTreeSet<String> = with(&["pm-unix", "bplain-unix", "both-win"])
+            .into_iter()
+            .filter(|n| !["nunix", "bwin", "bmac", "dunix"].contains(&n.as_str()))
+            .collect();
+        assert_eq!(ours, expected);
+        // Linux target built on Windows: the other way round; `both-win` is reached
+        // through the host unit of `both`.
+        let ours = names(&f, &[LINUX], Some(WINDOWS));
+        let expected: BTreeSet<String> = with(&["pm-win", "bplain-win", "both-win"])
+            .into_iter()
+            .filter(|n| !["nwin", "pmwin", "bunix", "bmac", "btriple"].contains(&n.as_str()))
+            .collect();
+        assert_eq!(ours, expected);
+        // Linux target built on macOS: the macOS build-dependency is kept, `both-win` not.
+        let ours = names(&f, &[LINUX], Some(MAC));
+        assert!(ours.contains("bmac") && ours.contains("bunix") && ours.contains("pm-unix"));
+        for absent in ["bwin", "btriple", "both-win", "pm-win", "nwin"] {
+            assert!(!ours.contains(absent), "{absent}: {ours:?}");
+        }
+        // Without --target, every edge is kept, whatever the host.
+        let all = names(&f, &[], None);
+        assert_eq!(all, names(&f, &[], Some(MAC)));
+        assert_eq!(
+            all,
+            with(&["pm-unix", "pm-win", "bplain-unix", "bplain-win", "both-win"])
+        );
+    }
+}
+
+/// Through the binary: `--host` decides the build-dependencies under `--target`.
+mod host_cli {
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+
+    fn files(f: &super::host::Fixture) -> (PathBuf, PathBuf) {
+        let meta = f.dir.path().join("metadata.json");
+        let out = std::process::Command::new(super::cargo())
+            .args(["metadata", "--format-version", "1", "--offline"])
+            .current_dir(&f.ws)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        std::fs::write(&meta, out.stdout).unwrap();
+        let policy = f.dir.path().join("policy.toml");
+        std::fs::write(
+            &policy,
+            "schema = 1\n\n[policy]\nid = \"t\"\ntitle = \"t\"\n\n\
+             [[entity]]\nid = \"build-only\"\nname = \"Build only\"\nreason = \"test\"\n\
+             [entity.match]\ncrates = [\"bmac\", \"bunix\", \"bwin\", \"pm-win\"]\n",
+        )
+        .unwrap();
+        (meta, policy)
+    }
+
+    /// Runs the binary on the metadata file with `RUSTC` set to `rustc`.
+    fn run(meta: &Path, policy: &Path, args: &[&str], rustc: &str) -> std::process::Output {
+        assert_cmd::Command::cargo_bin("cargo-vendor-audit")
+            .unwrap()
+            .env("RUSTC", rustc)
+            .arg("--metadata-path")
+            .arg(meta)
+            .arg("--policy")
+            .arg(policy)
+            .args(["--format", "json", "--fail-on", "never"])
+            .args(["--today", "2026-11-30"])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn found(out: &std::process::Output) -> BTreeSet<String> {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["entity"] == "build-only")
+            .map(|f| f["package"]["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn host_decides_build_dependencies() {
+        let f = super::host::fixture();
+        let (meta, policy) = files(&f);
+        let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+        let linux = ["--target", "x86_64-unknown-linux-gnu"];
+        // Built on macOS: the `cfg(target_os = "macos")` build-dependency is kept.
+        let mac = found(&run(
+            &meta,
+            &policy,
+            &[linux[0], linux[1], "--host", "aarch64-apple-darwin"],
+            &rustc,
+        ));
+        assert_eq!(mac, super::set(&["bmac", "bunix"]));
+        // Built on Windows: the windows build-dependency and the proc-macro's windows
+        // dependency.
+        let win = found(&run(
+            &meta,
+            &policy,
+            &[linux[0], linux[1], "--host", "x86_64-pc-windows-msvc"],
+            &rustc,
+        ));
+        assert_eq!(win, super::set(&["bwin", "pm-win"]));
+        // A Windows target built on Linux keeps the `cfg(unix)` build-dependency.
+        let cross = found(&run(
+            &meta,
+            &policy,
+            &[
+                "--target",
+                "x86_64-pc-windows-msvc",
+                "--host",
+                "x86_64-unknown-linux-gnu",
+            ],
+            &rustc,
+        ));
+        assert_eq!(cross, super::set(&["bunix"]));
+    }
+
+    #[test]
+    fn host_errors_are_exit_2() {
+        let f = super::host::fixture();
+        let (meta, policy) = files(&f);
+        let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+        let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).to_string();
+
+        // An unknown host triple.
+        let out = run(
+            &meta,
+            &policy,
+            &[
+                "--target",
+                "x86_64-unknown-linux-gnu",
+                "--host",
+                "no-such-host-triple",
+            ],
+            &rustc,
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("unknown host triple `no-such-host-triple`"));
+        assert!(out.stdout.is_empty());
+
+        // --host only means something with --target.
+        let out = run(
+            &meta,
+            &policy,
+            &["--host", "x86_64-unknown-linux-gnu"],
+            &rustc,
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("--target"), "{}", stderr(&out));
+
+        // rustc cannot be run: --target without --host is a clear error...
+        let missing = f.dir.path().join("no-such-rustc");
+        let missing = missing.to_str().unwrap();
+        let out = run(
+            &meta,
+            &policy,
+            &["--target", "x86_64-unknown-linux-gnu"],
+            missing,
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let msg = stderr(&out);
+        assert!(
+            msg.contains("no-such-rustc -vV") && msg.contains("--host"),
+            "{msg}"
+        );
+        // ...with --host, or without --target, rustc is not needed.
+        let given = found(&run(
+            &meta,
+            &policy,
+            &[
+                "--target",
+                "x86_64-pc-windows-msvc",
+                "--host",
+                "x86_64-unknown-linux-gnu",
+            ],
+            missing,
+        ));
+        assert_eq!(given, super::set(&["bunix"]));
+        let all = found(&run(&meta, &policy, &[], missing));
+        assert_eq!(all, super::set(&["bmac", "bunix", "bwin", "pm-win"]));
+    }
+}

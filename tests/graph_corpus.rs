@@ -37,9 +37,16 @@ fn build(m: &metadata::Metadata, opts: &GraphOptions) -> Graph {
     Graph::build(m, opts).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// `--target` each of `triples`, built on a Linux host.
 fn targets(triples: &[&str]) -> GraphOptions {
+    on_host(triples, "x86_64-unknown-linux-gnu")
+}
+
+/// `--target` each of `triples`, `--host host`.
+fn on_host(triples: &[&str], host: &str) -> GraphOptions {
     GraphOptions {
         targets: triples.iter().map(|t| t.to_string()).collect(),
+        host: Some(host.to_string()),
         ..Default::default()
     }
 }
@@ -191,7 +198,8 @@ fn cfg_any_edges_are_dropped() {
 fn target_triples_select_platform_edges() {
     // Edges into winapi-util are all `cfg(windows)` (grep-cli, ignore, same-file,
     // termcolor, walkdir), and winapi-util -> windows-sys is `cfg(windows)`.
-    // getrandom is reached only from jobserver under `cfg(windows)`.
+    // getrandom is reached only from jobserver under `cfg(windows)`, and jobserver
+    // only from cc, a build-dependency: it is built on a Windows host only.
     // tikv-jemallocator only from ripgrep under
     // `cfg(all(target_env = "musl", target_pointer_width = "64"))`.
     // libc is reached unconditionally through pcre2 and pcre2-sys.
@@ -203,11 +211,22 @@ fn target_triples_select_platform_edges() {
         m,
         &targets(&["x86_64-unknown-linux-gnu", "x86_64-pc-windows-msvc"]),
     );
-    for name in ["winapi-util", "windows-sys", "getrandom"] {
+    for name in ["winapi-util", "windows-sys"] {
         assert!(!reached(&linux, idx(&linux, name)), "{name} on linux");
         assert!(reached(&windows, idx(&windows, name)), "{name} on windows");
         assert!(reached(&both, idx(&both, name)), "{name} on both");
     }
+    let getrandom = idx(&linux, "getrandom");
+    assert!(
+        !reached(&windows, getrandom),
+        "getrandom for windows on linux"
+    );
+    let on_windows = build(
+        m,
+        &on_host(&["x86_64-unknown-linux-gnu"], "x86_64-pc-windows-msvc"),
+    );
+    assert_eq!(on_windows.kinds[getrandom], Kinds::of(DepKind::Build));
+    assert!(!reached(&on_windows, idx(&on_windows, "winapi-util")));
     for name in ["tikv-jemallocator", "tikv-jemalloc-sys"] {
         assert!(!reached(&linux, idx(&linux, name)), "{name} on linux-gnu");
         assert!(!reached(&windows, idx(&windows, name)), "{name} on windows");
@@ -227,7 +246,10 @@ fn target_triples_select_platform_edges() {
 #[test]
 fn deno_windows_only_crates() {
     let g_linux = build(deno(), &targets(&["x86_64-unknown-linux-gnu"]));
-    let g_win = build(deno(), &targets(&["x86_64-pc-windows-msvc"]));
+    let g_win = build(
+        deno(),
+        &on_host(&["x86_64-pc-windows-msvc"], "x86_64-pc-windows-msvc"),
+    );
     // winapi is reached only through `cfg(windows)`/`cfg(target_os = "windows")` edges.
     let w = idx_v(&g_linux, "winapi", "0.3.9");
     assert!(!reached(&g_linux, w));
@@ -239,6 +261,9 @@ fn deno_windows_only_crates() {
     assert!(!nix.is_empty());
     assert!(nix.iter().all(|&i| !reached(&g_win, i)));
     assert!(nix.iter().any(|&i| reached(&g_linux, i)));
+    // Built on Linux, a Windows target still has nix, through what runs on the host.
+    let cross = build(deno(), &targets(&["x86_64-pc-windows-msvc"]));
+    assert!(nix.iter().any(|&i| reached(&cross, i)));
 }
 
 #[test]

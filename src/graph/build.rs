@@ -54,8 +54,23 @@ pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, 
         .iter()
         .map(|t| Target::by_triple(t).map_err(|e| GraphError::UnknownTarget(e.0)))
         .collect::<Result<Vec<_>, _>>()?;
+    let host = match &opts.host {
+        Some(h) => Some(Target::by_triple(h).map_err(|e| GraphError::UnknownHost(e.0))?),
+        None => None,
+    };
+    // The host matters only under `--target`: without it every edge is kept, and
+    // rustc is not asked.
+    let host = match host {
+        Some(h) => Some(h),
+        None if targets.is_empty() => None,
+        None => {
+            let triple = crate::target::host_triple().map_err(GraphError::NoHost)?;
+            Some(Target::by_triple(&triple).map_err(|e| GraphError::UnknownRustcHost(e.0))?)
+        }
+    };
     let mut platforms = PlatformFilter {
         targets,
+        host,
         cache: HashMap::new(),
     };
 
@@ -83,8 +98,12 @@ pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, 
             for (kind, target) in entries {
                 // cargo builds dev-dependencies only of the packages being tested: the
                 // roots (the feature resolver checks that). With `--exclude-dev`, none.
-                let platform_ok = !(kind == DepKind::Dev && opts.exclude_dev)
-                    && target.is_none_or(|platform| platforms.keeps(platform));
+                let kept = !(kind == DepKind::Dev && opts.exclude_dev);
+                let platform_ok = match target {
+                    _ if !kept => [false; 2],
+                    None => [true; 2],
+                    Some(platform) => platforms.keeps(platform),
+                };
                 let start = out.decls.len() as u32;
                 let strict = !legacy_entry(dep);
                 let keep = !declared.matching(
@@ -238,15 +257,22 @@ fn walk(roots: &[usize], built: &Built) -> Vec<Kinds> {
 
 /// Caches, per distinct target expression, whether its edges are kept.
 struct PlatformFilter<'m> {
+    /// `--target`; empty means every target.
     targets: Vec<Target>,
-    cache: HashMap<&'m str, bool>,
+    /// The host, under `--target`.
+    host: Option<Target>,
+    /// Per expression, `[kept for the targets, kept for the host]`.
+    cache: HashMap<&'m str, [bool; 2]>,
 }
 
 impl<'m> PlatformFilter<'m> {
-    /// Kept when it can be true on some target and, with `--target`, applies to one
-    /// of the given triples. A target that cargo's own parser rejects is kept: it
-    /// cannot come from cargo, and auditing too much beats missing a crate.
-    fn keeps(&mut self, platform: &'m str) -> bool {
+    /// Whether an edge under `platform` is kept when evaluated for the targets and
+    /// for the host (indexed as units are, see [`Entry::platform_ok`]). Kept when it
+    /// can be true on some target and, with `--target`, applies to one of the given
+    /// triples (for the host: to the host triple). A target that cargo's own parser
+    /// rejects is kept: it cannot come from cargo, and auditing too much beats
+    /// missing a crate.
+    fn keeps(&mut self, platform: &'m str) -> [bool; 2] {
         if let Some(&keep) = self.cache.get(platform) {
             return keep;
         }
@@ -260,11 +286,17 @@ impl<'m> PlatformFilter<'m> {
         let keep = match parsed {
             Some(parsed) => {
                 let condition = Condition::from_platform(&parsed);
-                condition.is_possible()
-                    && (self.targets.is_empty()
-                        || self.targets.iter().any(|t| condition.matches(t)))
+                if !condition.is_possible() {
+                    [false; 2]
+                } else if self.targets.is_empty() {
+                    [true; 2]
+                } else {
+                    let for_targets = self.targets.iter().any(|t| condition.matches(t));
+                    let for_host = self.host.as_ref().is_none_or(|h| condition.matches(h));
+                    [for_targets, for_host]
+                }
             }
-            None => true,
+            None => [true; 2],
         };
         self.cache.insert(platform, keep);
         keep

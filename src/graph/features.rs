@@ -36,8 +36,9 @@ pub(super) struct Entry {
     pub to: usize,
     pub kind: DepKind,
     /// Kept by `--target` and `cfg(any())` pruning, and not a dev edge that
-    /// `--exclude-dev` drops.
-    pub platform_ok: bool,
+    /// `--exclude-dev` drops: `[TARGET]` when evaluated for the `--target` triples,
+    /// `[HOST]` for the host triple (out of a host unit, or a build-dependency edge).
+    pub platform_ok: [bool; 2],
     /// The declarations (indices into the parent's `dependencies`) this entry may come
     /// from, as `decls[start..end]` of [`PackageEdges::decls`].
     pub decls: (u32, u32),
@@ -341,7 +342,11 @@ impl<'m> Resolver<'_, 'm> {
         let p = u / 2;
         let edges = &self.edges[p];
         let entry = &edges.entries[e];
-        if !entry.platform_ok || (entry.kind == DepKind::Dev && (u % 2 == HOST || !self.is_root[p]))
+        // As cargo: an edge out of a host unit, or a build-dependency edge, is built
+        // for the host and so evaluated against the host triple.
+        let for_host = u % 2 == HOST || entry.kind == DepKind::Build;
+        if !entry.platform_ok[if for_host { HOST } else { TARGET }]
+            || (entry.kind == DepKind::Dev && (u % 2 == HOST || !self.is_root[p]))
         {
             return;
         }

@@ -36,8 +36,11 @@ fn special_kind(t: std::fs::FileType) -> &'static str {
         if t.is_socket() {
             return "a socket";
         }
-        if t.is_char_device() || t.is_block_device() {
-            return "a device";
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
         }
     }
     let _ = t;
