@@ -121,7 +121,7 @@ fn check_regular(meta: &std::fs::Metadata) -> io::Result<()> {
 }
 
 /// What a file that is not a regular file is, for messages.
-fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+pub(crate) fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;

@@ -358,9 +358,10 @@ fn lockfile_facts_come_from_the_registry_cache_or_are_missing() {
         .filter(|f| f["code"] == "missing-facts")
         .collect();
     assert!(
-        missing
-            .iter()
-            .all(|f| !f["message"].as_str().unwrap().contains("repository and homepage")),
+        missing.iter().all(|f| !f["message"]
+            .as_str()
+            .unwrap()
+            .contains("repository and homepage")),
         "{missing:?}"
     );
     let paths = &report["findings"][0]["paths"];

@@ -621,7 +621,7 @@ fn extends_naming_a_fifo_is_an_error_not_a_hang() {
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("it is a named pipe (FIFO), not a regular file"),
+        err.contains("it is a FIFO (named pipe), not a regular file"),
         "{err}"
     );
     assert!(err.contains("policy.toml:4:"), "{err}");

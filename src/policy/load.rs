@@ -25,28 +25,6 @@ pub(crate) enum ReadError {
     Other(io::Error),
 }
 
-/// What a file that is neither a regular file nor a folder is, in words.
-fn special_kind(t: std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "a named pipe (FIFO)";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-        if t.is_char_device() {
-            return "a character device";
-        }
-        if t.is_block_device() {
-            return "a block device";
-        }
-    }
-    let _ = t;
-    "not a regular file"
-}
-
 /// Where policy files come from: the real filesystem, or memory in tests.
 pub(crate) trait PolicyFs {
     fn read(&self, path: &Path) -> Result<String, ReadError>;
@@ -58,52 +36,12 @@ pub(crate) struct RealFs;
 
 impl PolicyFs for RealFs {
     fn read(&self, path: &Path) -> Result<String, ReadError> {
-        // Only a regular file is opened: opening a FIFO for reading blocks until a writer
-        // comes, and a device may never end.
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_dir() => return Err(ReadError::IsDir),
-            Ok(m) if !m.is_file() => {
-                return Err(ReadError::NotRegular(special_kind(m.file_type())));
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::NotFound),
-            _ => {}
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.read(true);
-        #[cfg(unix)]
-        {
-            // Should the path have been swapped for a FIFO since the check, the open
-            // still returns at once, and the check below refuses it.
-            use std::os::unix::fs::OpenOptionsExt;
-            options.custom_flags(O_NONBLOCK);
-        }
-        let file = options.open(path).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => ReadError::NotFound,
-            _ => ReadError::Other(e),
-        })?;
-        let meta = file.metadata().map_err(ReadError::Other)?;
-        if meta.is_dir() {
-            return Err(ReadError::IsDir);
-        }
-        if !meta.is_file() {
-            return Err(ReadError::NotRegular(special_kind(meta.file_type())));
-        }
-        if meta.len() > crate::limits::POLICY_BYTES {
-            return Err(ReadError::Other(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                format!(
-                    "larger than the limit of {}",
-                    crate::limits::describe(crate::limits::POLICY_BYTES)
-                ),
-            )));
-        }
-        crate::limits::read_text_from(file, crate::limits::POLICY_BYTES).map_err(|e| {
-            match e.kind() {
-                io::ErrorKind::NotFound => ReadError::NotFound,
-                io::ErrorKind::IsADirectory => ReadError::IsDir,
-                _ => ReadError::Other(e),
-            }
-        })
+        // Only a regular file is opened (`limits::open_regular`): opening a FIFO for
+        // reading blocks until a writer comes, and a device may never end.
+        let limit = crate::limits::POLICY_BYTES;
+        let (file, _) =
+            crate::limits::open_regular(path, limit).map_err(|e| read_error(path, e))?;
+        crate::limits::read_text_from(file, limit).map_err(|e| read_error(path, e))
     }
 
     fn identity(&self, path: &Path) -> PathBuf {
@@ -113,6 +51,20 @@ impl PolicyFs for RealFs {
                 .unwrap_or_else(|_| path.to_path_buf());
             normalize(&abs)
         })
+    }
+}
+
+/// A failed read of a policy file, by what the path turned out to be.
+fn read_error(path: &Path, e: io::Error) -> ReadError {
+    match e.kind() {
+        io::ErrorKind::NotFound => ReadError::NotFound,
+        io::ErrorKind::IsADirectory => ReadError::IsDir,
+        _ => match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() && !m.is_dir() => {
+                ReadError::NotRegular(crate::limits::file_kind(&m))
+            }
+            _ => ReadError::Other(e),
+        },
     }
 }
 
@@ -623,38 +575,3 @@ impl PolicyFs for MemFs {
         normalize(path)
     }
 }
-
-/// `O_NONBLOCK` where its value is known without a C library binding (0 elsewhere: the
-/// check before opening still refuses a FIFO there).
-#[cfg(all(
-    target_os = "linux",
-    any(
-        target_arch = "x86_64",
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm",
-        target_arch = "riscv64"
-    )
-))]
-const O_NONBLOCK: i32 = 0o4000;
-#[cfg(any(target_os = "macos", target_os = "freebsd", target_os = "openbsd"))]
-const O_NONBLOCK: i32 = 0x0004;
-#[cfg(all(
-    unix,
-    not(any(
-        all(
-            target_os = "linux",
-            any(
-                target_arch = "x86_64",
-                target_arch = "x86",
-                target_arch = "aarch64",
-                target_arch = "arm",
-                target_arch = "riscv64"
-            )
-        ),
-        target_os = "macos",
-        target_os = "freebsd",
-        target_os = "openbsd"
-    ))
-))]
-const O_NONBLOCK: i32 = 0;
