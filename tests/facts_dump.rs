@@ -63,16 +63,21 @@ crate_id,created_at,created_by,owner_id,owner_kind
             "checksum,crate_id,crate_size,created_at,downloads,features,id,license,links,num,published_by,updated_at,yanked\n",
         )
     };
-    let mut row = |crate_id: u32, id: u32, num: &str, by: &str, sha: &str| {
+    let mut row_on = |crate_id: u32, id: u32, num: &str, by: &str, sha: &str, day: &str| {
         if layout_2026 {
             versions.push_str(&format!(
-                "{{}},{{}},{crate_id},100,2020-01-01,,,5,2021,{{}},t,,{id},{{}},MIT,,{num},{num},{by},,,{sha},2020-01-01,f,,\n"
+                "{{}},{{}},{crate_id},100,{day},,,5,2021,{{}},t,,{id},{{}},MIT,,{num},{num},{by},,,{sha},{day},f,,\n"
             ));
         } else {
             versions.push_str(&format!(
-                "{sha},{crate_id},100,2020-01-01,5,{{}},{id},MIT,,{num},{by},2020-01-01,f\n"
+                "{sha},{crate_id},100,{day},5,{{}},{id},MIT,,{num},{by},{day},f\n"
             ));
         }
+    };
+    // A version published since trusted publishing began, with no `published_by`.
+    row_on(1, 102, "1.2.0", "", "ee", "2026-03-01 10:00:00.000000");
+    let mut row = |crate_id: u32, id: u32, num: &str, by: &str, sha: &str| {
+        row_on(crate_id, id, num, by, sha, "2020-01-01")
     };
     row(1, 100, "1.0.0", "10", "aa");
     row(1, 101, "1.0.1", "", "bb");
@@ -174,6 +179,7 @@ fn wanted() -> Vec<CrateKey> {
     vec![
         CrateKey::new("serde", "1.0.0"),
         CrateKey::new("serde", "1.0.1"),
+        CrateKey::new("serde", "1.2.0"),
         CrateKey::new("serde", "9.9.9"),
         CrateKey::new("foo-bar", "0.1.0"),
         CrateKey::new("not-in-dump", "1.0.0"),
@@ -184,7 +190,7 @@ fn check(path: &Path, layout_2026: bool) {
     let found = read_dump(path, &wanted()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(found.timestamp.as_deref(), Some(TIMESTAMP));
     // Only wanted crates that the dump has.
-    assert_eq!(found.facts.len(), 4, "{:#?}", found.facts);
+    assert_eq!(found.facts.len(), 5, "{:#?}", found.facts);
     assert!(
         !found
             .facts
@@ -220,6 +226,11 @@ fn check(path: &Path, layout_2026: bool) {
     // Empty published_by: known, no recorded publisher.
     let unrecorded = &found.facts[&CrateKey::new("serde", "1.0.1")];
     assert_eq!(unrecorded.publisher.as_ref().unwrap().value, None);
+    // Empty published_by on a version from after trusted publishing began: a trusted
+    // publisher may have published it, which the dump does not hold, so it is unknown.
+    let maybe_trusted = &found.facts[&CrateKey::new("serde", "1.2.0")];
+    assert!(maybe_trusted.publisher.is_none());
+    assert!(maybe_trusted.owners.is_some());
     // A version the dump does not have: publisher unknown, owners known.
     let newer = &found.facts[&CrateKey::new("serde", "9.9.9")];
     assert!(newer.publisher.is_none());

@@ -140,6 +140,22 @@ impl Table {
     }
 }
 
+/// The day crates.io began trusted publishing: a version created since then with an empty
+/// `published_by` may have been published by a trusted publisher, which the dump does not
+/// hold (`trustpub_data` is private), so its publisher is unknown rather than none, and the
+/// API is asked about that version alone.
+pub const TRUSTED_PUBLISHING_SINCE: &str = "2025-07-01";
+
+/// A version's `published_by` as the dump gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum By {
+    /// None recorded, on a version from before trusted publishing.
+    None,
+    /// None recorded, on a version that a trusted publisher may have published.
+    Unknown,
+    User(u64),
+}
+
 /// What the dump says about the wanted crate versions.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DumpFacts {
@@ -171,7 +187,7 @@ struct State<'a> {
     /// Crate ids with an owner of a kind this reader does not know.
     odd_owner_kind: HashSet<u64>,
     /// (crate id, version) -> published_by.
-    versions: HashMap<(u64, String), Option<u64>>,
+    versions: HashMap<(u64, String), By>,
     /// `versions.csv` has no `published_by` column: publishers are unknown.
     no_published_by: bool,
     users: HashMap<u64, UserRow>,
@@ -721,6 +737,7 @@ impl State<'_> {
                 let c_crate = cols.required(table, path, "crate_id")?;
                 let c_num = cols.required(table, path, "num")?;
                 let c_by = cols.optional("published_by");
+                let c_created = cols.optional("created_at");
                 self.no_published_by = c_by.is_none();
                 while next(&mut csv, &mut row)? {
                     let crate_id = id(&row, c_crate, "crate_id")?;
@@ -734,10 +751,16 @@ impl State<'_> {
                         continue;
                     }
                     let by = match (c_by, field(&row, c_by)) {
-                        (Some(i), Some(_)) => Some(id(&row, i, "published_by")?),
-                        _ => None,
+                        (Some(i), Some(_)) => By::User(id(&row, i, "published_by")?),
+                        _ if field(&row, c_created)
+                            .and_then(|t| t.get(..10))
+                            .is_some_and(|day| day >= TRUSTED_PUBLISHING_SINCE) =>
+                        {
+                            By::Unknown
+                        }
+                        _ => By::None,
                     };
-                    if let Some(user) = by {
+                    if let By::User(user) = by {
                         self.user_ids.insert(user);
                     }
                     if self
@@ -868,8 +891,9 @@ impl State<'_> {
             let publisher = match self.versions.get(&(crate_id, key.version.clone())) {
                 None => None,
                 Some(_) if self.no_published_by => None,
-                Some(None) => Some(sourced_publisher(None, &self.timestamp)),
-                Some(Some(user)) => match self.login(*user) {
+                Some(By::Unknown) => None,
+                Some(By::None) => Some(sourced_publisher(None, &self.timestamp)),
+                Some(By::User(user)) => match self.login(*user) {
                     Some(login) => Some(sourced_publisher(
                         Some(Publisher::User { id: *user, login }),
                         &self.timestamp,

@@ -29,10 +29,7 @@ fn required(table: &str) -> bool {
     table != "oauth_github"
 }
 
-/// The day crates.io began trusted publishing: a version created since then with an empty
-/// `published_by` may have been published by a trusted publisher, which the dump does not
-/// hold (`trustpub_data` is private), so its publisher is unknown rather than none.
-pub const TRUSTED_PUBLISHING_SINCE: &str = "2025-07-01";
+pub use crate::facts::dump::TRUSTED_PUBLISHING_SINCE;
 
 /// A version's publisher as the dump gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
