@@ -69,6 +69,16 @@ pub fn run(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     };
     written.map_err(|e| Failure::new(format!("could not render the list: {e}")))?;
     check::write_output(args.output.as_deref(), &buf, out)?;
+    if let Some(path) = &args.output {
+        // The terminal still learns what was listed, and where it went.
+        let _ = writeln!(
+            err,
+            "listed {} package{}; written to {}",
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" },
+            clean(&path.display().to_string())
+        );
+    }
     Ok(0)
 }
 

@@ -391,6 +391,55 @@ fn output_to_a_file_still_prints_the_summary_on_stderr() {
     assert_eq!(json["summary"]["deny"], 3);
 }
 
+#[test]
+fn list_to_a_file_says_on_stderr_what_it_listed_and_where() {
+    let case = acme_case();
+    let listed = case.path("list.json");
+    let out = case.run(&[
+        "list",
+        "--format",
+        "json",
+        "--output",
+        listed.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "listed 3 packages; written to {}",
+            listed.display()
+        )),
+        "{stderr}"
+    );
+    assert!(std::fs::metadata(&listed).unwrap().len() > 0);
+}
+
+/// `--output /dev/full`: the write error is exit 2 and named, and the device is written
+/// into, not replaced by a regular file.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_to_a_full_device_is_exit_2_and_the_device_stays() {
+    use std::os::unix::fs::FileTypeExt;
+    let case = acme_case();
+    for command in [&["--format", "json"][..], &["list"][..]] {
+        let mut args = command.to_vec();
+        args.extend(["--output", "/dev/full"]);
+        let out = case.run(&args);
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("/dev/full"), "{stderr}");
+        assert!(stderr.contains("No space left on device"), "{stderr}");
+        assert!(
+            std::fs::metadata("/dev/full")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+    }
+}
+
 /// Runs `cmd` with its standard output a pipe whose reading end is closed at once, as
 /// `| head` does once it has read enough.
 fn run_into_a_closed_pipe(mut cmd: Command) -> Output {
