@@ -209,7 +209,9 @@ pub fn run(
         cli::Command::Explain(a) => a.graph.color,
         cli::Command::List(a) => a.graph.color,
         cli::Command::Policy(cli::PolicyCommand::Check(a)) => a.color,
-        cli::Command::Init(_) | cli::Command::Policy(cli::PolicyCommand::Show(_)) => None,
+        cli::Command::Init(_)
+        | cli::Command::Policy(cli::PolicyCommand::Show(_))
+        | cli::Command::Store(_) => None,
     };
     let result = match &cli.command {
         cli::Command::Check(args) => check::run(args, out, err),

@@ -731,7 +731,6 @@ fn pace_text(interval: Duration) -> String {
 }
 
 /// `95 s` -> `2 min`.
-
 fn human_duration(secs: f64) -> String {
     if secs < 90.0 {
         format!("{} s", secs.round() as u64)
