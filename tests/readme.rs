@@ -8,7 +8,8 @@
 //! The structure of the book is checked too (the book is built by `mdbook` where it is
 //! installed; these checks need nothing but the files): every finding code has its section,
 //! every `{{#include}}` target and every relative link exists, every chapter is in
-//! SUMMARY.md, and every policy shown parses.
+//! SUMMARY.md, and every policy shown parses. Command lines shown without their output (in
+//! shell code, CI recipes or inline code) must be ones the command line parser accepts.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -418,4 +419,89 @@ fn every_policy_shown_parses() {
         }
     }
     assert!(checked >= 1, "{checked}");
+}
+
+/// Every other `cargo vendor-audit ...` command line the README and the book show (in shell
+/// and YAML code, indented or fenced, and in inline code), cut at a comment, a shell
+/// operator or a synopsis' description: `(document, words after "cargo vendor-audit")`.
+/// Synopses (`FILE...`, `[OPTIONS]`, `owner|org`) are left out.
+fn shown_command_lines() -> Vec<(PathBuf, Vec<String>)> {
+    let mut out = Vec::new();
+    for (path, text) in documents() {
+        let mut pieces: Vec<String> = Vec::new();
+        let mut prose = String::new();
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if let Some(info) = line.strip_prefix("```") {
+                let block: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+                let shell = ["", "sh", "bash", "console", "yaml"].contains(&info);
+                let example = block.first().is_some_and(|l| l.starts_with("$ "));
+                if shell && !example {
+                    pieces.extend(block.iter().map(|l| l.to_string()));
+                }
+            } else if line.starts_with("    ") {
+                pieces.push(line.to_string());
+            } else {
+                prose.push_str(line);
+                prose.push(' ');
+            }
+        }
+        pieces.extend(prose.split('`').skip(1).step_by(2).map(str::to_string));
+        for piece in pieces {
+            let Some(at) = piece.find("cargo vendor-audit") else {
+                continue;
+            };
+            let mut rest = piece[at + "cargo vendor-audit".len()..].trim_start();
+            if rest.starts_with('#') {
+                rest = "";
+            }
+            for stop in ["  ", " #", "&&", "||", ">", "| ", "<"] {
+                if let Some(i) = rest.find(stop) {
+                    rest = &rest[..i];
+                }
+            }
+            let words: Vec<String> = rest.split_whitespace().map(str::to_string).collect();
+            let synopsis = words.iter().any(|w| {
+                w.contains(['[', '|'])
+                    || w.contains("...")
+                    || w.chars().any(|c| c.is_ascii_uppercase())
+                        && w.chars().all(|c| !c.is_ascii_lowercase())
+                    || w.ends_with(":NAME")
+            });
+            if !synopsis {
+                out.push((path.clone(), words));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_command_line_shown_is_one_the_binary_accepts() {
+    use clap::Parser as _;
+    let shown = shown_command_lines();
+    let mut failures = Vec::new();
+    for (path, words) in &shown {
+        let mut args = vec!["cargo-vendor-audit".into(), "vendor-audit".into()];
+        args.extend(words.iter().map(std::ffi::OsString::from));
+        let args = cargo_vendor_audit::cli::normalize_args(args);
+        if let Err(e) = cargo_vendor_audit::cli::Cli::try_parse_from(args) {
+            failures.push(format!(
+                "{}: `cargo vendor-audit {}`: {e}",
+                path.display(),
+                words.join(" ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(shown.len() > 30, "{}", shown.len());
+    let lines: Vec<String> = shown.iter().map(|(_, w)| w.join(" ")).collect();
+    for wanted in [
+        "store update",
+        "init",
+        "--locked --format sarif --output vendor-audit.sarif --fail-on never",
+        "--manifest-path Cargo.toml",
+    ] {
+        assert!(lines.iter().any(|l| l == wanted), "{wanted} in {lines:#?}");
+    }
 }
