@@ -78,7 +78,7 @@ pub fn load(args: &GraphArgs) -> Result<Loaded, Failure> {
     })
 }
 
-/// SPEC section 1: `vendor-audit.toml` at the workspace root, then `.cargo/vendor-audit.toml`,
+/// The book's inputs chapter (docs/src/inputs.md): `vendor-audit.toml` at the workspace root, then `.cargo/vendor-audit.toml`,
 /// then `[workspace.metadata.vendor-audit] policy`, else the builtin default.
 fn discover_policy(
     root: &Path,
@@ -192,7 +192,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
 /// pace (default [`crate::facts::api::DEFAULT_GRACE`]).
 pub const API_GRACE_ENV: &str = "CARGO_VENDOR_AUDIT_API_GRACE";
 
-/// The publisher-fact sources the arguments name (SPEC section 7).
+/// The publisher-fact sources the arguments name (book: docs/src/facts.md).
 pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions, Failure> {
     let lock = args
         .facts
@@ -235,7 +235,7 @@ pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions
     Ok(options)
 }
 
-/// How the facts store may be used (SPEC section 8); `None` with `--store never`.
+/// How the facts store may be used (book: docs/src/facts.md, "The facts store"); `None` with `--store never`.
 /// `may_update`: `check` and `fetch` may download it first.
 pub fn store_options(args: &GraphArgs, may_update: bool) -> Option<StoreOptions> {
     (args.store != StoreMode::Never).then(|| StoreOptions {

@@ -650,7 +650,7 @@ impl Hits<'_, '_> {
     }
 }
 
-/// The severity rule of SPEC section 4, before exceptions.
+/// The severity rule of the book's finding codes (docs/src/finding-codes.md), before exceptions.
 pub fn severity(entity: &Entity, best: Confidence, policy: &Policy) -> Severity {
     let s = &policy.settings;
     if entity.severity == EntitySeverity::Deny && best >= s.deny_min_confidence {
@@ -1111,7 +1111,7 @@ impl Shared<'_> {
     }
 }
 
-/// SPEC order: severity, then code, then package name and version, then entity.
+/// The report's order (book: docs/src/finding-codes.md): severity, then code, then package name and version, then entity.
 ///
 /// Each finding's version is parsed once, not at every comparison: the comparison is
 /// the same, and a stable sort of the indices gives the same order as one of the items.

@@ -391,7 +391,25 @@ fn files_without_a_dependency_list_are_exit_2_saying_how_to_build_one() {
     }
 }
 
-/// The README's release pipeline, run as shown in the fixture's workspace: each fenced
+/// The README and the book together (docs/src/*.md, in name order).
+fn book_text() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("docs/src"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.sort();
+    files.insert(0, root.join("README.md"));
+    files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The book's release pipeline (docs/src/inputs.md and output-formats.md), run as shown
+/// in the fixture's workspace: each fenced
 /// block after a `<!-- release-pipeline: NAME -->` marker is a command (`$ ...`) and an
 /// excerpt of what it prints (`...` stands for lines left out; a JSON block is one
 /// component of `sbom.json`).
@@ -411,13 +429,12 @@ fn the_readme_release_pipeline_runs_as_shown() {
         .registry(Krate::new("altdep", "0.4.2").repository("https://github.com/EvilCorp/altdep"))
         .file("vendor-audit.toml", README_POLICY)
         .build();
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = book_text();
     let block = |name: &str| -> String {
         let marker = format!("<!-- release-pipeline: {name} -->");
         let at = readme
             .find(&marker)
-            .unwrap_or_else(|| panic!("README has no {marker}"));
+            .unwrap_or_else(|| panic!("the book has no {marker}"));
         let rest = &readme[at..];
         let start = rest.find("```").unwrap();
         let body = &rest[start..];

@@ -1,6 +1,6 @@
 //! The deno corpus graph (1113 packages) with a test policy, checked against expectations
-//! worked out independently: a separate walk over the JSON (a Python script applying SPEC
-//! section 2's two pruning rules; tests/fixtures/deno_expect.py) gave 1091 reached packages, 1010 audited (81 workspace
+//! worked out independently: a separate walk over the JSON (a Python script applying the
+//! two pruning rules of the book's graph section, docs/src/inputs.md; tests/fixtures/deno_expect.py) gave 1091 reached packages, 1010 audited (81 workspace
 //! members), openssl 0.10.80 and 21 others unreached, 57 audited packages with a repository
 //! under github.com/microsoft, and 25 with an author at alexcrichton.com.
 

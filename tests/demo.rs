@@ -1,5 +1,5 @@
-//! The demo workspace in tests/fixtures/demo (the README's examples come from it): the
-//! whole human report and `explain`, snapshotted through the binary with real
+//! The demo workspace in tests/fixtures/demo (the examples of the README and the book come
+//! from it): the whole human report and `explain`, snapshotted through the binary with real
 //! `cargo metadata`, offline.
 
 use assert_cmd::Command;

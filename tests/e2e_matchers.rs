@@ -1,5 +1,5 @@
 //! End-to-end: each matcher kind of `[entity.match]` fires on the package it should, with
-//! the evidence SPEC section 6 describes, and not on a near miss.
+//! the evidence the book's json format (docs/src/output-formats.md) describes, and not on a near miss.
 
 mod support;
 

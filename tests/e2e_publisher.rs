@@ -1,6 +1,6 @@
 //! End-to-end: the crates.io publisher matchers (`crates-io-users`, `crates-io-logins`,
 //! `crates-io-teams`, and `orgs` / `repositories` on teams and trusted publishers) with
-//! facts from the facts lock `vendor-audit.lock` at the workspace root (SPEC section 7).
+//! facts from the facts lock `vendor-audit.lock` at the workspace root (book: docs/src/facts.md).
 
 mod support;
 

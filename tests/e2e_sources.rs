@@ -1,7 +1,7 @@
 //! End-to-end: packages from every kind of source (path, crates.io through a directory
 //! source, `file://` git, a sparse alternative registry on 127.0.0.1) as cargo reports
 //! them and as the tool audits them, the `[origins]` rules, and the audited set checked
-//! against `cargo tree` (SPEC section 2's oracle).
+//! against `cargo tree` (the oracle of the book's graph rules, docs/src/inputs.md).
 
 mod support;
 

@@ -1,4 +1,4 @@
-//! The other graph inputs (SPEC section 9): `--lockfile` on the real corpus, and
+//! The other graph inputs (book: docs/src/inputs.md): `--lockfile` on the real corpus, and
 //! `--binary` on binaries built here with `cargo auditable`.
 
 #[path = "support/corpus.rs"]

@@ -2,7 +2,7 @@
 //!
 //! Takes the [`Graph`](crate::graph::Graph) and gives one [`PackageFacts`] per package:
 //! its origin, URLs, author email domains, crates.io owners and publisher, copyright lines.
-//! Every fact carries its [`Provenance`] (SPEC section 3).
+//! Every fact carries its [`Provenance`] (book: docs/src/facts.md).
 
 use std::fmt;
 
@@ -55,7 +55,7 @@ pub enum Origin {
     Path,
 }
 
-/// A URL-valued fact: the text as found and its normalized form (SPEC section 3).
+/// A URL-valued fact: the text as found and its normalized form (book: docs/src/policy.md, "Matchers").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UrlFact {
     /// `repository`, `homepage` or `git-source`.

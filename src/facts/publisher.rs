@@ -4,7 +4,7 @@
 //! Sources: the facts lock ([`lock`](super::lock)), a crates.io database dump
 //! ([`dump`](super::dump)), a cargo-vet `imports.lock` ([`vet`](super::vet)) and the
 //! crates.io web API through a local cache ([`api`](super::api)). [`gather_in_order`]
-//! asks them in order of preference; a fact found earlier wins (SPEC section 7).
+//! asks them in order of preference; a fact found earlier wins (book: docs/src/facts.md).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -37,7 +37,7 @@ impl fmt::Display for CrateKey {
 
 /// The form under which crate names compare: lowercase, `_` written as `-`.
 ///
-/// crates.io treats `foo_bar` and `Foo-Bar` as the same crate (SPEC section 3).
+/// crates.io treats `foo_bar` and `Foo-Bar` as the same crate (book: docs/src/policy.md, "Matchers").
 pub fn normalize_crate_name(name: &str) -> String {
     name.chars()
         .map(|c| match c {

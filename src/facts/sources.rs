@@ -1,4 +1,4 @@
-//! Which publisher fact sources `check` and `fetch` use, in which order (SPEC section 7).
+//! Which publisher fact sources `check` and `fetch` use, in which order (book: docs/src/facts.md).
 //!
 //! Takes the resolved options (`--facts`, `--db-dump`, `--vet-imports`,
 //! `--crates-io-api`, `--api-rate`, the cache dir) and the mode, and gives the gathered
@@ -72,7 +72,7 @@ pub enum SourcesError {
     Store(String),
 }
 
-/// Gathers publisher facts for `wanted` from the sources `mode` allows, in SPEC order:
+/// Gathers publisher facts for `wanted` from the sources `mode` allows, in the order of the book (docs/src/facts.md):
 /// lock, dump, cargo-vet imports, API. A source that fails degrades; only a malformed
 /// facts lock (a committed file to fix) or a refused API setting is an error.
 pub fn gather_publisher_facts(
@@ -83,7 +83,7 @@ pub fn gather_publisher_facts(
     gather_with_store(options, None, mode, wanted)
 }
 
-/// [`gather_publisher_facts`] with the facts store (SPEC section 8) asked after the
+/// [`gather_publisher_facts`] with the facts store (book: docs/src/facts.md, "The facts store") asked after the
 /// cargo-vet imports and before the API; `store: None` = not used.
 pub fn gather_with_store(
     options: &SourceOptions,

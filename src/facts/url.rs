@@ -1,4 +1,4 @@
-//! URL normalization before any comparison (SPEC section 3).
+//! URL normalization before any comparison (book: docs/src/policy.md, "Matchers").
 
 /// A URL after normalization: drop a leading `git+`, the query and fragment, a trailing
 /// `/` and a trailing `.git`; lowercase scheme and host; drop `www.` from the host.

@@ -1,4 +1,4 @@
-//! A policy file of any number of entities that uses every matcher kind of SPEC section 4.
+//! A policy file of any number of entities that uses every matcher kind of the policy reference (docs/src/policy.md).
 //!
 //! Each entity has an `orgs` entry and three more matchers taken in turn from the other
 //! nine kinds, so 20,000 entities give about 80,000 patterns, a third of them globs

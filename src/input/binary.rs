@@ -1,5 +1,5 @@
 //! `--binary FILE`: the graph of what compiled artifacts contain, from the dependency list
-//! that `cargo auditable` embeds (ELF, PE, Mach-O, WebAssembly; SPEC section 9).
+//! that `cargo auditable` embeds (ELF, PE, Mach-O, WebAssembly; book: docs/src/inputs.md).
 //!
 //! The list is what was built, so no feature or target pruning applies. Each package's
 //! kind is the list's (`runtime` = normal, `build`). Several files make one graph: a

@@ -1,4 +1,4 @@
-//! `--lockfile FILE`: the graph of a `Cargo.lock`, without running cargo (SPEC section 9).
+//! `--lockfile FILE`: the graph of a `Cargo.lock`, without running cargo (book: docs/src/inputs.md).
 //!
 //! Every `[[package]]` entry is a package; the packages with no `source` (the workspace
 //! and its path dependencies) are the roots, walked through the recorded `dependencies`.

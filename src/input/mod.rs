@@ -1,4 +1,4 @@
-//! The graph's inputs (SPEC sections 1 and 9): `cargo metadata`, a `Cargo.lock`, or the
+//! The graph's inputs (book: docs/src/inputs.md): `cargo metadata`, a `Cargo.lock`, or the
 //! dependency lists that `cargo auditable` embeds in binaries. Each gives one [`Graph`];
 //! what an input cannot tell (features, targets, repository URLs) it says in its
 //! [`Notes`], and the audit turns those into `degraded` entries and `missing-facts`
@@ -101,7 +101,7 @@ pub fn load(input: &Input, opts: &GraphOptions) -> Result<(Graph, Notes), String
 }
 
 /// A graph from its parts: the kinds of each package are those of the walks from the
-/// roots (SPEC section 2), dev edges taken only out of roots.
+/// roots (book: docs/src/inputs.md, "The graph"), dev edges taken only out of roots.
 pub(crate) fn graph_from_parts(
     packages: Vec<crate::graph::Package>,
     mut edges: Vec<Vec<Edge>>,

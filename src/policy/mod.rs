@@ -2,9 +2,9 @@
 //!
 //! Takes policy files (paths or `builtin:NAME`), parses them with spans, validates them in a
 //! second pass that collects every problem, follows `extends`, merges, and gives a compiled
-//! [`Policy`] or every [`Diagnostic`] found (SPEC section 4).
+//! [`Policy`] or every [`Diagnostic`] found (book: docs/src/policy.md).
 //!
-//! Choices made where SPEC section 4 is silent:
+//! Choices made where the policy reference (docs/src/policy.md) is silent:
 //! - `schema = 1` is required in every file, `[policy]` with its `id` too.
 //! - Dates are TOML dates (`2027-02-28`); a quoted `"2027-02-28"` is accepted as well. A
 //!   date-time or a date that does not exist is an error.
@@ -23,7 +23,7 @@
 //! - A file with TOML syntax errors is not checked further (its tree is partial), and
 //!   references to ids are then not checked either, to avoid reporting follow-on noise.
 //! - Matcher values are kept as written; the matcher stage compares them case-insensitively
-//!   (SPEC section 3). Matchers are listed per entity in the order of [`MatcherKind::ALL`].
+//!   (book: docs/src/policy.md, "Matchers"). Matchers are listed per entity in the order of [`MatcherKind::ALL`].
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -711,7 +711,7 @@ fn not_affiliated_may_name_an_entity_of_an_extended_file() {
 
 #[test]
 fn deny_threshold_may_be_below_warn_threshold() {
-    // SPEC section 4: any evidence that reaches it denies; `policy check` warns.
+    // The policy reference (docs/src/policy.md): any evidence that reaches it denies; `policy check` warns.
     let p = load_mem(
         &[("policy.toml", policy!("deny-min-confidence = \"low\"\n"))],
         &["policy.toml"],

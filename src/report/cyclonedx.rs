@@ -1,4 +1,4 @@
-//! `--format cyclonedx`: a CycloneDX 1.6 JSON SBOM of the audited graph (SPEC section 9).
+//! `--format cyclonedx`: a CycloneDX 1.6 JSON SBOM of the audited graph (book: docs/src/output-formats.md, "cyclonedx").
 //!
 //! One component per reached package (the single root, if there is one, is the BOM's
 //! subject in `metadata.component`), with its purl, its crates.io owners as `supplier`

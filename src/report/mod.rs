@@ -1,4 +1,4 @@
-//! The report: one serde type that is the JSON schema (SPEC section 6), and its renderers.
+//! The report: one serde type that is the JSON schema (book: docs/src/output-formats.md, "json"), and its renderers.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::facts::Degraded;
 use crate::policy::PolicySource;
 
-/// The stable finding codes (SPEC section 5).
+/// The stable finding codes (book: docs/src/finding-codes.md, one section each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Code {
@@ -297,7 +297,7 @@ impl Report {
         }
     }
 
-    /// The JSON form (SPEC section 6), one object and a newline.
+    /// The JSON form (book: docs/src/output-formats.md, "json"), one object and a newline.
     ///
     /// What [`write_inert_json`] of the whole report gives, byte for byte, with the
     /// findings (nearly all of a big report) rendered on every core, a batch at a time.

@@ -1,5 +1,5 @@
 //! The facts store: every crates.io owner and version publisher, on the machine
-//! (SPEC section 8).
+//! (book: docs/src/facts.md, "The facts store").
 //!
 //! Built from a crates.io database dump ([`build`]), downloaded by [`download`], kept as
 //! one file `facts.store` under the cache dir (`cargo-vendor-audit/store/`) and read in

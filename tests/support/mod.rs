@@ -669,7 +669,7 @@ impl Fixture {
     }
 
     /// The package names `cargo tree` prints for every edge kind (the whole workspace
-    /// unless `extra` has `-p`): the oracle of SPEC section 2.
+    /// unless `extra` has `-p`): the oracle of the book's graph rules (docs/src/inputs.md, "The graph").
     pub fn cargo_tree_packages(&self, extra: &[&str]) -> Vec<String> {
         let mut cmd = self.cargo();
         cmd.args(["tree", "--offline"]);
@@ -1020,7 +1020,7 @@ pub fn has_ansi(text: &str) -> bool {
     text.contains("\x1b[")
 }
 
-/// The evidence of a finding with only the fields SPEC section 6 fixes (extensions dropped).
+/// The evidence of a finding with only the fields of the first JSON schema (docs/src/output-formats.md) (extensions dropped).
 pub fn evidence(finding: &Value) -> Vec<Value> {
     finding["evidence"]
         .as_array()
