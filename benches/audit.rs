@@ -20,9 +20,9 @@
 //! time and the median peak RSS (from `wait4`). Inputs are generated, seeded, into a
 //! temporary folder. Every case uses `--locked` so that no fact source touches the network.
 
-#[path = "../tests/support/corpus.rs"]
+#[path = "../tests/it/support/corpus.rs"]
 mod corpus;
-#[path = "../tests/support/fake_static.rs"]
+#[path = "../tests/it/support/fake_static.rs"]
 mod fake_static;
 
 use std::fs::File;

@@ -2,7 +2,7 @@
 # Regenerates tests/fixtures/corpus/dod-crates.metadata.json.gz: the `cargo metadata` of a
 # workspace that depends on real crates.io crates tied to entities of builtin:us-dod
 # (Tencent, Baidu, Alibaba), on an employee-authored multi-vendor crate (vm-memory) and
-# on look-alike crates by third parties. tests/real_crates_dod.rs audits it offline.
+# on look-alike crates by third parties. tests/it/real_crates_dod.rs audits it offline.
 #
 # Needs the crates.io index and crate downloads (cargo resolves and fetches the
 # manifests); run from the repository root. Direct dependencies are pinned; transitive

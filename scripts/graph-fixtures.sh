@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the `cargo tree` comparison fixtures of tests/graph_cargo_tree.rs:
+# Regenerates the `cargo tree` comparison fixtures of tests/it/graph_cargo_tree.rs:
 # for each project below, `cargo metadata --format-version 1` (gzipped) and the listing of
 #   cargo tree --workspace --target all -e normal,build,dev --prefix none -f '{p}'
 # under tests/fixtures/graph/. Needs the crates.io index and crate downloads (cargo

@@ -1,8 +1,7 @@
 //! The cargo-vet imports.lock source on wasmtime's real `supply-chain/imports.lock`,
 //! against the crate versions of wasmtime's real `cargo metadata`.
 
-#[path = "support/corpus.rs"]
-mod corpus;
+use crate::support::corpus;
 
 use cargo_vendor_audit::facts::publisher::{CrateKey, FactSource};
 use cargo_vendor_audit::facts::vet::{VetImports, VetSource};

@@ -2,17 +2,12 @@
 //! 127.0.0.1: what a 404, a second server, a redirect, a slow server, a big answer and a
 //! failed `fetch` do to the report and the facts lock.
 
-#[path = "support/fake_crates_io.rs"]
-mod fake_crates_io;
-#[path = "support/metadata_json.rs"]
-mod metadata_json;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::support::fake_crates_io::{FakeCratesIo, Reply};
+use crate::support::metadata_json::metadata;
 use assert_cmd::Command;
-use fake_crates_io::{FakeCratesIo, Reply};
-use metadata_json::metadata;
 use serde_json::Value;
 
 const POLICY: &str = r#"schema = 1

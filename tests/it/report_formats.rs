@@ -557,7 +557,7 @@ fn sarif_errors(log: &Value) -> Vec<String> {
         }
     }
     let mut schema: Value =
-        serde_json::from_str(include_str!("schemas/sarif-2.1.0-rtm.5.json")).unwrap();
+        serde_json::from_str(include_str!("../schemas/sarif-2.1.0-rtm.5.json")).unwrap();
     assert_eq!(mend(&mut schema), 2);
     assert!(!log.to_string().contains("\"language\""));
     let validator = jsonschema::draft4::options()

@@ -6,8 +6,7 @@
 //! out of roots; BFS over (package, kind)). Where a number is explained by a few
 //! edges, the comment lists them (read with `jq` over `resolve.nodes`).
 
-#[path = "support/corpus.rs"]
-mod corpus;
+use crate::support::corpus;
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;

@@ -1,10 +1,8 @@
 //! The other graph inputs (book: docs/src/inputs.md): `--lockfile` on the real corpus, and
 //! `--binary` on binaries built here with `cargo auditable`.
 
-#[path = "support/corpus.rs"]
-mod corpus;
-#[path = "support/cyclonedx.rs"]
-mod cyclonedx;
+use crate::support::corpus;
+use crate::support::cyclonedx;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;

@@ -2,13 +2,11 @@
 //! exit code, the graph options (`-p`, `--target`, `--exclude-dev`, `--include-workspace`),
 //! the output options, the two ways of invoking the tool, and policy discovery.
 
-mod support;
-
 use std::path::Path;
 use std::sync::OnceLock;
 
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 /// The workspace most tests audit:
 ///
@@ -1477,14 +1475,8 @@ fn human_output_shows_crate_entity_reason_evidence_and_tree() {
     assert!(last.contains("1 denied"), "{out}");
 }
 
-/// Snapshots live with the other e2e fixtures.
 fn snapshot(name: &str, text: &str) {
-    insta::with_settings!({
-        snapshot_path => "fixtures/e2e/snapshots",
-        prepend_module_to_snapshot => false,
-    }, {
-        insta::assert_snapshot!(name, text);
-    });
+    insta::assert_snapshot!(name, text);
 }
 
 #[test]

@@ -1,18 +1,15 @@
 //! The sources together, as `check`, `check --offline`, `check --locked` and `fetch` use
 //! them: order of preference, what each mode may touch, and the lock `fetch` writes.
 
-#[path = "support/fake_crates_io.rs"]
-mod fake_crates_io;
-
 use std::path::Path;
 use std::time::Duration;
 
+use crate::support::fake_crates_io::{FakeCratesIo, Reply};
 use cargo_vendor_audit::facts::api::ApiConfig;
 use cargo_vendor_audit::facts::lock::{FactsLock, LockChange};
 use cargo_vendor_audit::facts::publisher::{CrateKey, PublisherFacts};
 use cargo_vendor_audit::facts::sources::{Mode, SourceOptions, fetch_lock, gather_publisher_facts};
 use cargo_vendor_audit::facts::{Owner, Provenance, Publisher, Sourced};
-use fake_crates_io::{FakeCratesIo, Reply};
 
 fn key(name: &str) -> CrateKey {
     CrateKey::new(name, "1.0.0")

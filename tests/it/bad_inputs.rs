@@ -3,15 +3,12 @@
 //! words of the message, that nothing panicked, and that it ended within seconds.
 //! No case touches the network: `--offline`, `--locked` or a refused local port.
 
-#[path = "support/metadata_json.rs"]
-mod metadata_json;
-
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use metadata_json::{declare, metadata, node, package};
+use crate::support::metadata_json::{declare, metadata, node, package};
 use serde_json::{Value, json};
 
 /// The longest any case may take.

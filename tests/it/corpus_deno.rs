@@ -4,8 +4,7 @@
 //! members), openssl 0.10.80 and 21 others unreached, 57 audited packages with a repository
 //! under github.com/microsoft, and 25 with an author at alexcrichton.com.
 
-#[path = "support/corpus.rs"]
-mod corpus;
+use crate::support::corpus;
 
 use assert_cmd::Command;
 use serde_json::Value;

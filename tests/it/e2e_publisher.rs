@@ -2,12 +2,10 @@
 //! `crates-io-teams`, and `orgs` / `repositories` on teams and trusted publishers) with
 //! facts from the facts lock `vendor-audit.lock` at the workspace root (book: docs/src/facts.md).
 
-mod support;
-
 use std::sync::OnceLock;
 
+use crate::support::*;
 use serde_json::Value;
-use support::*;
 
 const LOCK: &str = r#"schema = 1
 

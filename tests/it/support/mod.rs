@@ -18,6 +18,11 @@
 
 #![allow(dead_code)]
 
+pub mod corpus;
+pub mod cyclonedx;
+pub mod fake_crates_io;
+pub mod fake_static;
+pub mod metadata_json;
 pub mod registry;
 
 use std::collections::BTreeMap;

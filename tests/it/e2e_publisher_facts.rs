@@ -1,14 +1,9 @@
 //! Publisher facts through the binary: a fake crates.io on 127.0.0.1, the API cache, the
 //! facts lock written by `fetch` and read by `check --locked`.
 
-#[path = "support/fake_crates_io.rs"]
-mod fake_crates_io;
-#[path = "support/metadata_json.rs"]
-mod metadata_json;
-
+use crate::support::fake_crates_io::{FakeCratesIo, Reply};
+use crate::support::metadata_json::metadata;
 use assert_cmd::Command;
-use fake_crates_io::{FakeCratesIo, Reply};
-use metadata_json::metadata;
 use serde_json::Value;
 
 const POLICY: &str = r#"schema = 1

@@ -1,16 +1,13 @@
 //! The crates.io API source against a fake crates.io on 127.0.0.1: answers, failures,
 //! retries, the cache, offline mode, the pace and the unreachable server.
 
-#[path = "support/fake_crates_io.rs"]
-mod fake_crates_io;
-
 use std::time::{Duration, Instant};
 
+use crate::support::fake_crates_io::{FakeCratesIo, Reply};
 use cargo_vendor_audit::facts::api::{ApiConfig, CratesIoApi, user_agent};
 use cargo_vendor_audit::facts::cache::ApiCache;
 use cargo_vendor_audit::facts::publisher::{CrateKey, FactSource, Needed};
 use cargo_vendor_audit::facts::{Owner, Provenance, Publisher};
-use fake_crates_io::{FakeCratesIo, Reply};
 
 fn fast_config(base_url: &str) -> ApiConfig {
     ApiConfig {

@@ -1,10 +1,8 @@
 //! `--format cyclonedx`: the SBOM validates against the official CycloneDX 1.6 schema,
 //! is byte-identical across runs with `SOURCE_DATE_EPOCH`, and carries the verdicts.
 
-#[path = "support/corpus.rs"]
-mod corpus;
-#[path = "support/cyclonedx.rs"]
-mod cyclonedx;
+use crate::support::corpus;
+use crate::support::cyclonedx;
 
 use assert_cmd::Command;
 use serde_json::Value;

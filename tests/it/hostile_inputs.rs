@@ -4,15 +4,12 @@
 //! Every case ends within seconds (a hang is killed and fails the case), touches no
 //! network (`--offline` and a refused local port) and asserts that nothing panicked.
 
-#[path = "support/metadata_json.rs"]
-mod metadata_json;
-
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use metadata_json::metadata;
+use crate::support::metadata_json::metadata;
 use serde_json::Value;
 
 /// A case that takes longer has hung, and is killed.

@@ -3,8 +3,7 @@
 //! and the staleness warning, the confidence thresholds, look-alike identifiers, and
 //! `extends` chains that are too deep or name a special file.
 
-#[path = "support/metadata_json.rs"]
-mod metadata_json;
+use crate::support::metadata_json;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -3,18 +3,14 @@
 //! facts as `--db-dump`, and downloads from a fake static.crates.io on 127.0.0.1 (Range
 //! honoured or ignored, a cut connection, a wrong CRC-32, a 503, two updates at once).
 
-#[path = "support/fake_crates_io.rs"]
-mod fake_crates_io;
-#[path = "support/fake_static.rs"]
-mod fake_static;
-#[path = "support/metadata_json.rs"]
-mod metadata_json;
+use crate::support::fake_crates_io;
+use crate::support::metadata_json;
 
 use std::path::{Path, PathBuf};
 
+use crate::support::fake_static::{FakeStatic, Faults};
 use assert_cmd::Command;
 use cargo_vendor_audit::generate::dump::{DumpSpec, wanted, write_tar_gz, write_zip};
-use fake_static::{FakeStatic, Faults};
 use serde_json::Value;
 
 const POLICY: &str = r#"schema = 1

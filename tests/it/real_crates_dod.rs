@@ -11,8 +11,7 @@
 //! No crates.io owner facts are given (`--locked` with an empty facts lock): the verdicts
 //! below come from the metadata alone, and every crates.io package is `missing-facts`.
 
-#[path = "support/corpus.rs"]
-mod corpus;
+use crate::support::corpus;
 
 use std::process::{Command, Output};
 

@@ -3,12 +3,10 @@
 //! them and as the tool audits them, the `[origins]` rules, and the audited set checked
 //! against `cargo tree` (the oracle of the book's graph rules, docs/src/inputs.md).
 
-mod support;
-
 use std::sync::OnceLock;
 
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 /// ```text
 /// app (member) ── helper 0.2.0 (path, outside the workspace)

@@ -1,8 +1,7 @@
 //! `--vet-imports` through the binary: wasmtime's real cargo-vet imports.lock with its
 //! metadata; publishers count for exactly the versions they published.
 
-#[path = "support/corpus.rs"]
-mod corpus;
+use crate::support::corpus;
 
 use assert_cmd::Command;
 use serde_json::Value;

@@ -3,11 +3,6 @@
 //! network that drops in the middle of an answer. Each ends in a clear message, a
 //! `degraded` entry or exit 2, and no lost data. Servers bind 127.0.0.1 only.
 
-#[path = "support/fake_crates_io.rs"]
-mod fake_crates_io;
-#[path = "support/metadata_json.rs"]
-mod metadata_json;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -16,8 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use fake_crates_io::{FakeCratesIo, Reply};
-use metadata_json::metadata;
+use crate::support::fake_crates_io::{FakeCratesIo, Reply};
+use crate::support::metadata_json::metadata;
 use serde_json::Value;
 
 const POLICY: &str = r#"schema = 1

@@ -2,16 +2,12 @@
 //! where output goes (a closed pipe, a full device, `--output`), colour, `init` and
 //! `policy show`, and how the human and Markdown reports and `explain` present findings.
 
-#[path = "support/fake_crates_io.rs"]
-mod fake_crates_io;
-#[allow(dead_code)]
-#[path = "support/metadata_json.rs"]
-mod metadata_json;
+use crate::support::fake_crates_io;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use metadata_json::{declare, node, package};
+use crate::support::metadata_json::{declare, node, package};
 use serde_json::{Value, json};
 
 const TODAY: &str = "2026-11-27";

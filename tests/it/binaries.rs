@@ -2,16 +2,14 @@
 //! audited against the workspace audit of the same source; and files without the data,
 //! damaged or hostile ones (exit 2, never a panic).
 
-#[path = "support/cyclonedx.rs"]
-mod cyclonedx;
-mod support;
+use crate::support::cyclonedx;
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::support::{Dep, Fixture, Krate, Run};
 use serde_json::Value;
-use support::{Dep, Fixture, Krate, Run};
 
 const POLICY: &str = r#"schema = 1
 

@@ -3,7 +3,7 @@
 //! (tests/fixtures/demo/ws), offline and on the documents' date, and must print what the
 //! block shows. A line `...` in a block stands for any number of lines; the demo's absolute
 //! path is shown as `/home/dev/demo`. Blocks after a `<!-- release-pipeline: NAME -->`
-//! marker run in their own workspace, in tests/binaries.rs.
+//! marker run in their own workspace, in tests/it/binaries.rs.
 //!
 //! The structure of the book is checked too (the book is built by `mdbook` where it is
 //! installed; these checks need nothing but the files): every finding code has its section,

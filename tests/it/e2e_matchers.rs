@@ -1,12 +1,10 @@
 //! End-to-end: each matcher kind of `[entity.match]` fires on the package it should, with
 //! the evidence the book's json format (docs/src/output-formats.md) describes, and not on a near miss.
 
-mod support;
-
 use std::sync::OnceLock;
 
+use crate::support::*;
 use serde_json::{Value, json};
-use support::*;
 
 /// crates.io packages of the fixture (all served by the directory source).
 const VENDORED: [(&str, &str); 19] = [

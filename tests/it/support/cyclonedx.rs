@@ -15,10 +15,10 @@ impl jsonschema::Retrieve for Vendored {
     ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let text = match uri.as_str() {
             "http://cyclonedx.org/schema/spdx.schema.json" => {
-                include_str!("../schemas/spdx.schema.json")
+                include_str!("../../schemas/spdx.schema.json")
             }
             "http://cyclonedx.org/schema/jsf-0.82.schema.json" => {
-                include_str!("../schemas/jsf-0.82.schema.json")
+                include_str!("../../schemas/jsf-0.82.schema.json")
             }
             other => return Err(format!("no vendored schema for {other}").into()),
         };
@@ -29,7 +29,7 @@ impl jsonschema::Retrieve for Vendored {
 /// The schema errors of `bom`, each with where it is.
 pub fn errors(bom: &Value) -> Vec<String> {
     let schema: Value =
-        serde_json::from_str(include_str!("../schemas/bom-1.6.schema.json")).unwrap();
+        serde_json::from_str(include_str!("../../schemas/bom-1.6.schema.json")).unwrap();
     let validator = jsonschema::draft7::options()
         .should_validate_formats(true)
         .with_retriever(Vendored)
