@@ -60,6 +60,7 @@ impl Store {
         // SAFETY: the store is only ever replaced by renaming a complete file over it,
         // never written in place, so the mapped bytes do not change under us; every read
         // below is bounds-checked against the map's length.
+        #[allow(unsafe_code)]
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| e.to_string())?;
         // Lookups touch a few scattered pages: no read-ahead around each.
         #[cfg(unix)]
