@@ -10,7 +10,6 @@ pub mod explain;
 pub mod facts;
 pub mod fetch;
 pub mod files;
-pub mod generate;
 pub mod graph;
 pub mod init;
 pub mod input;

@@ -4,9 +4,13 @@
 //! and a root with very many direct dependencies. No timing is asserted: each must end
 //! with its report.
 
+#[path = "../benches/generate/mod.rs"]
+#[allow(dead_code)]
+mod generate;
+
 use std::collections::BTreeMap;
 
-use cargo_vendor_audit::generate::graph::{Shape, write_shape};
+use generate::graph::{Shape, write_shape};
 use serde_json::Value;
 
 /// Denies crates named `reg-1*` and asks for crates.io logins, which `--locked` without

@@ -7,14 +7,17 @@
 mod fake_crates_io;
 #[path = "support/fake_static.rs"]
 mod fake_static;
+#[path = "../benches/generate/mod.rs"]
+#[allow(dead_code)]
+mod generate;
 #[path = "support/metadata_json.rs"]
 mod metadata_json;
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use cargo_vendor_audit::generate::dump::{DumpSpec, wanted, write_tar_gz, write_zip};
 use fake_static::{FakeStatic, Faults};
+use generate::dump::{DumpSpec, wanted, write_tar_gz, write_zip};
 use serde_json::Value;
 
 const POLICY: &str = r#"schema = 1
