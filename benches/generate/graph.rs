@@ -530,7 +530,7 @@ mod tests {
         };
         let text = metadata_string(spec);
         assert_eq!(text, metadata_string(spec), "deterministic");
-        let metadata = cargo_vendor_audit::metadata::parse(text, "generated").unwrap();
+        let metadata = cargo_vendor_audit::input::metadata::parse(text, "generated").unwrap();
         assert_eq!(metadata.model().packages.len(), 600);
         let graph = Graph::build(&metadata, &GraphOptions::default()).unwrap();
         assert_eq!(graph.roots.len(), members(600));
@@ -553,7 +553,8 @@ mod tests {
                 Shape::WideRoot(20_000),
             ] {
                 let metadata =
-                    cargo_vendor_audit::metadata::parse(shape_string(shape), "shape").unwrap();
+                    cargo_vendor_audit::input::metadata::parse(shape_string(shape), "shape")
+                        .unwrap();
                 let n = metadata.model().packages.len();
                 let graph = Graph::build(&metadata, &GraphOptions::default()).unwrap();
                 assert_eq!(graph.reached().count(), n, "{shape:?}");

@@ -9,12 +9,13 @@ use std::path::PathBuf;
 use crate::facts::{Degraded, PackageFacts, Provenance};
 use crate::graph::{DepKind, Edge, Graph, GraphOptions, Kinds};
 use crate::matcher;
-use crate::metadata::{self, MetadataSource};
 use crate::policy::{Level, MatcherKind, Policy};
 use crate::report::{Code, Finding, PackageRef, Report, Severity};
+use metadata::MetadataSource;
 
 pub mod binary;
 pub mod lockfile;
+pub mod metadata;
 pub mod origin_facts;
 
 /// Where the graph comes from: exactly one kind per run.

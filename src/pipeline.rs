@@ -1,22 +1,23 @@
-//! `cargo vendor-audit check`: the whole pipeline, from arguments to an exit code.
+//! The pipeline every graph-reading subcommand shares: load the graph and the policy,
+//! gather the facts, audit, write the output. The subcommands in [`crate::commands`]
+//! call it; benches and embedders can too.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::{CheckArgs, Format, GraphArgs};
+use crate::cli::GraphArgs;
 use crate::date::Date;
 use crate::facts::api::Progress;
 use crate::facts::publisher::CrateKey;
 use crate::facts::sources::{self, Mode, SourceOptions};
 use crate::facts::{Degraded, PackageFacts};
 use crate::graph::{Graph, GraphOptions};
+use crate::input::metadata::{CargoInvocation, MetadataSource};
 use crate::input::{self, Input};
 use crate::matcher::{self, Options};
-use crate::metadata::{CargoInvocation, MetadataSource};
 use crate::policy::{self, Policy};
-use crate::report::human::{self, Style, Verbosity};
-use crate::report::{self, Report, Summary, Tool};
+use crate::report::{Report, Summary, Tool};
 use crate::store::source::{StoreMode, StoreOptions};
 use crate::{Failure, facts};
 
@@ -119,73 +120,6 @@ fn discover_policy(
         };
     }
     Ok((vec![DEFAULT_POLICY.to_string()], true))
-}
-
-/// Runs `check` and gives the exit code.
-pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
-    let loaded = load(&args.graph)?;
-    let (report, facts) = audit_with_facts(&loaded, &args.graph)?;
-    let is_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let style = Style {
-        color: crate::cli::use_color(args.graph.color, is_terminal),
-    };
-    let verbosity = if args.quiet {
-        Verbosity::Quiet
-    } else if args.verbose {
-        Verbosity::Verbose
-    } else {
-        Verbosity::Normal
-    };
-    let render = |w: &mut dyn Write| match args.format {
-        Format::Json => report.write_json(w),
-        Format::Human => human::render_with(&report, verbosity, style, args.fail_on, w),
-        Format::Cyclonedx => report::cyclonedx::render(&report, &loaded.graph, &facts, w),
-        Format::Sarif | Format::Markdown | Format::Github => {
-            let ctx = report::Context::new(&loaded.graph.workspace_root, args.fail_on);
-            match args.format {
-                Format::Sarif => report::sarif::render(&report, &ctx, w),
-                Format::Markdown => report::markdown::render(&report, &ctx, w),
-                _ => report::github::render(&report, &ctx, w),
-            }
-        }
-    };
-    match args.output.as_deref() {
-        None => {
-            // Straight to stdout, in large writes. Every error here is a write error (a
-            // closed pipe never gets here: `out` takes it as the end).
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
-            render(&mut w)
-                .and_then(|_| w.flush())
-                .map_err(|e| Failure::new(format!("could not write the report to stdout: {e}")))?;
-        }
-        Some(path) => {
-            let mut buf = Vec::new();
-            render(&mut buf)
-                .map_err(|e| Failure::new(format!("could not render the report: {e}")))?;
-            write_output(Some(path), &buf, out)?;
-            // The terminal still gets the verdict, and where the report went.
-            let style = Style {
-                color: crate::cli::use_color(args.graph.color, std::io::stderr().is_terminal()),
-            };
-            let mut line = Vec::new();
-            human::summary(&report, style, args.fail_on, &mut line)
-                .map_err(|e| Failure::new(format!("could not render the summary: {e}")))?;
-            let line = String::from_utf8_lossy(&line);
-            let _ = writeln!(
-                err,
-                "{}; report written to {}",
-                line.trim_end(),
-                human::clean(&path.display().to_string())
-            );
-        }
-    }
-    let code = u8::from(report.fails(args.fail_on));
-    // The process ends right after this: leave the graph, facts and report to the OS
-    // instead of freeing them piece by piece (a large share of a big run's time).
-    std::mem::forget(report);
-    std::mem::forget(loaded);
-    std::mem::forget(facts);
-    Ok(code)
 }
 
 /// Environment variable: seconds a run of crates.io API questions may take on top of its
