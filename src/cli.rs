@@ -167,20 +167,6 @@ pub struct GraphArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-    /// SARIF 2.1.0, for code scanning
-    Sarif,
-    /// A summary for $GITHUB_STEP_SUMMARY or a pull-request comment
-    Markdown,
-    /// GitHub workflow commands (annotations)
-    Github,
-    /// A CycloneDX 1.6 JSON SBOM with supplier facts and the verdict per component
-    Cyclonedx,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
     Always,

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::Failure;
-use crate::cli::{Format, GraphArgs};
+use crate::cli::GraphArgs;
 use crate::pipeline::{audit_with_facts, load, write_output};
 use crate::report::human::{self, Style, Verbosity};
-use crate::report::{self, FailOn};
+use crate::report::{self, FailOn, Format, RenderOptions};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -48,19 +48,15 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     } else {
         Verbosity::Normal
     };
-    let render = |w: &mut dyn Write| match args.format {
-        Format::Json => report.write_json(w),
-        Format::Human => human::render_with(&report, verbosity, style, args.fail_on, w),
-        Format::Cyclonedx => report::cyclonedx::render(&report, &loaded.graph, &facts, w),
-        Format::Sarif | Format::Markdown | Format::Github => {
-            let ctx = report::Context::new(&loaded.graph.workspace_root, args.fail_on);
-            match args.format {
-                Format::Sarif => report::sarif::render(&report, &ctx, w),
-                Format::Markdown => report::markdown::render(&report, &ctx, w),
-                _ => report::github::render(&report, &ctx, w),
-            }
-        }
+    let options = RenderOptions {
+        verbosity,
+        style,
+        fail_on: args.fail_on,
+        workspace_root: &loaded.graph.workspace_root,
+        graph: &loaded.graph,
+        facts: &facts,
     };
+    let render = |w: &mut dyn Write| report::render(args.format, &report, &options, w);
     match args.output.as_deref() {
         None => {
             // Straight to stdout, in large writes. Every error here is a write error (a
