@@ -248,7 +248,6 @@ pub mod cyclonedx;
 pub mod github;
 pub mod human;
 pub mod json;
-pub mod lockfile;
 pub mod markdown;
 mod render;
 pub mod sarif;
@@ -321,11 +320,7 @@ impl Context {
     /// may be a file strangers wrote) costs the findings their line numbers, not the report.
     pub fn new(workspace_root: impl Into<PathBuf>, fail_on: FailOn) -> Context {
         let workspace_root = workspace_root.into();
-        let lockfile = crate::limits::read_text(
-            &workspace_root.join("Cargo.lock"),
-            crate::limits::CARGO_LOCK_BYTES,
-        )
-        .ok();
+        let lockfile = crate::input::lockfile::read(&workspace_root.join("Cargo.lock")).ok();
         Context {
             workspace_root,
             lockfile,
