@@ -21,9 +21,6 @@ use crate::report::{Code, Finding, PackageRef, Report, Severity, Summary, Tool};
 use crate::store::source::{StoreMode, StoreOptions};
 use crate::{Failure, facts};
 
-/// The facts lock's name at the workspace root.
-pub const FACTS_LOCK: &str = "vendor-audit.lock";
-
 /// The policy used when none is given or found.
 pub const DEFAULT_POLICY: &str = "builtin:us-federal";
 
@@ -128,10 +125,12 @@ pub const API_GRACE_ENV: &str = "CARGO_VENDOR_AUDIT_API_GRACE";
 
 /// The publisher-fact sources the arguments name (book: docs/src/facts.md).
 pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions, Failure> {
-    let lock = args
-        .facts
-        .clone()
-        .unwrap_or_else(|| loaded.graph.workspace_root.join(FACTS_LOCK));
+    let lock = args.facts.clone().unwrap_or_else(|| {
+        loaded
+            .graph
+            .workspace_root
+            .join(facts::lock::DEFAULT_FILE_NAME)
+    });
     let mut options = SourceOptions::new(lock);
     options.db_dump = args.db_dump.clone();
     options.vet_imports = args.vet_imports.clone();
