@@ -24,20 +24,23 @@
 mod corpus;
 #[path = "../tests/it/support/fake_static.rs"]
 mod fake_static;
+// Shared with the tests, which use other parts of it and run its unit tests.
+#[allow(dead_code)]
+#[cfg_attr(test, allow(unused_imports))]
+mod generate;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cargo_vendor_audit::check::{Loaded, audit};
 use cargo_vendor_audit::cli::{self, GraphArgs};
 use cargo_vendor_audit::date::Date;
 use cargo_vendor_audit::facts;
-use cargo_vendor_audit::generate;
 use cargo_vendor_audit::graph::{Graph, GraphOptions};
+use cargo_vendor_audit::input::metadata::{self, MetadataSource};
 use cargo_vendor_audit::matcher::{self, Options};
-use cargo_vendor_audit::metadata::{self, MetadataSource};
+use cargo_vendor_audit::pipeline::{Loaded, audit};
 use cargo_vendor_audit::policy;
 use cargo_vendor_audit::report::{Report, Summary, Tool};
 

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::date::Date;
-use crate::report::FailOn;
 
 const ABOUT: &str =
     "Fail the build when the dependency graph pulls in a crate from a restricted entity";
@@ -39,120 +38,33 @@ pub struct Cli {
 pub enum Command {
     /// Audit the dependency graph against the policy (the default subcommand)
     #[command(after_help = CHECK_EXAMPLES)]
-    Check(CheckArgs),
+    Check(crate::commands::check::CheckArgs),
     /// Gather crates.io owners and publishers for the graph and write the facts lock
     #[command(
         after_help = "Examples:\n  cargo vendor-audit fetch && git add vendor-audit.lock\n  cargo vendor-audit fetch --db-dump db-dump.tar.gz --vet-imports supply-chain/imports.lock"
     )]
-    Fetch(FetchArgs),
+    Fetch(crate::commands::fetch::FetchArgs),
     /// Explain one package: its facts, its paths, every entity tried, and the verdict
     #[command(
         after_help = "Examples:\n  cargo vendor-audit explain ylong_io\n  cargo vendor-audit explain windows-sys@0.59.0 --policy vendor-audit.toml"
     )]
-    Explain(ExplainArgs),
+    Explain(crate::commands::explain::ExplainArgs),
     /// List every audited package with its origin, repository, owners and publisher
     #[command(
         after_help = "Examples:\n  cargo vendor-audit list\n  cargo vendor-audit list --by org --format csv --output orgs.csv"
     )]
-    List(ListArgs),
+    List(crate::commands::list::ListArgs),
     /// Write a starter vendor-audit.toml that extends builtin:us-federal
     #[command(
         after_help = "Without PATH the policy goes to the workspace root, where `check` looks for it, even when run in a member's directory.\n\nExample:\n  cargo vendor-audit init && git add vendor-audit.toml"
     )]
-    Init(InitArgs),
+    Init(crate::commands::init::InitArgs),
     /// Work with policy files without auditing
     #[command(subcommand, after_help = POLICY_EXAMPLES)]
-    Policy(PolicyCommand),
+    Policy(crate::commands::policy::PolicyCommand),
     /// The facts store: every crates.io owner and publisher, kept on this machine
     #[command(subcommand)]
-    Store(crate::store::command::StoreCommand),
-}
-
-#[derive(Debug, Args)]
-pub struct FetchArgs {
-    #[command(flatten)]
-    pub graph: GraphArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct ExplainArgs {
-    /// The package: NAME or NAME@VERSION
-    #[arg(value_name = "CRATE[@VERSION]")]
-    pub spec: String,
-    #[command(flatten)]
-    pub graph: GraphArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    #[command(flatten)]
-    pub graph: GraphArgs,
-    /// Output format
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ListFormat,
-    /// Group packages and count them
-    #[arg(long, value_enum)]
-    pub by: Option<GroupBy>,
-    /// Write the list to FILE instead of stdout
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
-    Table,
-    Json,
-    Csv,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GroupBy {
-    Owner,
-    Org,
-    Entity,
-}
-
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    /// Where to write the policy (default: vendor-audit.toml at the workspace root)
-    pub path: Option<PathBuf>,
-    /// The package or workspace whose root gets the policy (default: ./Cargo.toml, as cargo finds it)
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PolicyCommand {
-    /// Validate policy files and print what the merged policy holds
-    #[command(
-        after_help = "Examples:\n  cargo vendor-audit policy check vendor-audit.toml\n  cargo vendor-audit policy check builtin:us-federal --today 2027-01-15"
-    )]
-    Check(PolicyCheckArgs),
-    /// Print a policy compiled into the binary (builtin:NAME), to read or to copy from
-    #[command(
-        after_help = "Examples:\n  cargo vendor-audit policy show builtin:example      # every key, explained\n  cargo vendor-audit policy show builtin:us-federal > base.toml"
-    )]
-    Show(PolicyShowArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct PolicyShowArgs {
-    /// The shipped policy: builtin:NAME (or NAME)
-    #[arg(value_name = "builtin:NAME")]
-    pub name: String,
-}
-
-#[derive(Debug, Args)]
-pub struct PolicyCheckArgs {
-    /// Policy files, or builtin:NAME
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<String>,
-    /// The date for expiry warnings (default: today, UTC)
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<Date>,
-    /// Coloring of the output
-    #[arg(long, value_enum, value_name = "WHEN")]
-    pub color: Option<ColorChoice>,
+    Store(crate::commands::store::StoreCommand),
 }
 
 /// The options of every subcommand that reads the graph.
@@ -252,41 +164,6 @@ pub struct GraphArgs {
     /// Where the crates.io database dump is downloaded from
     #[arg(long, value_name = "URL", default_value = crate::store::DEFAULT_DUMP_URL)]
     pub dump_url: String,
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    #[command(flatten)]
-    pub graph: GraphArgs,
-    /// Output format
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
-    /// Write the report to FILE instead of stdout
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Exit 1 when a finding of this severity or worse exists
-    #[arg(long, value_enum, default_value = "deny")]
-    pub fail_on: FailOn,
-    /// Show info findings and fact provenance
-    #[arg(short, long, conflicts_with = "quiet")]
-    pub verbose: bool,
-    /// Print only the summary
-    #[arg(short, long)]
-    pub quiet: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-    /// SARIF 2.1.0, for code scanning
-    Sarif,
-    /// A summary for $GITHUB_STEP_SUMMARY or a pull-request comment
-    Markdown,
-    /// GitHub workflow commands (annotations)
-    Github,
-    /// A CycloneDX 1.6 JSON SBOM with supplier facts and the verdict per component
-    Cyclonedx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

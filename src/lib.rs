@@ -1,29 +1,23 @@
 //! cargo-vendor-audit: fail a build that pulls in a crate from a restricted entity.
 //!
-//! The pipeline: [`graph`] -> [`facts`] -> [`policy`] -> [`matcher`] -> [`report`].
-//! [`cli`] turns arguments into settings; [`check`] runs the pipeline.
+//! The pipeline: [`input`] -> [`graph`] -> [`facts`] -> [`policy`] -> [`matcher`] -> [`report`].
+//! [`cli`] parses the command line; each subcommand in [`commands`] runs its part of
+//! the shared [`pipeline`].
 
-pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod date;
-pub mod explain;
 pub mod facts;
-pub mod fetch;
 pub mod files;
-pub mod generate;
 pub mod graph;
-pub mod init;
 pub mod input;
 pub mod limits;
-pub mod list;
 pub mod matcher;
-pub mod metadata;
 pub mod parallel;
+pub mod pipeline;
 pub mod policy;
-pub mod policy_check;
 pub mod report;
 pub mod store;
-pub mod target;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -203,26 +197,8 @@ pub fn run(
             };
         }
     };
-    let color = match &cli.command {
-        cli::Command::Check(a) => a.graph.color,
-        cli::Command::Fetch(a) => a.graph.color,
-        cli::Command::Explain(a) => a.graph.color,
-        cli::Command::List(a) => a.graph.color,
-        cli::Command::Policy(cli::PolicyCommand::Check(a)) => a.color,
-        cli::Command::Init(_)
-        | cli::Command::Policy(cli::PolicyCommand::Show(_))
-        | cli::Command::Store(_) => None,
-    };
-    let result = match &cli.command {
-        cli::Command::Check(args) => check::run(args, out, err),
-        cli::Command::Fetch(args) => fetch::run(args, out, err),
-        cli::Command::Explain(args) => explain::run(args, out),
-        cli::Command::List(args) => list::run(args, out, err),
-        cli::Command::Init(args) => init::run(args, err),
-        cli::Command::Policy(cli::PolicyCommand::Check(args)) => policy_check::run(args, out),
-        cli::Command::Policy(cli::PolicyCommand::Show(args)) => policy_check::show(args, out),
-        cli::Command::Store(command) => store::command::run(command, out),
-    };
+    let color = commands::color(&cli.command);
+    let result = commands::run(&cli.command, out, err);
     match result {
         Ok(code) => code,
         Err(failure) => {

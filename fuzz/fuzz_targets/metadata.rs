@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(metadata) = cargo_vendor_audit::metadata::parse(text.to_string(), "fuzz") else {
+    let Ok(metadata) = cargo_vendor_audit::input::metadata::parse(text.to_string(), "fuzz") else {
         return;
     };
     for opts in [

@@ -8,11 +8,11 @@ use std::str::FromStr;
 
 use cargo_metadata::cargo_platform::Platform;
 
-use crate::metadata::{Dependency, Model, Package as MetaPackage, Str};
+use crate::input::metadata::{Dependency, Model, Package as MetaPackage, Str};
 
 use super::features::{Built, Entry, PackageEdges, Requested};
 use super::{DepKind, Edge, Graph, GraphError, GraphOptions, Kinds, Package};
-use crate::target::{Condition, Target};
+use crate::graph::target::{Condition, Target};
 
 pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, GraphError> {
     let resolve = metadata.resolve.as_ref().ok_or(GraphError::NoResolve)?;
@@ -64,7 +64,7 @@ pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, 
         Some(h) => Some(h),
         None if targets.is_empty() => None,
         None => {
-            let triple = crate::target::host_triple().map_err(GraphError::NoHost)?;
+            let triple = crate::graph::target::host_triple().map_err(GraphError::NoHost)?;
             Some(Target::by_triple(&triple).map_err(|e| GraphError::UnknownRustcHost(e.0))?)
         }
     };
@@ -278,7 +278,7 @@ impl<'m> PlatformFilter<'m> {
         }
         // cargo's parser and the evaluation recurse on the nesting: keep a deeper
         // expression unevaluated (cargo itself never writes one).
-        let parsed = if crate::target::too_deep(platform) {
+        let parsed = if crate::graph::target::too_deep(platform) {
             None
         } else {
             Platform::from_str(platform).ok()
@@ -380,7 +380,7 @@ impl<'m> Declarations<'m> {
 
 /// Metadata of cargo before 1.41: no `dep_kinds`, so the kind and target of the
 /// declaration are unknown and any declaration of the package matches.
-fn legacy_entry(dep: &crate::metadata::NodeDep<'_>) -> bool {
+fn legacy_entry(dep: &crate::input::metadata::NodeDep<'_>) -> bool {
     dep.dep_kinds.is_empty()
 }
 

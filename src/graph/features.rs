@@ -26,7 +26,7 @@
 
 use std::collections::VecDeque;
 
-use crate::metadata::{Features, Model, Package as MetaPackage, Str};
+use crate::input::metadata::{Features, Model, Package as MetaPackage, Str};
 
 use super::build::{FastMap, FastSet};
 use super::{DepKind, Edge, GraphError};
@@ -172,7 +172,7 @@ pub(super) fn resolve<'m>(
     Ok(built)
 }
 
-fn name_of<'d, 'm>(d: &'d crate::metadata::Dependency<'m>) -> &'d Str<'m> {
+fn name_of<'d, 'm>(d: &'d crate::input::metadata::Dependency<'m>) -> &'d Str<'m> {
     d.rename.as_ref().unwrap_or(&d.name)
 }
 
@@ -204,7 +204,7 @@ impl<'m> Resolver<'_, 'm> {
             "the `features` of package `{}` are not a map of lists of strings: {}",
             self.packages[p].id,
             // The position would be within the features, not the file.
-            crate::metadata::strip_position(e)
+            crate::input::metadata::strip_position(e)
         ))
     }
 

@@ -1,7 +1,7 @@
 //! Selecting the roots of the walk: `-p`, `--workspace`, `--exclude`.
 
 use super::{GraphError, GraphOptions};
-use crate::metadata::Package;
+use crate::input::metadata::Package;
 
 /// The roots, as sorted package indices.
 ///

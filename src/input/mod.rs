@@ -8,13 +8,11 @@ use std::path::PathBuf;
 
 use crate::facts::{Degraded, PackageFacts, Provenance};
 use crate::graph::{DepKind, Edge, Graph, GraphOptions, Kinds};
-use crate::matcher;
-use crate::metadata::{self, MetadataSource};
-use crate::policy::{Level, MatcherKind, Policy};
-use crate::report::{Code, Finding, PackageRef, Report, Severity};
+use metadata::MetadataSource;
 
 pub mod binary;
 pub mod lockfile;
+pub mod metadata;
 pub mod origin_facts;
 
 /// Where the graph comes from: exactly one kind per run.
@@ -140,103 +138,4 @@ pub(crate) fn graph_from_parts(
         workspace_root,
         workspace_metadata: serde_json::Value::Null,
     }
-}
-
-/// Matchers that read a package's repository or homepage.
-const URL_MATCHERS: [MatcherKind; 3] = [
-    MatcherKind::Orgs,
-    MatcherKind::Hosts,
-    MatcherKind::Repositories,
-];
-
-/// Applies an input's notes to a finished report: its `degraded` entries, a
-/// `missing-facts` finding for each audited crates.io package whose repository and
-/// homepage are unknown while a policy matcher reads them, and the binary each finding's
-/// package was found in.
-pub fn annotate(
-    notes: &Notes,
-    graph: &Graph,
-    policy: &Policy,
-    include_workspace: bool,
-    report: &mut Report,
-) {
-    report.degraded.extend(notes.degraded.iter().cloned());
-    let severity = match policy.settings.missing_facts {
-        Level::Deny => Some(Severity::Deny),
-        Level::Warn => Some(Severity::Warn),
-        Level::Allow => None,
-    };
-    let readers: Vec<&str> = policy
-        .entities
-        .iter()
-        .filter(|e| e.matchers.iter().any(|m| URL_MATCHERS.contains(&m.kind)))
-        .map(|e| e.id.as_str())
-        .collect();
-    if let (Some(severity), false) = (severity, readers.is_empty()) {
-        let in_scope = policy.settings.dependency_kinds;
-        let finder = graph.path_finder();
-        let mut added = Vec::new();
-        for i in graph.reached() {
-            let pkg = &graph.packages[i];
-            let unknown = notes.unknown_origin.get(i).copied().unwrap_or(false);
-            if !unknown
-                || (pkg.workspace_member && !include_workspace)
-                || graph.kinds[i].intersect(in_scope).is_empty()
-            {
-                continue;
-            }
-            let sentence = format!(
-                "the repository and homepage of {} {} are unknown (the input does not record them and the local cargo registry cache does not have the crate), so the orgs, hosts and repositories matchers of {} could not be evaluated",
-                pkg.name,
-                pkg.version,
-                readers.join(", ")
-            );
-            // One missing-facts finding per package: join the one about publisher facts.
-            if let Some(f) = report.findings.iter_mut().find(|f| {
-                f.code == Code::MissingFacts && f.package.as_ref().is_some_and(|p| p.id == pkg.id)
-            }) {
-                f.message = format!("{}; {sentence}", f.message);
-                f.severity = f.severity.min(severity);
-                continue;
-            }
-            let kinds = graph.kinds[i].intersect(in_scope);
-            let paths = finder
-                .paths(i, kinds, 5)
-                .iter()
-                .map(|p| p.iter().map(|s| graph.packages[s.package].spec()).collect())
-                .collect();
-            added.push(Finding {
-                code: Code::MissingFacts,
-                severity,
-                entity: None,
-                package: Some(PackageRef {
-                    name: pkg.name.clone(),
-                    version: pkg.version.to_string(),
-                    id: pkg.id.clone(),
-                    source: pkg.source.clone(),
-                }),
-                kinds: kinds.iter().map(|k| k.as_str().to_string()).collect(),
-                evidence: Vec::new(),
-                paths,
-                exception: None,
-                message: sentence,
-                entity_detail: None,
-                path_kinds: Vec::new(),
-            });
-        }
-        report.findings.extend(added);
-        matcher::sort(&mut report.findings);
-    }
-    if !notes.found_in.is_empty() {
-        for f in &mut report.findings {
-            let Some(p) = &f.package else { continue };
-            let Some(i) = graph.packages.iter().position(|q| q.id == p.id) else {
-                continue;
-            };
-            if let Some(files) = notes.found_in.get(i).filter(|f| !f.is_empty()) {
-                f.message = format!("{} (in {})", f.message, files.join(", "));
-            }
-        }
-    }
-    report.count();
 }

@@ -14,8 +14,8 @@
 use std::io::{self, Write};
 
 use super::human::clean;
-use super::lockfile::{Lockfile, Span};
 use super::{Code, Context, Finding, PolicyPlace, Report, Severity};
+use crate::input::lockfile::{Lockfile, Span};
 
 /// Writes the commands and the summary line.
 pub fn render(report: &Report, ctx: &Context, out: &mut dyn Write) -> io::Result<()> {

@@ -10,8 +10,8 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use super::lockfile::{Lockfile, Span};
 use super::{Code, Context, Finding, PolicyPlace, Report, Severity};
+use crate::input::lockfile::{Lockfile, Span};
 
 /// `$schema` of the log.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";

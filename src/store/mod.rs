@@ -8,7 +8,6 @@
 //! `fetched` = the dump's timestamp, exactly as `--db-dump PATH` gives them.
 
 pub mod build;
-pub mod command;
 pub mod download;
 pub mod format;
 pub mod source;

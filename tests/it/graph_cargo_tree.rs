@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use cargo_vendor_audit::graph::{DepKind, Graph, GraphOptions, Kinds};
-use cargo_vendor_audit::metadata::{self, CargoInvocation, MetadataSource};
+use cargo_vendor_audit::input::metadata::{self, CargoInvocation, MetadataSource};
 
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
@@ -455,7 +455,7 @@ mod committed {
     use std::path::PathBuf;
 
     use cargo_vendor_audit::graph::{DepKind, Graph, GraphOptions, Kinds};
-    use cargo_vendor_audit::metadata;
+    use cargo_vendor_audit::input::metadata;
 
     fn dir() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graph")
@@ -664,7 +664,7 @@ mod host {
     use std::path::{Path, PathBuf};
 
     use cargo_vendor_audit::graph::{Graph, GraphOptions};
-    use cargo_vendor_audit::metadata::{self, CargoInvocation, MetadataSource};
+    use cargo_vendor_audit::input::metadata::{self, CargoInvocation, MetadataSource};
 
     use super::{ALL_EDGES, package, reached_names, set, tree_names, write};
 

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use cargo_vendor_audit::graph::{DepKind, Graph, GraphError, GraphOptions, Kinds};
-use cargo_vendor_audit::metadata::{self, MetadataSource};
+use cargo_vendor_audit::input::metadata::{self, MetadataSource};
 
 fn corpus_path(name: &str) -> std::path::PathBuf {
     corpus::path(&format!("{name}.metadata.json"))

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use cargo_vendor_audit::generate::graph::{Shape, write_shape};
+use crate::generate::graph::{Shape, write_shape};
 use serde_json::Value;
 
 /// Denies crates named `reg-1*` and asks for crates.io logins, which `--locked` without

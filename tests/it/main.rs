@@ -3,6 +3,11 @@
 
 mod support;
 
+/// The benchmark generators (not part of the product), for the tests that need big inputs.
+#[path = "../../benches/generate/mod.rs"]
+#[allow(dead_code)]
+mod generate;
+
 mod bad_inputs;
 mod binaries;
 mod cli_policy_init;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::support::fake_static::{FakeStatic, Faults};
 use assert_cmd::Command;
-use cargo_vendor_audit::generate::dump::{DumpSpec, wanted, write_tar_gz, write_zip};
+use crate::generate::dump::{DumpSpec, wanted, write_tar_gz, write_zip};
 use serde_json::Value;
 
 const POLICY: &str = r#"schema = 1

@@ -3,7 +3,9 @@
 use std::io::Write;
 
 use crate::Failure;
-use crate::cli::{PolicyCheckArgs, PolicyShowArgs};
+use clap::{Args, Subcommand};
+
+use crate::cli::ColorChoice;
 use crate::date::Date;
 use crate::policy::{self, MatcherKind, Policy};
 use crate::report::human::clean;
@@ -11,13 +13,47 @@ use crate::report::human::clean;
 /// Exceptions expiring within this many days are warned about.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
 
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate policy files and print what the merged policy holds
+    #[command(
+        after_help = "Examples:\n  cargo vendor-audit policy check vendor-audit.toml\n  cargo vendor-audit policy check builtin:us-federal --today 2027-01-15"
+    )]
+    Check(PolicyCheckArgs),
+    /// Print a policy compiled into the binary (builtin:NAME), to read or to copy from
+    #[command(
+        after_help = "Examples:\n  cargo vendor-audit policy show builtin:example      # every key, explained\n  cargo vendor-audit policy show builtin:us-federal > base.toml"
+    )]
+    Show(PolicyShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyShowArgs {
+    /// The shipped policy: builtin:NAME (or NAME)
+    #[arg(value_name = "builtin:NAME")]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    /// Policy files, or builtin:NAME
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// The date for expiry warnings (default: today, UTC)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<Date>,
+    /// Coloring of the output
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+}
+
 pub fn run(args: &PolicyCheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let policy = policy::load(&args.files).map_err(|e| Failure::policy(e.to_string()))?;
     let today = args.today.unwrap_or_else(Date::today_utc);
     let mut text = Vec::new();
     describe(&policy, today, &mut text)
         .map_err(|e| Failure::new(format!("could not render the policy: {e}")))?;
-    crate::check::write_output(None, &text, out)?;
+    crate::pipeline::write_output(None, &text, out)?;
     Ok(0)
 }
 
@@ -35,7 +71,7 @@ pub fn show(args: &PolicyShowArgs, out: &mut dyn Write) -> Result<u8, Failure> {
             known.join(", ")
         )));
     };
-    crate::check::write_output(None, text.as_bytes(), out)?;
+    crate::pipeline::write_output(None, text.as_bytes(), out)?;
     Ok(0)
 }
 

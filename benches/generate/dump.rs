@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 
 use super::{Rng, WORDS};
-use crate::facts::publisher::CrateKey;
+use cargo_vendor_audit::facts::publisher::CrateKey;
 
 /// The dump's date folder.
 pub const DATE_DIR: &str = "2026-11-27-020000";
@@ -549,7 +549,7 @@ mod tests {
         let written = write_tar_gz(&spec, std::fs::File::create(&path).unwrap()).unwrap();
         assert!(written.csv_bytes > written.archive_bytes);
         let wanted = wanted(&spec, 20);
-        let found = crate::facts::dump::read_dump(&path, &wanted).unwrap();
+        let found = cargo_vendor_audit::facts::dump::read_dump(&path, &wanted).unwrap();
         assert_eq!(found.facts.len(), 20);
         assert!(found.facts.values().all(|f| f.publisher.is_some()));
         assert!(

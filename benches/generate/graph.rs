@@ -520,7 +520,7 @@ pub fn shape_string(shape: Shape) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{Graph, GraphOptions};
+    use cargo_vendor_audit::graph::{Graph, GraphOptions};
 
     #[test]
     fn parses_and_reaches_every_package() {
@@ -530,7 +530,7 @@ mod tests {
         };
         let text = metadata_string(spec);
         assert_eq!(text, metadata_string(spec), "deterministic");
-        let metadata = crate::metadata::parse(text, "generated").unwrap();
+        let metadata = cargo_vendor_audit::input::metadata::parse(text, "generated").unwrap();
         assert_eq!(metadata.model().packages.len(), 600);
         let graph = Graph::build(&metadata, &GraphOptions::default()).unwrap();
         assert_eq!(graph.roots.len(), members(600));
@@ -552,12 +552,17 @@ mod tests {
                 },
                 Shape::WideRoot(20_000),
             ] {
-                let metadata = crate::metadata::parse(shape_string(shape), "shape").unwrap();
+                let metadata =
+                    cargo_vendor_audit::input::metadata::parse(shape_string(shape), "shape")
+                        .unwrap();
                 let n = metadata.model().packages.len();
                 let graph = Graph::build(&metadata, &GraphOptions::default()).unwrap();
                 assert_eq!(graph.reached().count(), n, "{shape:?}");
                 let last = n - 1;
-                let paths = graph.path_finder().paths(last, crate::graph::Kinds::ALL, 5);
+                let paths =
+                    graph
+                        .path_finder()
+                        .paths(last, cargo_vendor_audit::graph::Kinds::ALL, 5);
                 assert_eq!(paths.len(), 1, "{shape:?}");
                 assert_eq!(paths[0][0].package, 0);
                 assert_eq!(paths[0].last().unwrap().package, last);

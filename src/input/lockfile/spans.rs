@@ -1,4 +1,4 @@
-//! Cargo.lock, read just enough to point at a package: where each `[[package]]` entry's
+//! Cargo.lock, scanned just enough to point at a package: where each `[[package]]` entry's
 //! `name = "..."` line is, so SARIF and annotations can put a finding on the line that
 //! pulls the crate in.
 //!

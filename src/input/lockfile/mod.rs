@@ -16,8 +16,15 @@ use crate::facts::Degraded;
 use crate::graph::{DepKind, Edge, Graph};
 use crate::limits;
 
-/// The largest lock file read.
-const LOCKFILE_BYTES: u64 = 64 << 20;
+mod spans;
+
+pub use spans::{Lockfile, Span};
+
+/// Reads a Cargo.lock, up to [`limits::CARGO_LOCK_BYTES`]: the one read of the file for
+/// both the `--lockfile` graph and the report locations ([`Lockfile`]).
+pub fn read(path: &Path) -> std::io::Result<String> {
+    limits::read_text(path, limits::CARGO_LOCK_BYTES)
+}
 
 #[derive(Deserialize)]
 struct LockFile {
@@ -48,7 +55,7 @@ fn parse_dependency(text: &str) -> (&str, Option<&str>, Option<&str>) {
 /// Reads `path` into a graph.
 pub fn load(path: &Path) -> Result<(Graph, Notes), String> {
     let what = |e: String| format!("could not read the lock file {}: {e}", path.display());
-    let text = limits::read_text(path, LOCKFILE_BYTES).map_err(|e| what(e.to_string()))?;
+    let text = read(path).map_err(|e| what(e.to_string()))?;
     let lock: LockFile = toml::from_str(&text).map_err(|e| {
         what(format!(
             "{}\nexpected a Cargo.lock as cargo writes it (`cargo generate-lockfile` makes one)",

@@ -4,20 +4,28 @@
 use std::io::Write;
 
 use crate::Failure;
-use crate::check;
-use crate::cli::FetchArgs;
+use crate::pipeline;
+use clap::Args;
+
+use crate::cli::GraphArgs;
 use crate::facts::api::OFFLINE_HINT;
 use crate::facts::sources;
 use crate::report::human::clean;
 
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+}
+
 pub fn run(args: &FetchArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
-    let loaded = check::load(&args.graph)?;
-    let options = check::source_options(&loaded, &args.graph)?;
-    let keys: Vec<_> = check::crates_io_packages(&loaded.graph)
+    let loaded = pipeline::load(&args.graph)?;
+    let options = pipeline::source_options(&loaded, &args.graph)?;
+    let keys: Vec<_> = pipeline::crates_io_packages(&loaded.graph)
         .into_iter()
         .map(|(_, k)| k)
         .collect();
-    let store = check::store_options(&args.graph, true);
+    let store = pipeline::store_options(&args.graph, true);
     let outcome = sources::fetch_lock_with_store(&options, store, &keys)
         .map_err(|e| Failure::new(format!("could not write the facts lock: {e}")))?;
     let lock_path = options.facts_lock.display();
@@ -92,6 +100,6 @@ pub fn run(args: &FetchArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             changes.push_str(&format!("  {}\n", clean(&c.to_string())));
         }
     }
-    check::write_output(None, changes.as_bytes(), out)?;
+    pipeline::write_output(None, changes.as_bytes(), out)?;
     Ok(0)
 }

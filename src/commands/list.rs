@@ -3,20 +3,53 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::PathBuf;
 
 use serde::Serialize;
 
 use crate::Failure;
-use crate::check::{self, Loaded};
-use crate::cli::{GroupBy, ListArgs, ListFormat};
+use crate::pipeline::{self, Loaded};
+use clap::{Args, ValueEnum};
+
+use crate::cli::GraphArgs;
+use crate::facts::PackageFacts;
 use crate::facts::sources::Mode;
+use crate::facts::text::{origin_text, owner_text, publisher_text};
 use crate::facts::url::normalize;
-use crate::facts::{Origin, Owner, PackageFacts, Publisher};
 use crate::matcher;
 use crate::report::Code;
 use crate::report::human::clean;
 
 /// One audited package.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+    /// Group packages and count them
+    #[arg(long, value_enum)]
+    pub by: Option<GroupBy>,
+    /// Write the list to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupBy {
+    Owner,
+    Org,
+    Entity,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Row {
     pub name: String,
@@ -41,9 +74,9 @@ pub struct Group {
 }
 
 pub fn run(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
-    let loaded = check::load(&args.graph)?;
-    let mode = check::mode(&args.graph);
-    let crates_io = check::crates_io_packages(&loaded.graph).len();
+    let loaded = pipeline::load(&args.graph)?;
+    let mode = pipeline::mode(&args.graph);
+    let crates_io = pipeline::crates_io_packages(&loaded.graph).len();
     if crates_io > 0 {
         let _ = writeln!(
             err,
@@ -52,7 +85,7 @@ pub fn run(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
             fetch_plan(mode, crates_io, &args.graph)
         );
     }
-    let (facts, degraded) = check::gather_facts(&loaded, &args.graph, mode)?;
+    let (facts, degraded) = pipeline::gather_facts(&loaded, &args.graph, mode)?;
     for d in &degraded {
         let _ = writeln!(
             err,
@@ -68,7 +101,7 @@ pub fn run(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         Some(by) => write_groups(&group(&rows, by), args.format, by, &mut buf),
     };
     written.map_err(|e| Failure::new(format!("could not render the list: {e}")))?;
-    check::write_output(args.output.as_deref(), &buf, out)?;
+    pipeline::write_output(args.output.as_deref(), &buf, out)?;
     if let Some(path) = &args.output {
         // The terminal still learns what was listed, and where it went.
         let _ = writeln!(
@@ -84,7 +117,7 @@ pub fn run(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
 
 /// What `list` will read or ask to learn the owners and publishers of `count` crates.io
 /// packages, said before it starts.
-fn fetch_plan(mode: Mode, count: usize, args: &crate::cli::GraphArgs) -> String {
+fn fetch_plan(mode: Mode, count: usize, args: &GraphArgs) -> String {
     let whose = format!("owners and publishers of {count} crates.io package(s)");
     match mode {
         Mode::Locked => format!("{whose} from the facts lock only (--locked): no network"),
@@ -98,38 +131,9 @@ fn fetch_plan(mode: Mode, count: usize, args: &crate::cli::GraphArgs) -> String 
     }
 }
 
-/// Describes a package's origin in one string.
-pub fn origin_text(f: &PackageFacts) -> String {
-    match &f.origin {
-        Origin::CratesIo => "crates.io".to_string(),
-        Origin::Registry(url) => url.clone(),
-        Origin::Git {
-            url,
-            rev: Some(rev),
-        } => format!("{url}#{rev}"),
-        Origin::Git { url, rev: None } => url.clone(),
-        Origin::Path => "path".to_string(),
-    }
-}
-
-pub fn owner_text(o: &Owner) -> String {
-    match o {
-        Owner::User { id, login } => format!("{login} (#{id})"),
-        Owner::Team { login, .. } => login.clone(),
-    }
-}
-
-pub fn publisher_text(p: &Option<Publisher>) -> String {
-    match p {
-        Some(Publisher::User { id, login }) => format!("{login} (#{id})"),
-        Some(Publisher::Trusted(tp)) => format!("trusted publisher {tp}"),
-        None => String::new(),
-    }
-}
-
 /// The rows of every audited package, in name and version order.
-pub fn rows(loaded: &Loaded, facts: &[PackageFacts], args: &crate::cli::GraphArgs) -> Vec<Row> {
-    let opts = crate::check::options(loaded, args);
+pub fn rows(loaded: &Loaded, facts: &[PackageFacts], args: &GraphArgs) -> Vec<Row> {
+    let opts = crate::pipeline::options(loaded, args);
     let outcome = matcher::evaluate(&loaded.graph, facts, &loaded.policy, &opts);
     let mut entities: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in &outcome.findings {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::Failure;
-use crate::cli::InitArgs;
+use clap::Args;
 
 /// The starter policy: extends the shipped default and shows, commented out, the keys a
 /// team adds first.
@@ -51,6 +51,15 @@ extends = ["builtin:us-federal"]
 
 /// Writes the starter policy, refusing to overwrite anything: to the path given, else to
 /// `vendor-audit.toml` at the workspace root (where `check` looks for it).
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the policy (default: vendor-audit.toml at the workspace root)
+    pub path: Option<PathBuf>,
+    /// The package or workspace whose root gets the policy (default: ./Cargo.toml, as cargo finds it)
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+}
+
 pub fn run(args: &InitArgs, err: &mut dyn Write) -> Result<u8, Failure> {
     let (path, note) = match &args.path {
         Some(path) => (path.clone(), String::new()),

@@ -10,7 +10,7 @@
 use std::fmt::Write;
 
 use super::{Rng, WORDS};
-use crate::policy::MatcherKind;
+use cargo_vendor_audit::policy::MatcherKind;
 
 /// The policy TOML text with `entities` entities.
 pub fn policy_toml(entities: usize, seed: u64) -> String {
@@ -84,7 +84,7 @@ mod tests {
     #[test]
     fn loads_and_uses_every_kind() {
         let text = policy_toml(40, 3);
-        let policy = crate::policy::load_str("generated.toml", &text).unwrap();
+        let policy = cargo_vendor_audit::policy::load_str("generated.toml", &text).unwrap();
         assert_eq!(policy.entities.len(), 40);
         for kind in MatcherKind::ALL {
             assert!(

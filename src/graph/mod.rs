@@ -29,6 +29,7 @@ mod build;
 mod features;
 mod roots;
 mod search;
+pub mod target;
 
 pub use search::PathFinder;
 
@@ -236,7 +237,7 @@ impl Graph {
     /// Builds the graph from parsed metadata: selects the roots, prunes the `resolve`
     /// edges cargo would not build, and walks from the roots (SPEC section 2).
     pub fn build(
-        metadata: &crate::metadata::Metadata,
+        metadata: &crate::input::metadata::Metadata,
         opts: &GraphOptions,
     ) -> Result<Graph, GraphError> {
         build::build(metadata.model(), opts)

@@ -1,27 +1,25 @@
-//! `cargo vendor-audit check`: the whole pipeline, from arguments to an exit code.
+//! The pipeline every graph-reading subcommand shares: load the graph and the policy,
+//! gather the facts, audit, write the output. The subcommands in [`crate::commands`]
+//! call it; benches and embedders can too.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::{CheckArgs, Format, GraphArgs};
+use crate::cli::GraphArgs;
 use crate::date::Date;
 use crate::facts::api::Progress;
 use crate::facts::publisher::CrateKey;
 use crate::facts::sources::{self, Mode, SourceOptions};
 use crate::facts::{Degraded, PackageFacts};
 use crate::graph::{Graph, GraphOptions};
-use crate::input::{self, Input};
+use crate::input::metadata::{CargoInvocation, MetadataSource};
+use crate::input::{self, Input, Notes};
 use crate::matcher::{self, Options};
-use crate::metadata::{CargoInvocation, MetadataSource};
-use crate::policy::{self, Policy};
-use crate::report::human::{self, Style, Verbosity};
-use crate::report::{self, Report, Summary, Tool};
+use crate::policy::{self, Level, MatcherKind, Policy};
+use crate::report::{Code, Finding, PackageRef, Report, Severity, Summary, Tool};
 use crate::store::source::{StoreMode, StoreOptions};
 use crate::{Failure, facts};
-
-/// The facts lock's name at the workspace root.
-pub const FACTS_LOCK: &str = "vendor-audit.lock";
 
 /// The policy used when none is given or found.
 pub const DEFAULT_POLICY: &str = "builtin:us-federal";
@@ -121,83 +119,18 @@ fn discover_policy(
     Ok((vec![DEFAULT_POLICY.to_string()], true))
 }
 
-/// Runs `check` and gives the exit code.
-pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
-    let loaded = load(&args.graph)?;
-    let (report, facts) = audit_with_facts(&loaded, &args.graph)?;
-    let is_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let style = Style {
-        color: crate::cli::use_color(args.graph.color, is_terminal),
-    };
-    let verbosity = if args.quiet {
-        Verbosity::Quiet
-    } else if args.verbose {
-        Verbosity::Verbose
-    } else {
-        Verbosity::Normal
-    };
-    let render = |w: &mut dyn Write| match args.format {
-        Format::Json => report.write_json(w),
-        Format::Human => human::render_with(&report, verbosity, style, args.fail_on, w),
-        Format::Cyclonedx => report::cyclonedx::render(&report, &loaded.graph, &facts, w),
-        Format::Sarif | Format::Markdown | Format::Github => {
-            let ctx = report::Context::new(&loaded.graph.workspace_root, args.fail_on);
-            match args.format {
-                Format::Sarif => report::sarif::render(&report, &ctx, w),
-                Format::Markdown => report::markdown::render(&report, &ctx, w),
-                _ => report::github::render(&report, &ctx, w),
-            }
-        }
-    };
-    match args.output.as_deref() {
-        None => {
-            // Straight to stdout, in large writes. Every error here is a write error (a
-            // closed pipe never gets here: `out` takes it as the end).
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
-            render(&mut w)
-                .and_then(|_| w.flush())
-                .map_err(|e| Failure::new(format!("could not write the report to stdout: {e}")))?;
-        }
-        Some(path) => {
-            let mut buf = Vec::new();
-            render(&mut buf)
-                .map_err(|e| Failure::new(format!("could not render the report: {e}")))?;
-            write_output(Some(path), &buf, out)?;
-            // The terminal still gets the verdict, and where the report went.
-            let style = Style {
-                color: crate::cli::use_color(args.graph.color, std::io::stderr().is_terminal()),
-            };
-            let mut line = Vec::new();
-            human::summary(&report, style, args.fail_on, &mut line)
-                .map_err(|e| Failure::new(format!("could not render the summary: {e}")))?;
-            let line = String::from_utf8_lossy(&line);
-            let _ = writeln!(
-                err,
-                "{}; report written to {}",
-                line.trim_end(),
-                human::clean(&path.display().to_string())
-            );
-        }
-    }
-    let code = u8::from(report.fails(args.fail_on));
-    // The process ends right after this: leave the graph, facts and report to the OS
-    // instead of freeing them piece by piece (a large share of a big run's time).
-    std::mem::forget(report);
-    std::mem::forget(loaded);
-    std::mem::forget(facts);
-    Ok(code)
-}
-
 /// Environment variable: seconds a run of crates.io API questions may take on top of its
 /// pace (default [`crate::facts::api::DEFAULT_GRACE`]).
 pub const API_GRACE_ENV: &str = "CARGO_VENDOR_AUDIT_API_GRACE";
 
 /// The publisher-fact sources the arguments name (book: docs/src/facts.md).
 pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions, Failure> {
-    let lock = args
-        .facts
-        .clone()
-        .unwrap_or_else(|| loaded.graph.workspace_root.join(FACTS_LOCK));
+    let lock = args.facts.clone().unwrap_or_else(|| {
+        loaded
+            .graph
+            .workspace_root
+            .join(facts::lock::DEFAULT_FILE_NAME)
+    });
     let mut options = SourceOptions::new(lock);
     options.db_dump = args.db_dump.clone();
     options.vet_imports = args.vet_imports.clone();
@@ -391,7 +324,7 @@ pub fn audit_with_facts(
         default_policy: loaded.default_policy,
     };
     report.count();
-    input::annotate(
+    annotate(
         &loaded.input_notes,
         &loaded.graph,
         &loaded.policy,
@@ -421,4 +354,103 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> R
 /// Write, then rename into place (see [`crate::files::write_atomic`]).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     crate::files::write_atomic(path, bytes)
+}
+
+/// Matchers that read a package's repository or homepage.
+const URL_MATCHERS: [MatcherKind; 3] = [
+    MatcherKind::Orgs,
+    MatcherKind::Hosts,
+    MatcherKind::Repositories,
+];
+
+/// Applies an input's notes to a finished report: its `degraded` entries, a
+/// `missing-facts` finding for each audited crates.io package whose repository and
+/// homepage are unknown while a policy matcher reads them, and the binary each finding's
+/// package was found in.
+pub fn annotate(
+    notes: &Notes,
+    graph: &Graph,
+    policy: &Policy,
+    include_workspace: bool,
+    report: &mut Report,
+) {
+    report.degraded.extend(notes.degraded.iter().cloned());
+    let severity = match policy.settings.missing_facts {
+        Level::Deny => Some(Severity::Deny),
+        Level::Warn => Some(Severity::Warn),
+        Level::Allow => None,
+    };
+    let readers: Vec<&str> = policy
+        .entities
+        .iter()
+        .filter(|e| e.matchers.iter().any(|m| URL_MATCHERS.contains(&m.kind)))
+        .map(|e| e.id.as_str())
+        .collect();
+    if let (Some(severity), false) = (severity, readers.is_empty()) {
+        let in_scope = policy.settings.dependency_kinds;
+        let finder = graph.path_finder();
+        let mut added = Vec::new();
+        for i in graph.reached() {
+            let pkg = &graph.packages[i];
+            let unknown = notes.unknown_origin.get(i).copied().unwrap_or(false);
+            if !unknown
+                || (pkg.workspace_member && !include_workspace)
+                || graph.kinds[i].intersect(in_scope).is_empty()
+            {
+                continue;
+            }
+            let sentence = format!(
+                "the repository and homepage of {} {} are unknown (the input does not record them and the local cargo registry cache does not have the crate), so the orgs, hosts and repositories matchers of {} could not be evaluated",
+                pkg.name,
+                pkg.version,
+                readers.join(", ")
+            );
+            // One missing-facts finding per package: join the one about publisher facts.
+            if let Some(f) = report.findings.iter_mut().find(|f| {
+                f.code == Code::MissingFacts && f.package.as_ref().is_some_and(|p| p.id == pkg.id)
+            }) {
+                f.message = format!("{}; {sentence}", f.message);
+                f.severity = f.severity.min(severity);
+                continue;
+            }
+            let kinds = graph.kinds[i].intersect(in_scope);
+            let paths = finder
+                .paths(i, kinds, 5)
+                .iter()
+                .map(|p| p.iter().map(|s| graph.packages[s.package].spec()).collect())
+                .collect();
+            added.push(Finding {
+                code: Code::MissingFacts,
+                severity,
+                entity: None,
+                package: Some(PackageRef {
+                    name: pkg.name.clone(),
+                    version: pkg.version.to_string(),
+                    id: pkg.id.clone(),
+                    source: pkg.source.clone(),
+                }),
+                kinds: kinds.iter().map(|k| k.as_str().to_string()).collect(),
+                evidence: Vec::new(),
+                paths,
+                exception: None,
+                message: sentence,
+                entity_detail: None,
+                path_kinds: Vec::new(),
+            });
+        }
+        report.findings.extend(added);
+        matcher::sort(&mut report.findings);
+    }
+    if !notes.found_in.is_empty() {
+        for f in &mut report.findings {
+            let Some(p) = &f.package else { continue };
+            let Some(i) = graph.packages.iter().position(|q| q.id == p.id) else {
+                continue;
+            };
+            if let Some(files) = notes.found_in.get(i).filter(|f| !f.is_empty()) {
+                f.message = format!("{} (in {})", f.message, files.join(", "));
+            }
+        }
+    }
+    report.count();
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{Store, Summary, describe_age, describe_bytes};
 use crate::Failure;
+use crate::store::{Store, Summary, describe_age, describe_bytes};
 
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
@@ -25,7 +25,7 @@ pub enum StoreCommand {
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
     /// Where the crates.io database dump is downloaded from
-    #[arg(long, value_name = "URL", default_value = super::DEFAULT_DUMP_URL)]
+    #[arg(long, value_name = "URL", default_value = crate::store::DEFAULT_DUMP_URL)]
     pub dump_url: String,
 }
 
@@ -37,7 +37,7 @@ pub struct ImportArgs {
 }
 
 fn store_dir() -> Result<PathBuf, Failure> {
-    super::default_dir().ok_or_else(|| {
+    crate::store::default_dir().ok_or_else(|| {
         Failure::new(
             "no cache directory on this machine for the facts store: set XDG_CACHE_HOME (or HOME)",
         )
@@ -55,7 +55,7 @@ pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Failure> {
     let dir = store_dir()?;
     let text = match command {
         StoreCommand::Update(args) => {
-            let outcome = super::download::update(&dir, &args.dump_url, true)
+            let outcome = crate::store::download::update(&dir, &args.dump_url, true)
                 .map_err(|e| Failure::new(format!("store update failed: {e}")))?;
             if outcome.by_other {
                 format!(
@@ -86,12 +86,12 @@ pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Failure> {
                     },
                     holds(&outcome.summary),
                     describe_bytes(outcome.summary.bytes),
-                    dir.join(super::FILE_NAME).display()
+                    dir.join(crate::store::FILE_NAME).display()
                 )
             }
         }
         StoreCommand::Import(args) => {
-            let (summary, _) = super::import(&args.path, &dir)
+            let (summary, _) = crate::store::import(&args.path, &dir)
                 .map_err(|e| Failure::new(format!("store import failed: {e}")))?;
             format!(
                 "built the facts store from {}: dump of {}; {}; {} at {}\n",
@@ -99,17 +99,17 @@ pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Failure> {
                 summary.timestamp.as_deref().unwrap_or("an unknown date"),
                 holds(&summary),
                 describe_bytes(summary.bytes),
-                dir.join(super::FILE_NAME).display()
+                dir.join(crate::store::FILE_NAME).display()
             )
         }
         StoreCommand::Status => {
-            let path = dir.join(super::FILE_NAME);
+            let path = dir.join(crate::store::FILE_NAME);
             if !path.exists() {
                 let text = format!(
                     "no facts store at {}: `cargo vendor-audit store update` downloads one\n",
                     path.display()
                 );
-                crate::check::write_output(None, text.as_bytes(), out)?;
+                crate::pipeline::write_output(None, text.as_bytes(), out)?;
                 return Ok(1);
             }
             match Store::open(&path) {
@@ -129,12 +129,12 @@ pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Failure> {
                         "the facts store at {} is not usable ({e}); `cargo vendor-audit store update` rebuilds it\n",
                         path.display()
                     );
-                    crate::check::write_output(None, text.as_bytes(), out)?;
+                    crate::pipeline::write_output(None, text.as_bytes(), out)?;
                     return Ok(1);
                 }
             }
         }
     };
-    crate::check::write_output(None, text.as_bytes(), out)?;
+    crate::pipeline::write_output(None, text.as_bytes(), out)?;
     Ok(0)
 }

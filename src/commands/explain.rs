@@ -4,12 +4,14 @@
 use std::io::Write;
 
 use crate::Failure;
-use crate::check::{self, Loaded};
-use crate::cli::ExplainArgs;
+use crate::pipeline::{self, Loaded};
+use clap::Args;
+
+use crate::cli::GraphArgs;
+use crate::facts::text::{origin_text, owner_text, publisher_text};
 use crate::facts::url::host_within;
 use crate::facts::{self, PackageFacts};
 use crate::graph::fold_crate_name;
-use crate::list::{origin_text, owner_text, publisher_text};
 use crate::matcher;
 use crate::policy::{Entity, MatcherKind};
 use crate::report::human::clean;
@@ -20,8 +22,17 @@ pub const MAX_PATHS: usize = 20;
 /// Steps shown at each end of a longer path.
 pub const PATH_END: usize = 16;
 
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The package: NAME or NAME@VERSION
+    #[arg(value_name = "CRATE[@VERSION]")]
+    pub spec: String,
+    #[command(flatten)]
+    pub graph: GraphArgs,
+}
+
 pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
-    let loaded = check::load(&args.graph)?;
+    let loaded = pipeline::load(&args.graph)?;
     let (name, version) = match args.spec.split_once('@') {
         Some((n, v)) => (n, Some(v)),
         None => (args.spec.as_str(), None),
@@ -49,16 +60,16 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
         )));
     }
     // Owners and publishers are asked only about the crate explained.
-    let (facts, degraded) = check::gather_facts_with(
+    let (facts, degraded) = pipeline::gather_facts_with(
         &loaded,
         &args.graph,
-        check::mode(&args.graph),
+        pipeline::mode(&args.graph),
         Some(&wanted),
         false,
     )?;
-    let opts = check::options(&loaded, &args.graph);
+    let opts = pipeline::options(&loaded, &args.graph);
     let mut outcome = matcher::evaluate(graph, &facts, &loaded.policy, &opts);
-    check::name_api_base(&mut outcome.findings, &args.graph);
+    pipeline::name_api_base(&mut outcome.findings, &args.graph);
     let api_base = api_base(&args.graph);
     let mut text = Vec::new();
     for d in &degraded {
@@ -84,12 +95,12 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
         )
         .map_err(|e| Failure::new(format!("could not write: {e}")))?;
     }
-    check::write_output(None, &text, out)?;
+    pipeline::write_output(None, &text, out)?;
     Ok(0)
 }
 
 /// The `--crates-io-api` base when it is not crates.io.
-fn api_base(args: &crate::cli::GraphArgs) -> Option<&str> {
+fn api_base(args: &GraphArgs) -> Option<&str> {
     let base = args.crates_io_api.trim_end_matches('/');
     (!base.eq_ignore_ascii_case(facts::api::DEFAULT_BASE_URL)).then_some(base)
 }

@@ -1,8 +1,8 @@
 //! Seeded generators of benchmark inputs: `cargo metadata` graphs, policies, crates.io dumps.
 //!
 //! Takes a size and a seed and gives the same bytes every time, so a benchmark can be
-//! rerun on another machine and compared. Nothing here is used by the audit itself; it
-//! lives in the library so that benches and tests share one generator.
+//! rerun on another machine and compared. Nothing here is used by the audit itself, so it
+//! is not part of the library: benches and tests include it with `#[path]`.
 
 pub mod dump;
 pub mod graph;

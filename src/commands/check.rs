@@ -1,0 +1,97 @@
+//! `cargo vendor-audit check`: audit the graph against the policy, render the report,
+//! give the exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::Failure;
+use crate::cli::GraphArgs;
+use crate::pipeline::{audit_with_facts, load, write_output};
+use crate::report::human::{self, Style, Verbosity};
+use crate::report::{self, FailOn, Format, RenderOptions};
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding of this severity or worse exists
+    #[arg(long, value_enum, default_value = "deny")]
+    pub fail_on: FailOn,
+    /// Show info findings and fact provenance
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Print only the summary
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Runs `check` and gives the exit code.
+pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+    let loaded = load(&args.graph)?;
+    let (report, facts) = audit_with_facts(&loaded, &args.graph)?;
+    let is_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let style = Style {
+        color: crate::cli::use_color(args.graph.color, is_terminal),
+    };
+    let verbosity = if args.quiet {
+        Verbosity::Quiet
+    } else if args.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let options = RenderOptions {
+        verbosity,
+        style,
+        fail_on: args.fail_on,
+        workspace_root: &loaded.graph.workspace_root,
+        graph: &loaded.graph,
+        facts: &facts,
+    };
+    let render = |w: &mut dyn Write| report::render(args.format, &report, &options, w);
+    match args.output.as_deref() {
+        None => {
+            // Straight to stdout, in large writes. Every error here is a write error (a
+            // closed pipe never gets here: `out` takes it as the end).
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+            render(&mut w)
+                .and_then(|_| w.flush())
+                .map_err(|e| Failure::new(format!("could not write the report to stdout: {e}")))?;
+        }
+        Some(path) => {
+            let mut buf = Vec::new();
+            render(&mut buf)
+                .map_err(|e| Failure::new(format!("could not render the report: {e}")))?;
+            write_output(Some(path), &buf, out)?;
+            // The terminal still gets the verdict, and where the report went.
+            let style = Style {
+                color: crate::cli::use_color(args.graph.color, std::io::stderr().is_terminal()),
+            };
+            let mut line = Vec::new();
+            human::summary(&report, style, args.fail_on, &mut line)
+                .map_err(|e| Failure::new(format!("could not render the summary: {e}")))?;
+            let line = String::from_utf8_lossy(&line);
+            let _ = writeln!(
+                err,
+                "{}; report written to {}",
+                line.trim_end(),
+                human::clean(&path.display().to_string())
+            );
+        }
+    }
+    let code = u8::from(report.fails(args.fail_on));
+    // The process ends right after this: leave the graph, facts and report to the OS
+    // instead of freeing them piece by piece (a large share of a big run's time).
+    std::mem::forget(report);
+    std::mem::forget(loaded);
+    std::mem::forget(facts);
+    Ok(code)
+}
