@@ -8,9 +8,9 @@ use crate::support::metadata_json;
 
 use std::path::{Path, PathBuf};
 
+use crate::generate::dump::{DumpSpec, wanted, write_tar_gz, write_zip};
 use crate::support::fake_static::{FakeStatic, Faults};
 use assert_cmd::Command;
-use crate::generate::dump::{DumpSpec, wanted, write_tar_gz, write_zip};
 use serde_json::Value;
 
 const POLICY: &str = r#"schema = 1
