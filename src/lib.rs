@@ -19,11 +19,13 @@ pub mod list;
 pub mod matcher;
 pub mod metadata;
 pub mod parallel;
+pub mod pattern;
 pub mod policy;
 pub mod policy_check;
 pub mod report;
 pub mod store;
 pub mod target;
+pub mod text;
 
 use std::ffi::OsString;
 use std::fmt;

@@ -13,6 +13,7 @@ use crate::date::Date;
 use crate::facts::url::{host_within, normalize};
 use crate::facts::{Origin, Owner, PackageFacts, Provenance, Publisher};
 use crate::graph::{DepKind, Graph, Kinds, PathFinder, fold_crate_name};
+use crate::pattern::{Shape, shape};
 use crate::policy::{
     Confidence, Entity, EntitySeverity, Exception, Level, MatchValue, Matcher, MatcherKind,
     NotAffiliated, Policy,
@@ -167,25 +168,6 @@ fn glob_set(
     }
     let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
     (set, index)
-}
-
-/// How a pattern is matched: the literal, the literal prefix, or as a glob.
-pub(crate) enum Shape<'a> {
-    Exact(&'a str),
-    Prefix(&'a str),
-    Glob,
-}
-
-pub(crate) fn shape(pattern: &str) -> Shape<'_> {
-    let special = |c: char| matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\');
-    if !pattern.is_ascii() {
-        return Shape::Glob;
-    }
-    match pattern.strip_suffix('*') {
-        Some(prefix) if !prefix.contains(special) => Shape::Prefix(prefix),
-        _ if !pattern.contains(special) => Shape::Exact(pattern),
-        _ => Shape::Glob,
-    }
 }
 
 impl Globs {

@@ -243,7 +243,7 @@ fn check_registry(s: &str) -> Result<(), String> {
 fn compile_glob(s: &str) -> Result<(), String> {
     // A literal, or a literal and `*`, is a valid glob: skip the parse (a generated
     // policy has tens of thousands of such names and URL prefixes).
-    if !matches!(crate::matcher::shape(s), crate::matcher::Shape::Glob) {
+    if !matches!(crate::pattern::shape(s), crate::pattern::Shape::Glob) {
         return Ok(());
     }
     globset::GlobBuilder::new(s)
@@ -256,7 +256,7 @@ fn compile_glob(s: &str) -> Result<(), String> {
 /// Characters a reader cannot see: controls, zero-width and joiner characters, bidi
 /// controls, fillers and variation selectors.
 fn is_invisible(c: char) -> bool {
-    crate::report::is_hidden(c)
+    crate::text::is_hidden(c)
         || matches!(
             c,
             '\u{ad}'
