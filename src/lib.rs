@@ -14,10 +14,12 @@ pub mod input;
 pub mod limits;
 pub mod matcher;
 pub mod parallel;
+pub mod pattern;
 pub mod pipeline;
 pub mod policy;
 pub mod report;
 pub mod store;
+pub mod text;
 
 use std::ffi::OsString;
 use std::fmt;

@@ -411,7 +411,7 @@ impl CratesIoApi {
                         _ => {
                             return Err(Failure::Failed(format!(
                                 "GET {first}: HTTP {status} redirect to `{}` refused: answers are taken only from {}",
-                                crate::report::human::clean(&location),
+                                crate::text::clean(&location),
                                 self.config.base_url
                             )));
                         }

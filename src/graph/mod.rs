@@ -22,7 +22,6 @@
 //!   (`features.rs`), as cargo's resolver 2 does, not read from `resolve`'s features.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::path::PathBuf;
 
 mod build;
@@ -33,49 +32,8 @@ pub mod target;
 
 pub use search::PathFinder;
 
-/// How a dependency edge is declared. Ordered by strength: `Normal < Build < Dev`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum DepKind {
-    #[default]
-    Normal,
-    Build,
-    Dev,
-}
-
-impl DepKind {
-    pub const ALL: [DepKind; 3] = [DepKind::Normal, DepKind::Build, DepKind::Dev];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DepKind::Normal => "normal",
-            DepKind::Build => "build",
-            DepKind::Dev => "dev",
-        }
-    }
-
-    fn bit(self) -> u8 {
-        1 << (self as u8)
-    }
-}
-
-impl fmt::Display for DepKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// How a dependency edge is declared; the type is the metadata model's.
+pub use crate::input::metadata::DepKind;
 
 /// A set of [`DepKind`]s.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

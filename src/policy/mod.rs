@@ -37,6 +37,8 @@ mod load;
 mod parse;
 #[cfg(test)]
 mod tests;
+mod toml;
+mod values;
 
 pub use builtin::{builtin, builtin_names};
 

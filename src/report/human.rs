@@ -51,19 +51,7 @@ impl Style {
     }
 }
 
-/// Untrusted text (crate metadata) made safe for a terminal: control characters,
-/// escape sequences included, become visible `\u{..}` escapes, and newlines spaces.
-pub fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' | '\t' => out.push(' '),
-            c if super::is_hidden(c) => out.push_str(&c.escape_unicode().to_string()),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::text::clean;
 
 /// Levels of the inverse tree drawn above the package; a longer path ends in a line that
 /// says how many levels are left out (`--format json` has every path in full).

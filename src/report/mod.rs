@@ -398,17 +398,4 @@ fn slash_path(path: &Path) -> String {
     }
 }
 
-/// Characters that untrusted text must not carry into an output as they are: control
-/// characters (escape sequences, C1 controls), zero-width characters and the bidi
-/// overrides and isolates that make text read differently from what it is.
-pub fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{feff}'
-        )
-}
+pub use crate::text::is_hidden;

@@ -10,7 +10,9 @@ use std::process::{Command, ExitStatus};
 
 mod model;
 
-pub use model::{DepKindInfo, Dependency, Features, Model, Node, NodeDep, Package, Resolve, Str};
+pub use model::{
+    DepKind, DepKindInfo, Dependency, Features, Model, Node, NodeDep, Package, Resolve, Str,
+};
 
 self_cell::self_cell!(
     /// The text and the model that borrows from it, in one owned value.
