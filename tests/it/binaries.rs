@@ -428,39 +428,47 @@ fn the_readme_release_pipeline_runs_as_shown() {
         .file("vendor-audit.toml", README_POLICY)
         .build();
     let readme = book_text();
-    let block = |name: &str| -> String {
+    // Every copy of a block, in the README and in the book.
+    let blocks = |name: &str| -> Vec<String> {
         let marker = format!("<!-- release-pipeline: {name} -->");
-        let at = readme
-            .find(&marker)
-            .unwrap_or_else(|| panic!("the book has no {marker}"));
-        let rest = &readme[at..];
-        let start = rest.find("```").unwrap();
-        let body = &rest[start..];
-        let body = &body[body.find('\n').unwrap() + 1..];
-        body[..body.find("```").unwrap()].to_string()
+        let found: Vec<String> = readme
+            .match_indices(&marker)
+            .map(|(at, _)| {
+                let rest = &readme[at..];
+                let start = rest.find("```").unwrap();
+                let body = &rest[start..];
+                let body = &body[body.find('\n').unwrap() + 1..];
+                body[..body.find("```").unwrap()].to_string()
+            })
+            .collect();
+        assert!(!found.is_empty(), "the book has no {marker}");
+        found
     };
     let ws = fx.root.join("ws");
 
     // 1. The build.
-    let text = block("build");
-    let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("$ cargo auditable build --release"));
     let mut cmd = fx.cargo();
     cmd.args(["auditable", "build", "--release"])
         .env("CARGO_TARGET_DIR", ws.join("target"));
     let out = cmd.output().unwrap();
     assert!(out.status.success());
     let printed = String::from_utf8_lossy(&out.stderr).to_string();
-    for line in lines.filter(|l| *l != "...") {
-        assert!(
-            printed.lines().any(|p| p == line),
-            "{line:?} not in:\n{printed}"
-        );
+    for text in blocks("build") {
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("$ cargo auditable build --release"));
+        for line in lines.filter(|l| *l != "...") {
+            assert!(
+                printed.lines().any(|p| p == line),
+                "{line:?} not in:\n{printed}"
+            );
+        }
     }
 
     // 2. The audit and the SBOM, from the binary.
-    for name in ["audit", "sbom"] {
-        let text = block(name);
+    for (name, text) in ["audit", "sbom"]
+        .into_iter()
+        .flat_map(|name| blocks(name).into_iter().map(move |t| (name, t)))
+    {
         let mut lines = text.lines();
         let command = lines.next().unwrap().strip_prefix("$ cargo ").unwrap();
         let out = fx
