@@ -50,28 +50,13 @@ fn read(path: &Path) -> Result<VersionInfo, String> {
         decompressed_json_size: LIST_BYTES,
     };
     let shown = path.display();
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => {
-            return Err(format!(
-                "could not read {shown}: it is a folder; give the compiled file, e.g. target/release/APP"
-            ));
-        }
-        // A device or a pipe could feed the reader without end.
-        Ok(m) if !m.is_file() => {
-            return Err(format!(
-                "could not read {shown}: it is not a regular file; give the compiled file, e.g. target/release/APP"
-            ));
-        }
-        Ok(m) if m.len() > FILE_BYTES as u64 => {
-            return Err(format!(
-                "{shown} is larger than the limit of {} MiB",
-                FILE_BYTES >> 20
-            ));
-        }
-        Err(e) => return Err(format!("could not read {shown}: {e}")),
-        Ok(_) => {}
-    }
-    auditable_info::audit_info_from_file(path, limits).map_err(|e| match e {
+    // The one opener of user-named files: a folder, a device or a pipe (which could feed
+    // the reader without end) is refused before it is read, and the size is bounded.
+    let (file, _) = crate::limits::open_regular(path, FILE_BYTES as u64).map_err(|e| {
+        format!("could not read {shown}: {e}; give the compiled file, e.g. target/release/APP")
+    })?;
+    let mut reader = std::io::BufReader::new(file);
+    auditable_info::audit_info_from_reader(&mut reader, limits).map_err(|e| match e {
         auditable_info::Error::NoAuditData => format!(
             "{shown} carries no dependency list (it was not built with `cargo auditable`): {HOW_TO_BUILD}"
         ),
