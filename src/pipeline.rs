@@ -351,11 +351,6 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> R
     }
 }
 
-/// Write, then rename into place (see [`crate::files::write_atomic`]).
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::files::write_atomic(path, bytes)
-}
-
 /// Matchers that read a package's repository or homepage.
 const URL_MATCHERS: [MatcherKind; 3] = [
     MatcherKind::Orgs,

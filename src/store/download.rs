@@ -292,7 +292,7 @@ impl Remote {
     fn save(&mut self) {
         self.unsaved = 0;
         if let Ok(text) = serde_json::to_vec(&self.state) {
-            let _ = crate::facts::cache::write_atomic(&self.state_path, &text);
+            let _ = crate::files::write_atomic(&self.state_path, &text);
         }
     }
 

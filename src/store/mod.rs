@@ -322,7 +322,7 @@ pub fn install(builder: build::Builder, dir: &Path) -> Result<(Summary, u64), St
         .unwrap_or(0);
     let (bytes, _) = builder.finish(now);
     let path = dir.join(FILE_NAME);
-    crate::facts::cache::write_atomic(&path, &bytes).map_err(|e| e.to_string())?;
+    crate::files::write_atomic(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let store = Store::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok((store.summary(), csv_bytes))
 }
