@@ -4,6 +4,7 @@
 //!     cargo bench --bench audit -- corpus dump  # some groups
 //!     cargo bench --bench audit -- --runs 3     # fewer runs per case
 //!     cargo bench --bench audit -- graphs --keep DIR  # keep the generated inputs in DIR
+//!     cargo bench --bench audit -- corpus --baseline OLD_BINARY  # old and new, interleaved
 //!
 //! Groups: `corpus` (the three corpus graphs, whole process), `stages` (load, graph,
 //! facts, match, render in-process, on the corpus), `graphs` (generated graphs of 1k to
@@ -19,6 +20,10 @@
 //! Whole-process cases run the release binary several times and report the median wall
 //! time and the median peak RSS (from `wait4`). Inputs are generated, seeded, into a
 //! temporary folder. Every case uses `--locked` so that no fact source touches the network.
+//!
+//! With `--baseline BIN` (another build of `cargo-vendor-audit`, e.g. of an older commit),
+//! every whole-process case of this binary also runs `BIN`, one run of each in turn, so
+//! both see the same load; a table at the end gives each case's ratio.
 
 #[path = "../tests/it/support/corpus.rs"]
 mod corpus;
@@ -67,6 +72,7 @@ fn main() {
     }
     let mut runs: Option<usize> = None;
     let mut keep: Option<PathBuf> = None;
+    let mut baseline: Option<String> = None;
     let mut groups: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -74,10 +80,11 @@ fn main() {
             "--bench" => {}
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()),
             "--keep" => keep = args.next().map(PathBuf::from),
+            "--baseline" => baseline = args.next(),
             g if GROUPS.contains(&g) => groups.push(g.to_string()),
             other => {
                 eprintln!(
-                    "unknown argument `{other}`; groups: {}, --runs N and --keep DIR",
+                    "unknown argument `{other}`; groups: {}, --runs N, --keep DIR and --baseline BIN",
                     GROUPS.join(" ")
                 );
                 std::process::exit(2);
@@ -100,9 +107,13 @@ fn main() {
         runs,
         results: Vec::new(),
         store_size: None,
+        baseline,
     };
     println!("machine: {}", machine());
     println!("binary: {BIN}");
+    if let Some(old) = &b.baseline {
+        println!("baseline: {old} (rows marked [baseline])");
+    }
     println!();
     println!("| case | median wall | min wall | median CPU | peak RSS (median) | runs |");
     println!("|---|---:|---:|---:|---:|---:|");
@@ -120,6 +131,7 @@ fn main() {
         }
     }
     b.targets();
+    b.against_baseline();
 }
 
 /// One measured case.
@@ -138,6 +150,8 @@ struct Bench {
     runs: Option<usize>,
     results: Vec<Stat>,
     store_size: Option<u64>,
+    /// Another build to run beside `BIN` in every whole-process case (`--baseline`).
+    baseline: Option<String>,
 }
 
 /// The committed corpus metadata (`tests/fixtures/corpus/NAME.metadata.json.gz`), unpacked.
@@ -290,11 +304,53 @@ impl Bench {
         runs: usize,
     ) {
         let out = self.tmp.join("out");
+        let baseline = self.baseline.clone().filter(|_| program == BIN);
         run_once(program, args, env, &out);
-        let samples = (0..runs)
-            .map(|_| run_once(program, args, env, &out))
-            .collect();
-        self.record_samples(case, samples);
+        let Some(old) = baseline else {
+            let samples = (0..runs)
+                .map(|_| run_once(program, args, env, &out))
+                .collect();
+            self.record_samples(case, samples);
+            return;
+        };
+        run_once(&old, args, env, &out);
+        let (mut new_samples, mut old_samples) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            new_samples.push(run_once(program, args, env, &out));
+            old_samples.push(run_once(&old, args, env, &out));
+        }
+        self.record_samples(case, new_samples);
+        self.record_samples(&format!("{case} [baseline]"), old_samples);
+    }
+
+    /// With `--baseline`: each case's median wall and CPU time against the baseline's.
+    fn against_baseline(&self) {
+        if self.baseline.is_none() {
+            return;
+        }
+        println!();
+        println!(
+            "| case | this build (wall / CPU) | baseline (wall / CPU) | wall ratio | CPU ratio |"
+        );
+        println!("|---|---:|---:|---:|---:|");
+        for new in &self.results {
+            let Some(old) = self.median_of(&format!("{} [baseline]", new.case)) else {
+                continue;
+            };
+            let (Some(nc), Some(oc)) = (new.cpu, old.cpu) else {
+                continue;
+            };
+            println!(
+                "| {} | {:.1} / {:.1} ms | {:.1} / {:.1} ms | {:.2} | {:.2} |",
+                new.case,
+                ms(new.median),
+                ms(nc),
+                ms(old.median),
+                ms(oc),
+                new.median.as_secs_f64() / old.median.as_secs_f64(),
+                nc.as_secs_f64() / oc.as_secs_f64()
+            );
+        }
     }
 
     fn record_samples(&mut self, case: &str, samples: Vec<Sample>) {
