@@ -4,15 +4,12 @@
 //! No case touches the network: `--offline`, `--locked` or a refused local port.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Output, Stdio};
+use std::time::Instant;
 
+use crate::support::case::{Case, TIME_LIMIT};
 use crate::support::metadata_json::{declare, metadata, node, package};
 use serde_json::{Value, json};
-
-/// The longest any case may take.
-const TIME_LIMIT: Duration = Duration::from_secs(20);
 
 const POLICY: &str = r#"schema = 1
 [policy]
@@ -37,106 +34,6 @@ reason = "test"
 [entity.match]
 crates-io-users = [4242]
 "#;
-
-struct Case {
-    dir: tempfile::TempDir,
-}
-
-impl Case {
-    fn new() -> Case {
-        let case = Case {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        case.write("policy.toml", POLICY);
-        case.write(
-            "meta.json",
-            metadata(case.path(), &[("foo", "1.0.0")]).to_string(),
-        );
-        case
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn at(&self, name: &str) -> PathBuf {
-        self.path().join(name)
-    }
-
-    fn write(&self, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.at(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).unwrap();
-        }
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    /// A sparse file of `len` bytes: large on paper, nothing on disk.
-    fn sparse(&self, name: &str, len: u64) -> PathBuf {
-        let path = self.at(name);
-        std::fs::File::create(&path).unwrap().set_len(len).unwrap();
-        path
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-vendor-audit"));
-        cmd.args(args)
-            .current_dir(self.path())
-            .env("XDG_CACHE_HOME", self.at("cache"))
-            .env("NO_COLOR", "1")
-            .env_remove("CARGO_TERM_COLOR")
-            // Never the real crates.io, whatever a case forgets: a refused local port.
-            .env("HOME", self.path())
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_with(self.command(args), None)
-    }
-
-    fn run_with(&self, mut cmd: Command, stdin: Option<&[u8]>) -> Output {
-        let start = Instant::now();
-        if stdin.is_some() {
-            cmd.stdin(Stdio::piped());
-        }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(bytes) = stdin {
-            let mut pipe = child.stdin.take().unwrap();
-            // The tool may stop reading early (a limit): a broken pipe is fine.
-            let _ = pipe.write_all(bytes);
-        }
-        let output = child.wait_with_output().unwrap();
-        assert!(
-            start.elapsed() < TIME_LIMIT,
-            "took {:?}: {}",
-            start.elapsed(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        output
-    }
-
-    /// `check` of the metadata `meta.json` and `policy.toml`, with `extra` arguments.
-    fn check(&self, extra: &[&str]) -> Output {
-        let mut args = vec![
-            "check",
-            "--metadata-path",
-            "meta.json",
-            "--policy",
-            "policy.toml",
-            "--offline",
-            "--crates-io-api",
-            "http://127.0.0.1:9",
-        ];
-        args.extend_from_slice(extra);
-        self.run(&args)
-    }
-}
 
 /// Asserts the exit code, that stderr holds each of `words`, and that nothing panicked.
 #[track_caller]
@@ -184,7 +81,7 @@ fn degraded(output: &Output, source: &str) -> String {
 
 #[test]
 fn metadata_truncated() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let text = metadata(case.path(), &[("foo", "1.0.0")]).to_string();
     case.write("meta.json", &text[..text.len() / 2]);
     expect(
@@ -196,7 +93,7 @@ fn metadata_truncated() {
 
 #[test]
 fn metadata_empty_file() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     case.write("meta.json", "");
     expect(
         &case.check(&[]),
@@ -207,7 +104,7 @@ fn metadata_empty_file() {
 
 #[test]
 fn metadata_binary_junk() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     case.write("meta.json", b"\x1f\x8b\x08\x00\xff\xfe\x00\x00junk\x80\x81");
     expect(
         &case.check(&[]),
@@ -218,7 +115,7 @@ fn metadata_binary_junk() {
 
 #[test]
 fn metadata_wrong_types() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let mut m = metadata(case.path(), &[("foo", "1.0.0")]);
     m["packages"] = json!("not a list");
     case.write("meta.json", m.to_string());
@@ -240,7 +137,7 @@ fn metadata_wrong_types() {
 
 #[test]
 fn metadata_dangling_ids() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let mut m = metadata(case.path(), &[("foo", "1.0.0")]);
     m["workspace_members"] = json!(["path+file:///nowhere#ghost@0.1.0"]);
     case.write("meta.json", m.to_string());
@@ -266,7 +163,7 @@ fn metadata_dangling_ids() {
 
 #[test]
 fn metadata_cycle_ends() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let mut m = metadata(case.path(), &[("foo", "1.0.0"), ("bar", "2.0.0")]);
     // foo -> bar -> foo, and foo -> app (a cycle through the root).
     let foo = m["packages"][1].clone();
@@ -286,7 +183,7 @@ fn metadata_cycle_ends() {
 
 #[test]
 fn metadata_duplicated_nodes() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let mut m = metadata(case.path(), &[("foo", "1.0.0")]);
     let dup = m["packages"][1].clone();
     m["packages"].as_array_mut().unwrap().push(dup);
@@ -307,7 +204,7 @@ fn metadata_duplicated_nodes() {
 
 #[test]
 fn metadata_huge_strings() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let mut m = metadata(case.path(), &[("foo", "1.0.0")]);
     let huge = "x".repeat(8 << 20);
     m["packages"][1]["description"] = json!(huge);
@@ -319,7 +216,7 @@ fn metadata_huge_strings() {
 
 #[test]
 fn metadata_deep_nesting() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let text = metadata(case.path(), &[("foo", "1.0.0")])
         .to_string()
@@ -335,7 +232,7 @@ fn metadata_deep_nesting() {
 #[test]
 fn metadata_long_chain_no_recursion() {
     // app -> c0 -> c1 -> ... -> c4999: the walk and the path search are not recursive.
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let n = 5000;
     let root = case.path();
     let mut pkgs: Vec<Value> = (0..n)
@@ -376,7 +273,7 @@ fn metadata_long_chain_no_recursion() {
 
 #[test]
 fn metadata_no_deps_output() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let mut m = metadata(case.path(), &[("foo", "1.0.0")]);
     m["resolve"] = Value::Null;
     case.write("meta.json", m.to_string());
@@ -385,7 +282,7 @@ fn metadata_no_deps_output() {
 
 #[test]
 fn metadata_larger_than_the_limit() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     case.sparse("meta.json", 300 << 20);
     expect(
         &case.check(&[]),
@@ -396,7 +293,7 @@ fn metadata_larger_than_the_limit() {
 
 #[test]
 fn metadata_endless_stdin_stops_at_the_limit() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let mut cmd = case.command(&[
         "check",
         "--metadata-path",
@@ -435,7 +332,7 @@ fn metadata_endless_stdin_stops_at_the_limit() {
 
 #[test]
 fn metadata_junk_on_stdin() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let cmd = case.command(&[
         "check",
         "--metadata-path",
@@ -454,7 +351,7 @@ fn metadata_junk_on_stdin() {
 
 #[test]
 fn metadata_path_is_a_folder_or_missing() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     std::fs::remove_file(case.at("meta.json")).unwrap();
     std::fs::create_dir(case.at("meta.json")).unwrap();
     expect(
@@ -476,7 +373,7 @@ fn metadata_path_is_a_folder_or_missing() {
 // ---------------------------------------------------------------- policy files
 
 fn check_policy(text: impl AsRef<[u8]>, words: &[&str]) {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     case.write("policy.toml", text);
     expect(&case.check(&[]), 2, words);
 }
@@ -539,7 +436,7 @@ fn policy_broken_glob() {
 #[test]
 fn policy_pathological_globs_are_fast() {
     // Globs that backtracking matchers take exponential time on, against long names.
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let star_a = "*a".repeat(60);
     let long_name = "a".repeat(60);
     let repo_glob = format!("https://github.com/{}b", "*a*".repeat(200));
@@ -559,7 +456,7 @@ fn policy_pathological_globs_are_fast() {
 #[test]
 fn policy_huge_glob_is_fast() {
     // 400 KB of `a*`: compiled once to an automaton, matched in linear time.
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let star = "a*".repeat(200_000);
     case.write(
         "policy.toml",
@@ -573,7 +470,7 @@ fn policy_huge_glob_is_fast() {
 
 #[test]
 fn policy_extends_a_folder() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     std::fs::create_dir(case.at("base")).unwrap();
     case.write(
         "policy.toml",
@@ -615,7 +512,7 @@ fn policy_extends_an_endless_device() {
 
 #[test]
 fn policy_larger_than_the_limit() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     case.sparse("policy.toml", 33 << 20);
     expect(
         &case.check(&[]),
@@ -646,7 +543,7 @@ fn policy_unknown_schema_and_keys() {
 
 #[test]
 fn policy_unknown_builtin() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let out = case.run(&[
         "check",
         "--metadata-path",
@@ -661,7 +558,7 @@ fn policy_unknown_builtin() {
 // ---------------------------------------------------------------- facts locks
 
 fn check_lock(text: impl AsRef<[u8]>, words: &[&str]) {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     case.write("vendor-audit.lock", text);
     let out = case.check(&["--locked", "--facts", "vendor-audit.lock"]);
     let mut all = vec!["vendor-audit.lock"];
@@ -725,7 +622,7 @@ fn lock_deep_nesting() {
 
 #[test]
 fn lock_larger_than_the_limit() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     case.sparse("vendor-audit.lock", 65 << 20);
     let out = case.check(&["--locked", "--facts", "vendor-audit.lock"]);
     expect(
@@ -737,7 +634,7 @@ fn lock_larger_than_the_limit() {
 
 #[test]
 fn lock_is_a_folder() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     std::fs::create_dir(case.at("vendor-audit.lock")).unwrap();
     let out = case.check(&["--locked", "--facts", "vendor-audit.lock"]);
     expect(&out, 2, &["cannot read facts lock", "folder"]);
@@ -787,7 +684,7 @@ fn tables(prefix: &str, crates: &str) -> Vec<(String, Vec<u8>)> {
 }
 
 fn dump_case(dump: &[u8]) -> (Case, Output) {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     case.write("policy.toml", PUBLISHER_POLICY);
     case.write("dump.tar.gz", dump);
     let out = case.check(&["--db-dump", "dump.tar.gz", "--format", "json"]);
@@ -903,43 +800,17 @@ fn dump_huge_entry_is_streamed() {
     list.extend(tables("d/data/", CRATES));
     let dump = gzip(&tar_entries(&owned(&list)));
     drop(list);
-    let case = Case::new();
+    let case = Case::new(POLICY);
     case.write("policy.toml", PUBLISHER_POLICY);
     case.write("dump.tar.gz", &dump);
-    let bin = env!("CARGO_BIN_EXE_cargo-vendor-audit");
-    let mut cmd = case.command(&[]);
-    let mut sh = Command::new("sh");
-    sh.arg("-c")
-        .arg("ulimit -v 163840 && exec \"$0\" \"$@\"")
-        .arg(bin)
-        .args([
-            "check",
-            "--metadata-path",
-            "meta.json",
-            "--policy",
-            "policy.toml",
-            "--offline",
-            "--db-dump",
-            "dump.tar.gz",
-            "--format",
-            "json",
-        ])
-        .current_dir(case.path());
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => sh.env(k, v),
-            None => sh.env_remove(k),
-        };
-    }
-    cmd.env_clear();
-    let out = case.run_with(sh, None);
+    let out = case.check_limited(&["--db-dump", "dump.tar.gz", "--format", "json"], 163840);
     expect(&out, 0, &[]);
     assert_eq!(degraded(&out, "db-dump"), "");
 }
 
 #[test]
 fn dump_folder_without_tables() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     case.write("policy.toml", PUBLISHER_POLICY);
     case.write("dump/README.md", "not a dump");
     let out = case.check(&["--db-dump", "dump", "--format", "json"]);
@@ -954,7 +825,7 @@ fn dump_folder_without_tables() {
 // ---------------------------------------------------------------- cargo-vet imports
 
 fn vet_case(text: impl AsRef<[u8]>) -> String {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     case.write("policy.toml", PUBLISHER_POLICY);
     case.write("imports.lock", text);
     let out = case.check(&["--vet-imports", "imports.lock", "--format", "json"]);
@@ -978,7 +849,7 @@ fn vet_imports_wrong_types() {
 
 #[test]
 fn vet_imports_larger_than_the_limit() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     case.write("policy.toml", PUBLISHER_POLICY);
     case.sparse("imports.lock", 65 << 20);
     let out = case.check(&["--vet-imports", "imports.lock", "--format", "json"]);
@@ -994,7 +865,7 @@ fn vet_imports_larger_than_the_limit() {
 
 #[test]
 fn flag_unknown() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     expect(
         &case.check(&["--frobnicate"]),
         2,
@@ -1004,7 +875,7 @@ fn flag_unknown() {
 
 #[test]
 fn flag_bad_values() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     expect(
         &case.check(&["--fail-on", "always"]),
         2,
@@ -1025,7 +896,7 @@ fn flag_bad_values() {
 
 #[test]
 fn flag_api_rate_and_url() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     expect(
         &case.check(&["--api-rate", "0"]),
         2,
@@ -1050,7 +921,7 @@ fn flag_api_rate_and_url() {
 
 #[test]
 fn flag_unknown_package_and_target() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     expect(
         &case.check(&["-p", "ghost"]),
         2,
@@ -1065,7 +936,7 @@ fn flag_unknown_package_and_target() {
 
 #[test]
 fn flag_output_into_a_folder() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     std::fs::create_dir(case.at("out")).unwrap();
     expect(
         &case.check(&["--output", "out"]),
@@ -1084,7 +955,7 @@ fn flag_output_into_a_folder() {
 #[test]
 fn flag_not_utf8() {
     use std::os::unix::ffi::OsStrExt;
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let mut cmd = case.command(&["check", "--policy"]);
     cmd.arg(std::ffi::OsStr::from_bytes(b"\xff\xfe.toml"))
         .args(["--metadata-path", "meta.json", "--offline"]);
@@ -1095,7 +966,7 @@ fn flag_not_utf8() {
 
 #[test]
 fn flag_missing_value() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     expect(
         &case.run(&["check", "--policy"]),
         2,
@@ -1111,7 +982,7 @@ fn flag_missing_value() {
 const HOSTILE: &str = "evil\u{1b}[31mRED\u{1b}[2J\u{1b}]8;;https://phish.example\u{7}click\u{1b}]8;;\u{7}\u{1b}]0;title\u{7}\rOK\u{9b}31m\u{202e}txt.exe|*b*[l](https://x)<img src=x>%0A::error::forged\n::warning::forged";
 
 fn hostile_case() -> Case {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let mut m = metadata(case.path(), &[("evil-crate", "1.0.0")]);
     let p = &mut m["packages"][1];
     p["repository"] = json!(format!("https://github.com/evil/{HOSTILE}"));
@@ -1251,7 +1122,7 @@ fn hostile_metadata_keeps_reports_valid() {
 
 #[test]
 fn hostile_ids_in_errors_are_escaped() {
-    let case = Case::new();
+    let case = Case::new(POLICY);
     let mut m = metadata(case.path(), &[("foo", "1.0.0")]);
     m["workspace_members"] = json!([format!("ghost\u{1b}]0;pwned\u{7}\u{1b}[2J\r")]);
     case.write("meta.json", m.to_string());

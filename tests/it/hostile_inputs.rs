@@ -5,15 +5,12 @@
 //! network (`--offline` and a refused local port) and asserts that nothing panicked.
 
 use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Output;
 
+use crate::support::case::Case;
 use crate::support::metadata_json::metadata;
 use serde_json::Value;
-
-/// A case that takes longer has hung, and is killed.
-const TIME_LIMIT: Duration = Duration::from_secs(30);
 
 /// Packages without publisher facts are `missing-facts` (warn) under this policy.
 const PUBLISHER_POLICY: &str = r#"schema = 1
@@ -26,137 +23,6 @@ reason = "test"
 [entity.match]
 crates-io-users = [4242]
 "#;
-
-struct Case {
-    dir: tempfile::TempDir,
-}
-
-impl Case {
-    fn new() -> Case {
-        let case = Case {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        case.write("policy.toml", PUBLISHER_POLICY);
-        case.write(
-            "meta.json",
-            metadata(case.path(), &[("foo", "1.0.0")]).to_string(),
-        );
-        case
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn at(&self, name: &str) -> PathBuf {
-        self.path().join(name)
-    }
-
-    fn write(&self, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.at(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn fifo(&self, name: &str) -> PathBuf {
-        let path = self.at(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        assert!(
-            Command::new("mkfifo")
-                .arg(&path)
-                .status()
-                .unwrap()
-                .success()
-        );
-        path
-    }
-
-    /// The binary with `args`, in the case's folder, under `ulimit -v KIB` when given.
-    fn command(&self, args: &[&str], address_space_kib: Option<u64>) -> Command {
-        let bin = env!("CARGO_BIN_EXE_cargo-vendor-audit");
-        let mut cmd = match address_space_kib {
-            None => Command::new(bin),
-            Some(kib) => {
-                let mut sh = Command::new("sh");
-                sh.arg("-c")
-                    .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
-                    .arg(bin);
-                sh
-            }
-        };
-        cmd.args(args)
-            .current_dir(self.path())
-            .env("XDG_CACHE_HOME", self.at("cache"))
-            .env("HOME", self.path())
-            .env("NO_COLOR", "1")
-            .env_remove("CARGO_TERM_COLOR")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd
-    }
-
-    /// Runs `cmd`, killing it (and failing) if it has not ended within the time limit.
-    fn run_cmd(&self, mut cmd: Command) -> Output {
-        let mut child = cmd.spawn().unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let mut stderr = child.stderr.take().unwrap();
-        let out_reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = stdout.read_to_end(&mut buf);
-            buf
-        });
-        let err_reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = stderr.read_to_end(&mut buf);
-            buf
-        });
-        let start = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if start.elapsed() > TIME_LIMIT {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("hung: killed after {TIME_LIMIT:?}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let output = Output {
-            status,
-            stdout: out_reader.join().unwrap(),
-            stderr: err_reader.join().unwrap(),
-        };
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            !stderr.contains("panicked") && !stderr.contains("memory allocation"),
-            "{stderr}"
-        );
-        output
-    }
-
-    /// `check` of `meta.json` under `policy.toml`, offline, with `extra` arguments.
-    fn check(&self, extra: &[&str]) -> Output {
-        self.check_limited(extra, None)
-    }
-
-    fn check_limited(&self, extra: &[&str], address_space_kib: Option<u64>) -> Output {
-        let mut args = vec![
-            "check",
-            "--metadata-path",
-            "meta.json",
-            "--policy",
-            "policy.toml",
-            "--offline",
-            "--crates-io-api",
-            "http://127.0.0.1:9",
-        ];
-        args.extend_from_slice(extra);
-        self.run_cmd(self.command(&args, address_space_kib))
-    }
-}
 
 #[track_caller]
 fn code(output: &Output, expected: i32) {
@@ -260,7 +126,7 @@ fn owned(list: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
 
 /// `check --db-dump` of a dump holding `list`: the JSON report.
 fn dump_report(list: &[(String, Vec<u8>)]) -> Value {
-    let case = Case::new();
+    let case = Case::new(PUBLISHER_POLICY);
     case.write("dump.tar.gz", gzip(&tar_entries(&owned(list))));
     report(&case.check(&["--db-dump", "dump.tar.gz", "--format", "json"]))
 }
@@ -383,7 +249,7 @@ fn sparse_tar(path: &Path, entries: &[SparseEntry<'_>]) {
 fn dump_huge_field_and_tar_header_are_bounded() {
     // 512 MiB in one CSV field, then a 256 MiB GNU long name, under a 512 MiB
     // address-space limit: each is refused at its limit, never held whole.
-    let case = Case::new();
+    let case = Case::new(PUBLISHER_POLICY);
     let regular = tar::EntryType::Regular;
     let list = tables("d/data/", &[]);
     let rest: Vec<_> = list[1..]
@@ -399,10 +265,7 @@ fn dump_huge_field_and_tar_header_are_bounded() {
     )];
     entries.extend(rest.iter().cloned());
     sparse_tar(&case.at("dump.tar"), &entries);
-    let out = case.check_limited(
-        &["--db-dump", "dump.tar", "--format", "json"],
-        Some(512 << 10),
-    );
+    let out = case.check_limited(&["--db-dump", "dump.tar", "--format", "json"], 512 << 10);
     let report = report(&out);
     let message = degraded(&report, "db-dump");
     assert!(
@@ -422,10 +285,7 @@ fn dump_huge_field_and_tar_header_are_bounded() {
             .map(|(n, b)| (regular, n.as_str(), b.as_slice(), 0, &b""[..])),
     );
     sparse_tar(&case.at("dump.tar"), &entries);
-    let out = case.check_limited(
-        &["--db-dump", "dump.tar", "--format", "json"],
-        Some(512 << 10),
-    );
+    let out = case.check_limited(&["--db-dump", "dump.tar", "--format", "json"], 512 << 10);
     let message = degraded(&report_of(&out), "db-dump");
     assert!(message.contains("long-name or PAX header"), "{message}");
 }
@@ -436,7 +296,7 @@ fn report_of(out: &Output) -> Value {
 
 #[test]
 fn dump_folder_with_a_fifo_does_not_hang() {
-    let case = Case::new();
+    let case = Case::new(PUBLISHER_POLICY);
     for (name, bytes) in tables("dump/d/data/", &[]) {
         case.write(&name, bytes);
     }
@@ -468,7 +328,7 @@ publisher = { kind = "user", id = 1, login = "a" }
 
 #[test]
 fn lock_with_a_package_twice_is_exit_2_naming_both() {
-    let case = Case::new();
+    let case = Case::new(PUBLISHER_POLICY);
     let second = LOCK_ENTRY
         .replace("\"foo\"", "\"Foo\"")
         .replace("id = 1, login = \"a\"", "id = 4242, login = \"evil\"");
@@ -490,7 +350,7 @@ fn lock_with_a_package_twice_is_exit_2_naming_both() {
 fn lock_memory_follows_its_size() {
     // 16 MiB of lock, 40,000 packages, under a 320 MiB address-space limit (a whole-
     // document parse took 33 times the file's size).
-    let case = Case::new();
+    let case = Case::new(PUBLISHER_POLICY);
     let mut text = String::from("schema = 1\n");
     let mut i = 0;
     while text.len() < 16 << 20 {
@@ -511,7 +371,7 @@ fn lock_memory_follows_its_size() {
             "--format",
             "json",
         ],
-        Some(320 << 10),
+        320 << 10,
     );
     let report = report(&out);
     assert_eq!(findings(&report, "missing-facts"), Vec::<String>::new());
@@ -539,14 +399,14 @@ fn lock_memory_follows_its_size() {
 
 #[test]
 fn lock_guard_link_is_not_followed() {
-    let case = Case::new();
+    let case = Case::new(PUBLISHER_POLICY);
     let dump = gzip(&tar_entries(&owned(&tables("d/data/", &[]))));
     case.write("dump.tar.gz", dump);
     // A link planted where the guard goes, to a file that does not exist yet.
     let victim = case.at("victim");
     std::os::unix::fs::symlink(&victim, case.at(".vendor-audit.lock.lock")).unwrap();
-    let out = case.run_cmd(case.command(
-        &[
+    let out = case.run_with(
+        case.command(&[
             "fetch",
             "--metadata-path",
             "meta.json",
@@ -557,9 +417,9 @@ fn lock_guard_link_is_not_followed() {
             "--offline",
             "--facts",
             "vendor-audit.lock",
-        ],
+        ]),
         None,
-    ));
+    );
     code(&out, 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("symbolic link"), "{stderr}");
@@ -569,7 +429,7 @@ fn lock_guard_link_is_not_followed() {
 
 #[test]
 fn output_into_a_fifo_or_device_writes_into_it() {
-    let case = Case::new();
+    let case = Case::new(PUBLISHER_POLICY);
     let fifo = case.fifo("report.fifo");
     // A reader that is there before the run, so opening for writing does not wait.
     let mut reader = std::fs::OpenOptions::new()
@@ -630,7 +490,7 @@ impl NonBlocking for std::fs::OpenOptions {
 
 /// A metadata whose crates.io package `foo` has `license_file`, with its folder made.
 fn scan_case(license_file: &str) -> Case {
-    let case = Case::new();
+    let case = Case::new(PUBLISHER_POLICY);
     let mut meta = metadata(case.path(), &[("foo", "1.0.0")]);
     for p in meta["packages"].as_array_mut().unwrap() {
         if p["name"] == "foo" {
@@ -709,7 +569,7 @@ const PAINT: &str = "\u{1b}]8;;https://evil.example\u{7}";
 #[test]
 fn fetched_times_are_checked_at_the_source() {
     // The lock: an error naming the line, with the time escaped.
-    let case = Case::new();
+    let case = Case::new(PUBLISHER_POLICY);
     let painted = LOCK_ENTRY.replacen(
         "2026-11-01T00:00:00Z",
         &format!(
@@ -736,7 +596,7 @@ fn fetched_times_are_checked_at_the_source() {
     }
 
     // cargo-vet's `when`: the imports are degraded.
-    let case = Case::new();
+    let case = Case::new(PUBLISHER_POLICY);
     case.write(
         "imports.lock",
         format!(
@@ -757,7 +617,7 @@ fn fetched_times_are_checked_at_the_source() {
             .to_string()
             .into_bytes(),
     ));
-    let case = Case::new();
+    let case = Case::new(PUBLISHER_POLICY);
     case.write("policy.toml", PUBLISHER_POLICY.replace("[4242]", "[7]"));
     case.write("dump.tar.gz", gzip(&tar_entries(&owned(&list))));
     let out = case.check(&["--db-dump", "dump.tar.gz", "-v"]);
@@ -767,8 +627,8 @@ fn fetched_times_are_checked_at_the_source() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("db-dump"));
-    let out = case.run_cmd(case.command(
-        &[
+    let out = case.run_with(
+        case.command(&[
             "explain",
             "foo",
             "--metadata-path",
@@ -776,9 +636,9 @@ fn fetched_times_are_checked_at_the_source() {
             "--offline",
             "--db-dump",
             "dump.tar.gz",
-        ],
+        ]),
         None,
-    ));
+    );
     code(&out, 0);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.stdout.contains(&0x1b), "{stdout}");
@@ -791,7 +651,7 @@ fn fetched_times_are_checked_at_the_source() {
 fn metadata_workspace_root_cannot_make_the_tool_hang_or_read_without_bound() {
     // The metadata's workspace root holds a Cargo.lock that is a FIFO, then one far
     // larger than its limit: the report is written without the line numbers.
-    let case = Case::new();
+    let case = Case::new(PUBLISHER_POLICY);
     let fifo = case.fifo("Cargo.lock");
     let out = case.check(&["--format", "sarif"]);
     code(&out, 0);
@@ -800,6 +660,6 @@ fn metadata_workspace_root_cannot_make_the_tool_hang_or_read_without_bound() {
         .unwrap()
         .set_len(8 << 30)
         .unwrap();
-    let out = case.check_limited(&["--format", "sarif"], Some(1 << 20));
+    let out = case.check_limited(&["--format", "sarif"], 1 << 20);
     code(&out, 0);
 }

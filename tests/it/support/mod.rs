@@ -18,6 +18,7 @@
 
 #![allow(dead_code)]
 
+pub mod case;
 pub mod corpus;
 pub mod cyclonedx;
 pub mod fake_crates_io;
