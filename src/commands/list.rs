@@ -17,8 +17,8 @@ use crate::facts::sources::Mode;
 use crate::facts::text::{origin_text, owner_text, publisher_text};
 use crate::facts::url::normalize;
 use crate::matcher;
-use crate::report::Code;
 use crate::report::human::clean;
+use crate::report::inventory::inventory;
 
 /// One audited package.
 #[derive(Debug, Args)]
@@ -135,24 +135,13 @@ fn fetch_plan(mode: Mode, count: usize, args: &GraphArgs) -> String {
 pub fn rows(loaded: &Loaded, facts: &[PackageFacts], args: &GraphArgs) -> Vec<Row> {
     let opts = crate::pipeline::options(loaded, args);
     let outcome = matcher::evaluate(&loaded.graph, facts, &loaded.policy, &opts);
-    let mut entities: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in &outcome.findings {
-        if let (Some(p), Some(e), Code::RestrictedEntity | Code::UpcomingRestriction) =
-            (&f.package, &f.entity, f.code)
-        {
-            entities.entry(p.id.clone()).or_default().push(e.clone());
-        }
-    }
     let scope = opts.scope(&loaded.policy);
     let graph = &loaded.graph;
-    let mut rows: Vec<(semver::Version, Row)> = graph
-        .reached()
-        .filter_map(|i| opts.audited_kinds(graph, scope, i).map(|kinds| (i, kinds)))
-        .map(|(i, kinds)| {
-            let p = &graph.packages[i];
-            let f = &facts[i];
-            let mut ents = entities.remove(&p.id).unwrap_or_default();
-            ents.dedup();
+    let mut rows: Vec<(semver::Version, Row)> = inventory(graph, facts, &outcome.findings)
+        .into_iter()
+        .filter_map(|c| {
+            let kinds = opts.audited_kinds(graph, scope, c.index)?;
+            let (p, f) = (c.package, c.facts);
             let row = Row {
                 name: p.name.clone(),
                 version: p.version.to_string(),
@@ -164,9 +153,9 @@ pub fn rows(loaded: &Loaded, facts: &[PackageFacts], args: &GraphArgs) -> Vec<Ro
                     .as_ref()
                     .map(|o| o.value.iter().map(owner_text).collect()),
                 publisher: f.publisher.as_ref().map(|p| publisher_text(&p.value)),
-                entities: ents,
+                entities: c.matched_entities().into_iter().map(String::from).collect(),
             };
-            (p.version.clone(), row)
+            Some((p.version.clone(), row))
         })
         .collect();
     rows.sort_by(|a, b| a.1.name.cmp(&b.1.name).then_with(|| a.0.cmp(&b.0)));

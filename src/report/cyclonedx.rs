@@ -14,7 +14,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Report, Severity};
+use super::Report;
+use super::inventory::inventory;
 use crate::date::Date;
 use crate::facts::{Origin, Owner, PackageFacts, Publisher};
 use crate::graph::Graph;
@@ -223,7 +224,8 @@ pub fn render(
     facts: &[PackageFacts],
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    let reached: Vec<usize> = graph.reached().collect();
+    let items = inventory(graph, facts, &report.findings);
+    let reached: Vec<usize> = items.iter().map(|c| c.index).collect();
     // bom-ref: `name@version`, with the source when two packages share that.
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for &i in &reached {
@@ -238,30 +240,20 @@ pub fn render(
             p.spec()
         };
     }
-    // The verdicts, by package id.
-    let mut verdicts: BTreeMap<&str, (Severity, BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
-    for f in &report.findings {
-        let Some(p) = &f.package else { continue };
-        let v = verdicts.entry(p.id.as_str()).or_insert((
-            Severity::Info,
-            BTreeSet::new(),
-            BTreeSet::new(),
-        ));
-        v.0 = v.0.min(f.severity);
-        v.1.insert(f.code.as_str());
-        if let Some(e) = &f.entity {
-            v.2.insert(e.as_str());
-        }
+    // Each reached package's place in `items`.
+    let mut at = vec![usize::MAX; graph.packages.len()];
+    for (n, c) in items.iter().enumerate() {
+        at[c.index] = n;
     }
     let component = |i: usize| -> Component {
-        let p = &graph.packages[i];
-        let f = &facts[i];
+        let c = &items[at[i]];
+        let (p, f) = (c.package, c.facts);
         let mut properties = Vec::new();
-        match verdicts.get(p.id.as_str()) {
-            Some((severity, codes, entities)) => {
+        match c.severity() {
+            Some(severity) => {
                 properties.push(property("severity", severity.as_str()));
-                properties.extend(codes.iter().map(|c| property("code", *c)));
-                properties.extend(entities.iter().map(|e| property("entity", *e)));
+                properties.extend(c.codes().into_iter().map(|code| property("code", code)));
+                properties.extend(c.entities().into_iter().map(|e| property("entity", e)));
             }
             None => properties.push(property("severity", "none")),
         }

@@ -247,6 +247,7 @@ pub struct Report {
 pub mod cyclonedx;
 pub mod github;
 pub mod human;
+pub mod inventory;
 pub mod json;
 pub mod markdown;
 mod render;
