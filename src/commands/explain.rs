@@ -22,15 +22,19 @@ pub const MAX_PATHS: usize = 20;
 /// Steps shown at each end of a longer path.
 pub const PATH_END: usize = 16;
 
+/// The options of `explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The package: NAME or NAME@VERSION
     #[arg(value_name = "CRATE[@VERSION]")]
     pub spec: String,
+    /// The options that choose the graph, the policy and the fact sources.
     #[command(flatten)]
     pub graph: GraphArgs,
 }
 
+/// Runs `explain`: prints the facts, the paths and the verdict for one package; fails
+/// when the package is not in the graph.
 pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let loaded = pipeline::load(&args.graph)?;
     let (name, version) = match args.spec.split_once('@') {

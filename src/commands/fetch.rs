@@ -12,12 +12,16 @@ use crate::facts::api::OFFLINE_HINT;
 use crate::facts::sources;
 use crate::report::human::clean;
 
+/// The options of `fetch`.
 #[derive(Debug, Args)]
 pub struct FetchArgs {
+    /// The options that choose the graph and the fact sources.
     #[command(flatten)]
     pub graph: GraphArgs,
 }
 
+/// Runs `fetch`: gathers the crates.io facts of the graph and writes the facts lock;
+/// exit code 2 when no source answered and the lock was not written.
 pub fn run(args: &FetchArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
     let loaded = pipeline::load(&args.graph)?;
     let options = pipeline::source_options(&loaded, &args.graph)?;
