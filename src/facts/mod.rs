@@ -115,7 +115,7 @@ pub enum Owner {
 /// Who published the exact version.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Publisher {
-    /// A user account that published with a crates.io API token.
+    /// A crates.io user who published the version themselves.
     User {
         /// The crates.io user id.
         id: u64,

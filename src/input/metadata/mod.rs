@@ -93,7 +93,7 @@ pub enum MetadataError {
         /// The I/O error from reading it.
         source: std::io::Error,
     },
-    /// `--metadata-path -` and standard input could not be read.
+    /// Standard input (`--metadata-path -`) could not be read.
     #[error("could not read cargo metadata from standard input: {0}")]
     ReadStdin(std::io::Error),
     /// The text is not JSON of the expected shape.

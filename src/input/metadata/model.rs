@@ -32,7 +32,7 @@ use serde_json::value::RawValue;
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum DepKind {
-    /// `[dependencies]`, and any kind this tool does not know (`kind: null` in the JSON).
+    /// `[dependencies]` (`kind: null` in the JSON), and any kind this tool does not know.
     #[default]
     Normal,
     /// `[build-dependencies]`.
