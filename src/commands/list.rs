@@ -85,7 +85,6 @@ pub struct Group {
     pub packages: Vec<String>,
 }
 
-/// Runs `list`: gathers the facts, writes the rows or groups in `--format`, and returns 0.
 pub fn run(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
     let loaded = pipeline::load(&args.graph)?;
     let mode = pipeline::mode(&args.graph);

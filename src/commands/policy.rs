@@ -50,7 +50,6 @@ pub struct PolicyCheckArgs {
     pub color: Option<ColorChoice>,
 }
 
-/// Runs `policy check`: loads and validates the files and prints what the merged policy holds.
 pub fn run(args: &PolicyCheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let policy = policy::load(&args.files).map_err(|e| Failure::policy(e.to_string()))?;
     let today = args.today.unwrap_or_else(Date::today_utc);
