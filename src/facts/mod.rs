@@ -72,7 +72,6 @@ pub enum Origin {
 pub struct UrlFact {
     /// `repository`, `homepage` or `git-source`.
     pub field: &'static str,
-    /// The URL as written in the manifest or `source`.
     pub raw: String,
     /// The whole URL after normalization, e.g. `https://github.com/org/repo`.
     pub normalized: String,
