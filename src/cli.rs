@@ -20,6 +20,7 @@ const POLICY_EXAMPLES: &str = "Examples:
   cargo vendor-audit policy check builtin:us-federal --today 2027-01-15
   cargo vendor-audit policy show builtin:example     # every key of the policy file, explained";
 
+/// The whole command line, as clap parses it.
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo-vendor-audit",
@@ -30,10 +31,12 @@ const POLICY_EXAMPLES: &str = "Examples:
     after_help = "`check` is the default: `cargo vendor-audit --format json` is `cargo vendor-audit check --format json`.\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 the audit could not run."
 )]
 pub struct Cli {
+    /// The subcommand to run; `check` when none is named.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands of `cargo vendor-audit`, each with its own options.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Audit the dependency graph against the policy (the default subcommand)
@@ -166,6 +169,7 @@ pub struct GraphArgs {
     pub dump_url: String,
 }
 
+/// `--color`: when to colour the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,

@@ -7,8 +7,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// `YYYY-MM-DD`; ordered chronologically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
+    /// The year, e.g. `2027`.
     pub year: i32,
+    /// The month, 1 to 12.
     pub month: u8,
+    /// The day of the month, 1 to 31.
     pub day: u8,
 }
 

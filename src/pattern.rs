@@ -2,8 +2,11 @@
 
 /// How a pattern is matched: the literal, the literal prefix, or as a glob.
 pub enum Shape<'a> {
+    /// No glob characters: compared whole, e.g. `serde`.
     Exact(&'a str),
+    /// Ends in its only `*`: compared as a prefix, here without the `*`.
     Prefix(&'a str),
+    /// Anything else: matched as a glob.
     Glob,
 }
 

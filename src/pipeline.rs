@@ -26,12 +26,15 @@ pub const DEFAULT_POLICY: &str = "builtin:us-federal";
 
 /// The graph and policy every graph-reading subcommand starts from.
 pub struct Loaded {
+    /// The graph walked from the selected roots.
     pub graph: Graph,
     /// What the input could not supply.
     pub input_notes: input::Notes,
+    /// The loaded policy: the `--policy` files merged, else the one found, else [`DEFAULT_POLICY`].
     pub policy: Policy,
     /// True when no policy was given or found and [`DEFAULT_POLICY`] was used.
     pub default_policy: bool,
+    /// `--today`, else today's date in UTC.
     pub today: Date,
 }
 

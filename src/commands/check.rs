@@ -12,8 +12,10 @@ use crate::pipeline::{audit_with_facts, load, write_output};
 use crate::report::human::{self, Style, Verbosity};
 use crate::report::{self, FailOn, Format, RenderOptions};
 
+/// The options of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// The options that choose the graph, the policy and the fact sources.
     #[command(flatten)]
     pub graph: GraphArgs,
     /// Output format

@@ -22,11 +22,13 @@ pub const MAX_PATHS: usize = 20;
 /// Steps shown at each end of a longer path.
 pub const PATH_END: usize = 16;
 
+/// The options of `explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The package: NAME or NAME@VERSION
     #[arg(value_name = "CRATE[@VERSION]")]
     pub spec: String,
+    /// The options that choose the graph, the policy and the fact sources.
     #[command(flatten)]
     pub graph: GraphArgs,
 }

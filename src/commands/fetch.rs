@@ -12,8 +12,10 @@ use crate::facts::api::OFFLINE_HINT;
 use crate::facts::sources;
 use crate::report::human::clean;
 
+/// The options of `fetch`.
 #[derive(Debug, Args)]
 pub struct FetchArgs {
+    /// The options that choose the graph and the fact sources.
     #[command(flatten)]
     pub graph: GraphArgs,
 }

@@ -23,6 +23,7 @@ use crate::report::inventory::inventory;
 /// One audited package.
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// The options that choose the graph, the policy and the fact sources.
     #[command(flatten)]
     pub graph: GraphArgs,
     /// Output format
@@ -36,6 +37,7 @@ pub struct ListArgs {
     pub output: Option<PathBuf>,
 }
 
+/// `--format` of `list`: how rows or groups are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Table,
@@ -43,6 +45,7 @@ pub enum ListFormat {
     Csv,
 }
 
+/// `--by`: what `list` groups the packages by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GroupBy {
     Owner,
@@ -50,12 +53,18 @@ pub enum GroupBy {
     Entity,
 }
 
+/// One row of `list`: an audited package and its facts.
 #[derive(Clone, Debug, Serialize)]
 pub struct Row {
+    /// The crate's name as written in its manifest, e.g. `serde_json`.
     pub name: String,
+    /// The resolved version, e.g. `1.0.108`.
     pub version: String,
+    /// Where it comes from: `crates.io`, a registry index URL, a git URL with `#rev`, or `path`.
     pub origin: String,
+    /// The kinds through which it is reached: `normal`, `build`, `dev`.
     pub kinds: Vec<String>,
+    /// The manifest's `repository` URL, as written.
     pub repository: Option<String>,
     /// `None`: unknown (no facts source told).
     pub owners: Option<Vec<String>>,
@@ -68,8 +77,11 @@ pub struct Row {
 /// A group of `--by`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Group {
+    /// The owner, org (`host/org`) or entity id the packages share, or a placeholder such as `(no repository)`.
     pub group: String,
+    /// How many packages are in the group.
     pub count: usize,
+    /// The packages, each as `name@version`.
     pub packages: Vec<String>,
 }
 
@@ -170,6 +182,7 @@ pub fn org_of(repository: &str) -> Option<String> {
     Some(format!("{host}/{org}"))
 }
 
+/// Groups the rows by owner, org or entity, largest group first; a package may be in several groups.
 pub fn group(rows: &[Row], by: GroupBy) -> Vec<Group> {
     let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in rows {

@@ -13,6 +13,7 @@ use crate::report::human::clean;
 /// Exceptions expiring within this many days are warned about.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
 
+/// The subcommands of `policy`.
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// Validate policy files and print what the merged policy holds
@@ -27,6 +28,7 @@ pub enum PolicyCommand {
     Show(PolicyShowArgs),
 }
 
+/// The options of `policy show`.
 #[derive(Debug, Args)]
 pub struct PolicyShowArgs {
     /// The shipped policy: builtin:NAME (or NAME)
@@ -34,6 +36,7 @@ pub struct PolicyShowArgs {
     pub name: String,
 }
 
+/// The options of `policy check`.
 #[derive(Debug, Args)]
 pub struct PolicyCheckArgs {
     /// Policy files, or builtin:NAME

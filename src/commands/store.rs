@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use crate::Failure;
 use crate::store::{Store, Summary, describe_age, describe_bytes};
 
+/// The subcommands of `store`.
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
     /// Download the crates.io database dump and build the facts store from it
@@ -22,6 +23,7 @@ pub enum StoreCommand {
     Status,
 }
 
+/// The options of `store update`.
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
     /// Where the crates.io database dump is downloaded from
@@ -29,6 +31,7 @@ pub struct UpdateArgs {
     pub dump_url: String,
 }
 
+/// The options of `store import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The dump: db-dump.zip, db-dump.tar.gz or its extracted folder

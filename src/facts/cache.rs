@@ -33,13 +33,16 @@ const SCHEMA: u32 = 1;
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write the crates.io answer cache at {}: {source}", path.display())]
 pub struct CacheError {
+    /// The cache file that could not be written.
     pub path: PathBuf,
+    /// The I/O error from writing it.
     pub source: std::io::Error,
 }
 
 /// A cached answer and when it was fetched.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cached<T> {
+    /// The answer as read from the cache file.
     pub value: T,
     /// RFC 3339.
     pub fetched: String,
@@ -102,12 +105,14 @@ impl ApiCache {
         }
     }
 
+    /// The same cache with other age limits: `owners` for owner lists, `publisher` for version publishers.
     pub fn with_max_age(mut self, owners: Duration, publisher: Duration) -> ApiCache {
         self.owners_max_age = owners;
         self.publisher_max_age = publisher;
         self
     }
 
+    /// The cache folder.
     pub fn dir(&self) -> &Path {
         &self.dir
     }

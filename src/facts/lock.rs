@@ -34,24 +34,35 @@ const HEADER: &str = "\
 /// Why the lock could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
+    /// The lock file could not be read, or is over the size limit.
     #[error("cannot read facts lock {}: {source}", path.display())]
     Read {
+        /// The lock file, e.g. `vendor-audit.lock` at the workspace root.
         path: PathBuf,
+        /// The I/O error from reading it.
         source: std::io::Error,
     },
+    /// The lock is not valid TOML, or an entry is malformed or listed twice.
     #[error(
         "facts lock {}:{line}:{column}: {message}; run `cargo vendor-audit fetch` to write it again",
         path.display()
     )]
     Parse {
+        /// The lock file.
         path: PathBuf,
+        /// 1-based line of the problem.
         line: usize,
+        /// 1-based column (in characters) of the problem.
         column: usize,
+        /// What is wrong there.
         message: String,
     },
+    /// The lock could not be written, or its temporary file renamed over it.
     #[error("cannot write facts lock {}: {source}", path.display())]
     Write {
+        /// The lock file.
         path: PathBuf,
+        /// The I/O error from writing it.
         source: std::io::Error,
     },
 }
@@ -59,6 +70,7 @@ pub enum LockError {
 /// The facts lock: facts per crate version, each with its original source and time.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FactsLock {
+    /// Facts per crate version, in name-then-version order.
     pub packages: BTreeMap<CrateKey, PublisherFacts>,
 }
 
@@ -451,15 +463,28 @@ fn publisher_inline(publisher: Option<&Publisher>) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LockChange {
     /// A crates.io owner of crate `name` that the old lock did not list.
-    OwnerAdded { name: String, owner: Owner },
+    OwnerAdded {
+        /// The crate's name as the lock spells it.
+        name: String,
+        /// The owner added.
+        owner: Owner,
+    },
     /// An owner the old lock listed and the new one does not.
-    OwnerRemoved { name: String, owner: Owner },
+    OwnerRemoved {
+        /// The crate's name as the lock spells it.
+        name: String,
+        /// The owner removed.
+        owner: Owner,
+    },
     /// The publisher of `key` differs from the old lock's for that version (or, for a
     /// version new to the lock, from the old lock's newest version of the crate).
     /// `None` = unknown; `Some(None)` = no recorded publisher.
     PublisherChanged {
+        /// Which crate version.
         key: CrateKey,
+        /// Its publisher in the old lock.
         old: Option<Option<Publisher>>,
+        /// Its publisher in the new lock.
         new: Option<Option<Publisher>>,
     },
 }
@@ -623,6 +648,7 @@ pub struct LockSource {
 }
 
 impl LockSource {
+    /// A source answering from `lock`.
     pub fn new(lock: FactsLock) -> LockSource {
         LockSource { lock }
     }

@@ -6,6 +6,7 @@ use crate::graph::Package;
 
 /// crates.io's index under its git URL (what cargo always reports) and its sparse URL.
 pub const CRATES_IO_GIT_INDEX: &str = "registry+https://github.com/rust-lang/crates.io-index";
+/// crates.io's index under its sparse URL, as a `source` reads when sparse was used.
 pub const CRATES_IO_SPARSE_INDEX: &str = "sparse+https://index.crates.io/";
 
 /// Whether a registry source string names crates.io.

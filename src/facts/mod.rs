@@ -12,17 +12,24 @@ use std::fmt;
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Provenance {
+    /// Read from the `cargo metadata` output.
     CargoMetadata,
+    /// Read from the crates.io web API, live or from the API cache.
     CratesIoApi,
+    /// Read from the crates.io database dump: `--db-dump`, or the facts store built from it.
     DbDump,
+    /// Read from cargo-vet's `supply-chain/imports.lock`.
     CargoVetImports,
+    /// Read from the facts lock file (`--facts`, by default `vendor-audit.lock`).
     FactsLock,
+    /// Found in the package's own files (`--scan-sources`).
     CrateSources,
     /// A manifest in the local cargo registry cache (`--lockfile`, `--binary`).
     RegistryCache,
 }
 
 impl Provenance {
+    /// The kebab-case name reports print, e.g. `crates-io-api`.
     pub fn as_str(self) -> &'static str {
         match self {
             Provenance::CargoMetadata => "cargo-metadata",
@@ -50,7 +57,12 @@ pub enum Origin {
     /// Another registry: the index URL with its `registry+` / `sparse+` prefix.
     Registry(String),
     /// A git repository: the URL without `git+`, query or fragment, and the commit.
-    Git { url: String, rev: Option<String> },
+    Git {
+        /// The repository URL, e.g. `https://github.com/org/repo`.
+        url: String,
+        /// The commit from the URL's fragment; `None` when there is none.
+        rev: Option<String>,
+    },
     /// A path package (no source).
     Path,
 }
@@ -61,11 +73,13 @@ pub struct UrlFact {
     /// `repository`, `homepage` or `git-source`.
     pub field: &'static str,
     pub raw: String,
+    /// The whole URL after normalization, e.g. `https://github.com/org/repo`.
     pub normalized: String,
     /// The lowercased host, when the URL has one.
     pub host: Option<String>,
     /// The path's segments, lowercased (what `orgs` compares).
     pub segments: Vec<String>,
+    /// Which source gave the URL.
     pub provenance: Provenance,
 }
 
@@ -81,13 +95,18 @@ pub struct EmailFact {
 /// A crates.io owner.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Owner {
+    /// A user account on crates.io.
     User {
+        /// The crates.io user id.
         id: u64,
+        /// The user's login (their GitHub login), e.g. `dtolnay`.
         login: String,
     },
     /// `login` is `github:org:team`.
     Team {
+        /// The crates.io team id.
         id: u64,
+        /// The team's login, e.g. `github:rust-lang:libs`.
         login: String,
     },
 }
@@ -95,8 +114,11 @@ pub enum Owner {
 /// Who published the exact version.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Publisher {
+    /// A crates.io user who published the version themselves.
     User {
+        /// The crates.io user id.
         id: u64,
+        /// The user's login (their GitHub login), e.g. `dtolnay`.
         login: String,
     },
     /// `github:owner/repo` or `gitlab:group/project`.
@@ -106,7 +128,9 @@ pub enum Publisher {
 /// A fact obtained from a source other than the metadata, with when it was obtained.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sourced<T> {
+    /// The fact itself.
     pub value: T,
+    /// Which source gave it.
     pub provenance: Provenance,
     /// RFC 3339 time the source was read or the fact fetched, when known.
     pub fetched: Option<String>,
@@ -125,6 +149,7 @@ impl<T> Sourced<T> {
 /// A copyright line found in the package's own files.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CopyrightFact {
+    /// The line as found, trimmed, e.g. `Copyright (c) 2021 Example Corp`.
     pub line: String,
     /// The file it was found in, relative to the package root.
     pub file: String,
@@ -133,11 +158,13 @@ pub struct CopyrightFact {
 /// Everything known about one package.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PackageFacts {
+    /// Where the package comes from, read from its `source`.
     pub origin: Origin,
     /// The registry index URL as `source` gives it (registry packages only).
     pub registry: Option<String>,
     /// Repository, homepage and git-source URLs.
     pub urls: Vec<UrlFact>,
+    /// Domains of the email addresses in the manifest's `authors`.
     pub emails: Vec<EmailFact>,
     /// crates.io owners; `None` when no source told.
     pub owners: Option<Sourced<Vec<Owner>>>,
@@ -151,7 +178,9 @@ pub struct PackageFacts {
 /// A fact source that could not be used: the report lists it under `degraded`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Degraded {
+    /// Which source, by its kebab-case name (e.g. `facts-lock`, `lockfile`, `binary`).
     pub source: String,
+    /// What went wrong, for the person reading the report.
     pub message: String,
 }
 

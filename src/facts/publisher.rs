@@ -16,11 +16,14 @@ use crate::date::Date;
 /// One crate version of the graph: `name` as cargo metadata spells it, `version` exact.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CrateKey {
+    /// The crate's name as cargo metadata spells it, e.g. `serde_json`.
     pub name: String,
+    /// The exact version, e.g. `1.0.108`.
     pub version: String,
 }
 
 impl CrateKey {
+    /// The key for crate `name` at exact `version`.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> CrateKey {
         CrateKey {
             name: name.into(),
@@ -58,7 +61,9 @@ pub fn same_login(a: &str, b: &str) -> bool {
 /// the source knows the version has no recorded publisher.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PublisherFacts {
+    /// The crate's crates.io owners, and which source told.
     pub owners: Option<Sourced<Vec<Owner>>>,
+    /// Who published this version, and which source told.
     pub publisher: Option<Sourced<Option<Publisher>>>,
 }
 
@@ -89,6 +94,7 @@ impl PublisherFacts {
 pub struct Gathered {
     /// Only crate versions the source knows something about appear here.
     pub facts: BTreeMap<CrateKey, PublisherFacts>,
+    /// Problems the source met, for the report's `degraded` list.
     pub degraded: Vec<Degraded>,
 }
 
@@ -126,8 +132,11 @@ impl Gathered {
 /// A crate version and which of its facts are still unknown.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Needed {
+    /// Which crate version.
     pub key: CrateKey,
+    /// Whether its crates.io owners are still unknown.
     pub owners: bool,
+    /// Whether its publisher is still unknown.
     pub publisher: bool,
 }
 

@@ -36,7 +36,9 @@ pub enum Mode {
 pub struct SourceOptions {
     /// `--facts PATH`, else `vendor-audit.lock` at the workspace root.
     pub facts_lock: PathBuf,
+    /// `--db-dump PATH`: a crates.io database dump to read, if given.
     pub db_dump: Option<PathBuf>,
+    /// `--vet-imports PATH`: a cargo-vet `imports.lock` to read, if given.
     pub vet_imports: Option<PathBuf>,
     /// `--crates-io-api` goes in `base_url`, `--api-rate` in `min_interval`.
     pub api: ApiConfig,
@@ -64,10 +66,13 @@ impl SourceOptions {
 /// What stops the facts from being gathered at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum SourcesError {
+    /// The facts lock could not be read or written.
     #[error(transparent)]
     Lock(#[from] LockError),
+    /// The API client refused its configuration (`--crates-io-api`, `--api-rate`).
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// The facts store failed in a way that must stop the run; the text says why.
     #[error("{0}")]
     Store(String),
 }

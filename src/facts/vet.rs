@@ -17,16 +17,24 @@ use super::{Provenance, Publisher, Sourced};
 /// Why an imports.lock could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum VetError {
+    /// The imports file could not be read, or is over the size limit.
     #[error("cannot read cargo-vet imports {}: {source}", path.display())]
     Read {
+        /// The imports file, e.g. `supply-chain/imports.lock`.
         path: PathBuf,
+        /// The I/O error from reading it.
         source: std::io::Error,
     },
+    /// The imports file is not valid TOML or an entry has the wrong shape.
     #[error("cargo-vet imports {}:{line}:{column}: {message}", path.display())]
     Parse {
+        /// The imports file.
         path: PathBuf,
+        /// 1-based line of the problem.
         line: usize,
+        /// 1-based column (in characters) of the problem.
         column: usize,
+        /// What is wrong there.
         message: String,
     },
 }
@@ -34,6 +42,7 @@ pub enum VetError {
 /// One version's publisher as the imports.lock records it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VetPublisher {
+    /// Who published the version: a user, or a trusted publisher.
     pub publisher: Publisher,
     /// The entry's `when` (a date, `YYYY-MM-DD`).
     pub when: Option<String>,
@@ -145,6 +154,7 @@ impl VetImports {
         self.entries.len()
     }
 
+    /// Whether no version entry was read.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -158,6 +168,7 @@ pub struct VetSource {
 }
 
 impl VetSource {
+    /// A source reading the imports file at `path` (`--vet-imports`).
     pub fn new(path: impl Into<PathBuf>) -> VetSource {
         VetSource {
             path: path.into(),

@@ -40,27 +40,36 @@ pub use crate::input::metadata::DepKind;
 pub struct Kinds(u8);
 
 impl Kinds {
+    /// The empty set: reached by no kind.
     pub const NONE: Kinds = Kinds(0);
+    /// All three kinds: `normal`, `build` and `dev`.
     pub const ALL: Kinds = Kinds(0b111);
 
+    /// The set holding only `kind`.
     pub fn of(kind: DepKind) -> Kinds {
         Kinds(kind.bit())
     }
+    /// Whether `kind` is in the set.
     pub fn contains(self, kind: DepKind) -> bool {
         self.0 & kind.bit() != 0
     }
+    /// Adds `kind` to the set.
     pub fn insert(&mut self, kind: DepKind) {
         self.0 |= kind.bit();
     }
+    /// Takes `kind` out of the set.
     pub fn remove(&mut self, kind: DepKind) {
         self.0 &= !kind.bit();
     }
+    /// Whether the set holds no kind (for a package: not reached).
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+    /// The kinds in both `self` and `other`.
     pub fn intersect(self, other: Kinds) -> Kinds {
         Kinds(self.0 & other.0)
     }
+    /// Whether every kind in `self` is also in `other`.
     pub fn is_subset(self, other: Kinds) -> bool {
         self.0 & !other.0 == 0
     }
@@ -85,15 +94,23 @@ impl FromIterator<DepKind> for Kinds {
 pub struct Package {
     /// The opaque package id of `cargo metadata`.
     pub id: String,
+    /// The crate's name as written in its manifest, e.g. `serde_json`.
     pub name: String,
+    /// The version cargo resolved, e.g. `1.0.108`.
     pub version: semver::Version,
     /// `None` for path packages and workspace members.
     pub source: Option<String>,
+    /// Path to the package's `Cargo.toml`, as `cargo metadata` gives it.
     pub manifest_path: PathBuf,
+    /// The manifest's `repository` URL, as written.
     pub repository: Option<String>,
+    /// The manifest's `homepage` URL, as written.
     pub homepage: Option<String>,
+    /// The manifest's `authors` entries, e.g. `Jane Doe <jane@example.com>`.
     pub authors: Vec<String>,
+    /// The manifest's `license-file`, relative to the package folder.
     pub license_file: Option<String>,
+    /// Whether the package is a member of the workspace (`workspace_members`).
     pub workspace_member: bool,
 }
 
@@ -107,7 +124,9 @@ impl Package {
 /// An edge that cargo builds: `from` depends on `to` with this kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Edge {
+    /// Index into [`Graph::packages`] of the dependency.
     pub to: usize,
+    /// How the dependency is declared (normal, build or dev).
     pub kind: DepKind,
 }
 
@@ -115,7 +134,9 @@ pub struct Edge {
 /// (`None` for the root).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Step {
+    /// Index into [`Graph::packages`].
     pub package: usize,
+    /// Kind of the edge from the previous step; `None` for the root.
     pub edge: Option<DepKind>,
 }
 
@@ -143,30 +164,43 @@ pub struct GraphOptions {
 /// Why the graph could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
+    /// The metadata has no `resolve` section, as with `cargo metadata --no-deps`.
     #[error(
         "the metadata has no `resolve` section (was it made with `--no-deps`?): run `cargo metadata --format-version 1` without `--no-deps`"
     )]
     NoResolve,
+    /// A `-p` spec that names no workspace member.
     #[error("package `{0}` is not a member of this workspace: pass a workspace member to `-p`")]
     UnknownPackage(String),
+    /// A `-p` spec that matches several packages and is neither a glob nor a full id.
     #[error("package spec `{spec}` is ambiguous: it matches {candidates}; add `@VERSION`")]
-    AmbiguousPackage { spec: String, candidates: String },
+    AmbiguousPackage {
+        /// The `-p` spec as given, e.g. `serde`.
+        spec: String,
+        /// The matching packages, each as `` `name@version` (id) ``, joined by `, `.
+        candidates: String,
+    },
+    /// A `--target` triple that cfg-expr does not know.
     #[error(
         "unknown target triple `{0}`: give a triple that rustc knows, as `rustc --print target-list` lists"
     )]
     UnknownTarget(String),
+    /// The `--host` triple is not one that cfg-expr knows.
     #[error(
         "unknown host triple `{0}` (--host): give a triple that rustc knows, as `rustc --print target-list` lists"
     )]
     UnknownHost(String),
+    /// The host triple `rustc -vV` reports is not one that cfg-expr knows.
     #[error(
         "`rustc -vV` reports the host `{0}`, which this tool does not know: pass --host TRIPLE (the host's triple, or the nearest one `rustc --print target-list` lists)"
     )]
     UnknownRustcHost(String),
+    /// `--target` was given without `--host` and `rustc -vV` could not be run or read.
     #[error(
         "--target needs the host triple, against which build-dependencies and proc-macros are evaluated: {0}; pass --host TRIPLE"
     )]
     NoHost(String),
+    /// The metadata contradicts itself, e.g. an edge to a package id not in `packages`.
     #[error("the metadata is inconsistent: {0}")]
     Inconsistent(String),
 }
@@ -186,6 +220,7 @@ pub struct Graph {
     /// Per package, the kinds through which it is reached from the roots
     /// (empty: not reached).
     pub kinds: Vec<Kinds>,
+    /// The workspace's root folder (`workspace_root` of the metadata).
     pub workspace_root: PathBuf,
     /// `[workspace.metadata]`, or null.
     pub workspace_metadata: serde_json::Value,

@@ -47,6 +47,7 @@ struct Partial {
 }
 
 impl<'g> PathFinder<'g> {
+    /// Indexes `graph` for path queries: reverse edges and the shortest distance from a root, per package and walk kind.
     pub fn new(graph: &'g Graph) -> PathFinder<'g> {
         let n = graph.packages.len().max(graph.edges.len());
         let mut preds: Vec<Vec<(usize, DepKind)>> = vec![Vec::new(); n];
@@ -276,6 +277,7 @@ impl<'g> PathFinder<'g> {
         path
     }
 
+    /// The graph this finder answers for.
     pub fn graph(&self) -> &'g Graph {
         self.graph
     }

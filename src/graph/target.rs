@@ -70,6 +70,7 @@ impl Target {
             .ok_or_else(|| UnknownTarget(triple.to_string()))
     }
 
+    /// The triple as cfg-expr spells it, e.g. `x86_64-unknown-linux-gnu`.
     pub fn triple(&self) -> &str {
         self.info.triple.as_ref()
     }
@@ -109,7 +110,9 @@ fn parse_host(verbose_version: &str) -> Option<String> {
 /// A parsed dependency target: `x86_64-pc-windows-msvc` or `cfg(windows)`.
 #[derive(Clone, Debug)]
 pub enum Condition {
+    /// A plain triple, e.g. `x86_64-pc-windows-msvc`; applies to that target only.
     Triple(String),
+    /// A `cfg(...)` expression.
     Cfg(Node),
 }
 
@@ -117,10 +120,15 @@ pub enum Condition {
 /// cfg-expr, or `None` when cfg-expr cannot parse it (treated as unknown).
 #[derive(Clone, Debug)]
 pub enum Node {
+    /// `not(...)`: true when the inner node is false.
     Not(Box<Node>),
+    /// `all(...)`: true when every inner node is; `all()` is true.
     All(Vec<Node>),
+    /// `any(...)`: true when some inner node is; `any()` is false.
     Any(Vec<Node>),
+    /// `cfg(true)` or `cfg(false)`.
     Const(bool),
+    /// One predicate such as `unix` or `target_os = "linux"`; `None` when cfg-expr cannot parse it.
     Leaf(Option<Box<Expression>>),
 }
 

@@ -29,6 +29,7 @@ const HOW_TO_BUILD: &str =
 
 /// The `source` of a package whose git repository or registry the list does not name.
 pub const UNKNOWN_GIT: &str = "git+unknown";
+/// The `source` of a package from a registry other than crates.io, which the list does not name.
 pub const UNKNOWN_REGISTRY: &str = "registry+unknown";
 
 /// The `source` string a package of the list gets.

@@ -18,8 +18,11 @@ pub mod origin_facts;
 /// Where the graph comes from: exactly one kind per run.
 #[derive(Clone, Debug)]
 pub enum Input {
+    /// `cargo metadata` output: run by this tool, or read from `--metadata-path`.
     Metadata(MetadataSource),
+    /// `--lockfile FILE`: a Cargo.lock read on its own, without cargo.
     Lockfile(PathBuf),
+    /// `--binary FILE`...: the dependency lists that cargo-auditable embeds in binaries.
     Binaries(Vec<PathBuf>),
 }
 

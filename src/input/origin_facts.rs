@@ -18,9 +18,13 @@ const MANIFEST_BYTES: u64 = 1 << 20;
 /// What a manifest says about where a package comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ManifestFacts {
+    /// The manifest's `repository` URL, as written.
     pub repository: Option<String>,
+    /// The manifest's `homepage` URL, as written.
     pub homepage: Option<String>,
+    /// The manifest's `authors` entries, e.g. `Jane Doe <jane@example.com>`.
     pub authors: Vec<String>,
+    /// The manifest's `license-file`, relative to the package folder.
     pub license_file: Option<String>,
     /// The manifest read, where there is one (`--scan-sources` reads its folder).
     pub manifest_path: PathBuf,

@@ -10,6 +10,7 @@ use crate::report::{
     CitationRef, Code, EntityRef, Evidence, ExceptionRef, Finding, PackageRef, Severity,
 };
 
+/// The report's view of a policy exception, with where the policy file declares it.
 pub fn exception_ref(x: &Exception) -> ExceptionRef {
     ExceptionRef {
         crate_name: x.crate_name.clone(),
@@ -23,6 +24,7 @@ pub fn exception_ref(x: &Exception) -> ExceptionRef {
     }
 }
 
+/// The report's view of an entity, with the policy's citations it names and where it is declared.
 pub fn entity_ref(entity: &Entity, policy: &Policy) -> EntityRef {
     EntityRef {
         id: entity.id.clone(),

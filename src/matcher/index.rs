@@ -230,6 +230,7 @@ pub(super) fn org_parts(entry: &str) -> (String, Vec<String>) {
 }
 
 impl<'p> Index<'p> {
+    /// Indexes the matchers of every entity of `policy`, noting which are in force on `today`.
     pub fn new(policy: &'p Policy, today: Date) -> Index<'p> {
         let active = policy
             .entities

@@ -31,6 +31,7 @@ pub const MAX_PATHS: usize = 5;
 /// Settings of one evaluation that do not come from the policy.
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// The date against which `effective` and `expires` are compared (`--today`, else today UTC).
     pub today: Date,
     /// Audit workspace members too.
     pub include_workspace: bool,
@@ -60,7 +61,9 @@ impl Options {
 /// The findings, unsorted severities already final, and how many packages were audited.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
+    /// Every finding of the evaluation.
     pub findings: Vec<Finding>,
+    /// How many packages were audited (reached in scope, first-party ones left out unless asked for).
     pub audited: usize,
 }
 

@@ -22,6 +22,7 @@ pub enum Verbosity {
 /// ANSI styling, or none.
 #[derive(Clone, Copy, Debug)]
 pub struct Style {
+    /// Whether to write ANSI colour codes.
     pub color: bool,
 }
 

@@ -27,7 +27,9 @@ pub enum Format {
 /// What a renderer may need beyond the report.
 #[derive(Clone, Copy, Debug)]
 pub struct RenderOptions<'a> {
+    /// How much the human output shows (`--verbose`, `--quiet`).
     pub verbosity: Verbosity,
+    /// Whether the human output is coloured.
     pub style: Style,
     /// For the verdict the human, Markdown and SARIF outputs state.
     pub fail_on: FailOn,
@@ -35,6 +37,7 @@ pub struct RenderOptions<'a> {
     pub workspace_root: &'a Path,
     /// The audited graph and its facts, for the outputs that list every component.
     pub graph: &'a Graph,
+    /// The facts per package, indexed as [`Graph::packages`].
     pub facts: &'a [PackageFacts],
 }
 

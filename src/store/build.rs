@@ -73,8 +73,11 @@ pub struct Builder {
 /// What a built store holds, for messages.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Crates written to the store.
     pub crates: u64,
+    /// Versions written, over all crates.
     pub versions: u64,
+    /// (crate, owner) pairs written, over all crates.
     pub owners: u64,
 }
 
@@ -92,6 +95,7 @@ impl<R: Read> Read for Counting<R> {
 }
 
 impl Builder {
+    /// An empty builder.
     pub fn new() -> Builder {
         Builder::default()
     }
@@ -102,6 +106,7 @@ impl Builder {
         TABLES.into_iter().find(|t| *t == stem)
     }
 
+    /// Keeps the dump timestamp from the text of its `metadata.json`.
     pub fn set_metadata(&mut self, text: &str) {
         self.timestamp = dump::timestamp_of_metadata(text);
     }

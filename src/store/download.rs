@@ -29,6 +29,7 @@ const TRIES: usize = 4;
 /// What `update` did.
 #[derive(Clone, Debug)]
 pub struct UpdateOutcome {
+    /// What the store holds after the update.
     pub summary: Summary,
     /// Bytes received over the network in this run.
     pub downloaded: u64,

@@ -15,11 +15,15 @@
 //! as the header says and every section lies inside it; every read is bounds-checked, so a
 //! damaged file gives an error, never a panic or a read out of the map.
 
+/// The first eight bytes of every store file.
 pub const MAGIC: &[u8; 8] = b"CVAFACTS";
 /// Bumped whenever the layout changes: a store of another format is rebuilt, not read.
 pub const FORMAT: u32 = 1;
+/// Size of the header in bytes, its trailing CRC-32 included.
 pub const HEADER_LEN: usize = 144;
+/// Size of one record of the crates section, in bytes.
 pub const CRATE_RECORD: usize = 20;
+/// Size of one record of the users or teams section, in bytes.
 pub const ACCOUNT_RECORD: usize = 12;
 /// A string offset meaning "none".
 pub const NONE: u32 = u32::MAX;
@@ -27,26 +31,38 @@ pub const NONE: u32 = u32::MAX;
 /// The header's fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Header {
+    /// Length of the whole file in bytes, checked against the file on opening.
     pub file_len: u64,
     /// Unix seconds when the store was built.
     pub built_at: u64,
     /// String offset of the dump's `metadata.json` timestamp, or [`NONE`].
     pub timestamp: u32,
+    /// Number of records in the crates section.
     pub crates: u32,
+    /// Number of records in the users section.
     pub users: u32,
+    /// Number of records in the teams section.
     pub teams: u32,
+    /// Number of versions over all crates, for messages.
     pub versions: u64,
+    /// Number of (crate, owner) pairs over all crates, for messages.
     pub owner_links: u64,
+    /// Byte offset of the crates section.
     pub crates_at: u64,
+    /// Byte offset of the users section.
     pub users_at: u64,
+    /// Byte offset of the teams section.
     pub teams_at: u64,
     /// (offset, length) of the blobs.
     pub strings: (u64, u64),
+    /// (offset, length) of the owners blob.
     pub owners: (u64, u64),
+    /// (offset, length) of the versions blob; not stored, as it runs from the owners blob's end to the file's end.
     pub version_blob: (u64, u64),
 }
 
 impl Header {
+    /// The header's bytes, CRC-32 included, as written at the start of the file.
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let mut h = [0u8; HEADER_LEN];
         h[0..8].copy_from_slice(MAGIC);
@@ -185,10 +201,12 @@ pub fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     None
 }
 
+/// The little-endian `u32` at byte `at`, or `None` when it would read past the end.
 pub fn get_u32(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
 }
 
+/// The little-endian `u64` at byte `at`, or `None` when it would read past the end.
 pub fn get_u64(bytes: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
 }

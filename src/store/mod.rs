@@ -41,10 +41,15 @@ pub struct Store {
 /// What a store holds, for `store status` and messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Summary {
+    /// The dump's `metadata.json` timestamp, e.g. `2026-11-27T02:00:00.123456Z`; `None` when it had none.
     pub timestamp: Option<String>,
+    /// Crates in the store.
     pub crates: u64,
+    /// Versions in the store, over all crates.
     pub versions: u64,
+    /// (crate, owner) pairs in the store, over all crates.
     pub owners: u64,
+    /// Size of the store file in bytes.
     pub bytes: u64,
 }
 
@@ -72,6 +77,7 @@ impl Store {
         })
     }
 
+    /// The store file this was opened from.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -157,6 +163,7 @@ impl Store {
             .unwrap_or_default()
     }
 
+    /// What the store holds, read from its header.
     pub fn summary(&self) -> Summary {
         Summary {
             timestamp: self.timestamp().map(str::to_string),
@@ -267,7 +274,9 @@ impl Store {
 /// A crate's `repository` and `homepage` as `crates.csv` gives them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CrateUrls<'a> {
+    /// The crate's `repository` URL; `None` when the dump has none.
     pub repository: Option<&'a str>,
+    /// The crate's `homepage` URL; `None` when the dump has none.
     pub homepage: Option<&'a str>,
 }
 

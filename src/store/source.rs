@@ -28,6 +28,7 @@ pub const UPDATE_THRESHOLD: usize = 120;
 /// How the store may be used in one run.
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
+    /// `--store`: whether the store is used, and whether it must be.
     pub mode: StoreMode,
     /// The store's folder; `None` = [`super::default_dir`].
     pub dir: Option<PathBuf>,
@@ -44,6 +45,7 @@ pub struct StoreOptions {
 }
 
 impl StoreOptions {
+    /// The store's folder: the one given, else the machine's default; `None` when there is neither.
     pub fn dir(&self) -> Option<PathBuf> {
         self.dir.clone().or_else(super::default_dir)
     }
@@ -58,6 +60,7 @@ pub struct StoreSource {
 }
 
 impl StoreSource {
+    /// A source using the store as `options` allow.
     pub fn new(options: StoreOptions) -> StoreSource {
         StoreSource {
             options,

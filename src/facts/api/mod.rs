@@ -54,6 +54,7 @@ pub struct ApiConfig {
     /// The least time between the starts of two requests (default 1 s; may be lower only
     /// for a base URL that is not crates.io).
     pub min_interval: Duration,
+    /// Time allowed to open the connection (default 10 s).
     pub connect_timeout: Duration,
     /// Time allowed to receive the response headers, and then the body.
     pub read_timeout: Duration,
@@ -122,10 +123,12 @@ impl Default for ApiConfig {
 /// A configuration the client refuses.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ApiError {
+    /// `--api-rate` asks for more than one request per second against crates.io itself.
     #[error(
         "a pace faster than one request per second ({0:?} between requests) is allowed only for a --crates-io-api other than crates.io"
     )]
     RateTooFast(Duration),
+    /// `--crates-io-api` is not an `http://` or `https://` URL.
     #[error("`{0}` is not an http(s) URL to use as the crates.io API base")]
     BadBaseUrl(String),
 }

@@ -41,51 +41,82 @@ pub(crate) use tables::read_all_rows;
 /// Why a dump could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DumpError {
+    /// The dump file or folder could not be opened.
     #[error("cannot open crates.io dump {}: {source}", path.display())]
     Open {
+        /// The dump as given (`--db-dump` or the store's download).
         path: PathBuf,
+        /// The I/O error from opening it.
         source: std::io::Error,
     },
+    /// The archive could not be read to its end: not gzip, not tar, or cut short.
     #[error(
         "crates.io dump {} is corrupt or truncated ({source}); download it again from https://static.crates.io/db-dump.tar.gz",
         path.display()
     )]
     Archive {
+        /// The dump as given.
         path: PathBuf,
+        /// The I/O error from reading the archive.
         source: std::io::Error,
     },
+    /// A row of a table that could not be read or holds a value that does not parse.
     #[error("crates.io dump {}: {table}.csv line {line}: {message}", path.display())]
     Csv {
+        /// The dump as given.
         path: PathBuf,
+        /// The table's name without `.csv`, e.g. `crate_owners`.
         table: &'static str,
+        /// The 1-based line in that table's CSV file; 0 when unknown.
         line: u64,
+        /// What is wrong with the row.
         message: String,
     },
+    /// A table lacks a column this tool reads.
     #[error("crates.io dump {}: {table}.csv has no column `{column}`", path.display())]
     MissingColumn {
+        /// The dump as given.
         path: PathBuf,
+        /// The table's name without `.csv`, e.g. `crates`.
         table: &'static str,
+        /// The column's name, e.g. `created_by`.
         column: &'static str,
     },
+    /// A table this tool reads is not in the dump.
     #[error(
         "crates.io dump {}: no {table}.csv found (expected `<date>/data/{table}.csv`); is this a crates.io database dump?",
         path.display()
     )]
-    MissingTable { path: PathBuf, table: &'static str },
+    MissingTable {
+        /// The dump as given.
+        path: PathBuf,
+        /// The table's name without `.csv`, e.g. `versions`.
+        table: &'static str,
+    },
+    /// The archive holds files under two different dump folders.
     #[error(
         "crates.io dump {}: the archive holds more than one dump (`{first}` and `{second}`); give one dump, as downloaded from https://static.crates.io/db-dump.tar.gz",
         path.display()
     )]
     TwoDumps {
+        /// The dump as given.
         path: PathBuf,
+        /// The first dump folder met, e.g. `2024-05-01-020011`.
         first: String,
+        /// The other dump folder met.
         second: String,
     },
+    /// The archive holds the same table twice.
     #[error(
         "crates.io dump {}: the archive holds {table}.csv twice; give one dump, as downloaded from https://static.crates.io/db-dump.tar.gz",
         path.display()
     )]
-    TwiceInArchive { path: PathBuf, table: &'static str },
+    TwiceInArchive {
+        /// The dump as given.
+        path: PathBuf,
+        /// The table's name without `.csv`, e.g. `versions`.
+        table: &'static str,
+    },
 }
 
 /// The tables read, in the order their dependencies need.
@@ -276,6 +307,7 @@ pub struct DumpSource {
 }
 
 impl DumpSource {
+    /// A source reading the dump at `path` (a `.tar.gz` or an unpacked folder).
     pub fn new(path: impl Into<PathBuf>) -> DumpSource {
         DumpSource { path: path.into() }
     }

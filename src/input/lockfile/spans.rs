@@ -10,8 +10,11 @@
 /// (SARIF's default `columnKind`), `end_column` one past the end of the line's text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Span {
+    /// 1-based line number.
     pub line: usize,
+    /// 1-based column of the line's first non-blank character.
     pub column: usize,
+    /// The column one past the line's last non-blank character.
     pub end_column: usize,
 }
 
@@ -96,6 +99,7 @@ impl Lockfile {
         self.entries.len()
     }
 
+    /// Whether no `[[package]]` entry was read.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -64,12 +64,19 @@ impl MetadataSource {
 /// The flags forwarded to `cargo metadata`.
 #[derive(Clone, Debug, Default)]
 pub struct CargoInvocation {
+    /// `--manifest-path`: the `Cargo.toml` to run on; `None` for the current folder's.
     pub manifest_path: Option<PathBuf>,
+    /// `-F/--features` values as given; passed to cargo joined by `,`.
     pub features: Vec<String>,
+    /// `--all-features`: build with every feature of every member.
     pub all_features: bool,
+    /// `--no-default-features`: leave out the members' `default` features.
     pub no_default_features: bool,
+    /// `--locked`: cargo must not change `Cargo.lock`.
     pub locked: bool,
+    /// `--offline`: cargo must not touch the network.
     pub offline: bool,
+    /// `--frozen`: both `--locked` and `--offline`.
     pub frozen: bool,
 }
 
@@ -78,40 +85,59 @@ const HINT: &str = "produce it with `cargo metadata --format-version 1`";
 /// Why the metadata could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum MetadataError {
+    /// The `--metadata-path` file could not be read.
     #[error("could not read cargo metadata from `{path}`: {source}")]
     Read {
+        /// The file as given.
         path: PathBuf,
+        /// The I/O error from reading it.
         source: std::io::Error,
     },
+    /// Standard input (`--metadata-path -`) could not be read.
     #[error("could not read cargo metadata from standard input: {0}")]
     ReadStdin(std::io::Error),
+    /// The text is not JSON of the expected shape.
     #[error(
         "{origin} is not valid `cargo metadata` output: {message} at line {line}, column {column}; {HINT}"
     )]
     Parse {
         /// `` `FILE` ``, `standard input` or `the output of cargo metadata`.
         origin: String,
+        /// serde_json's message, without its position.
         message: String,
+        /// 1-based line of the problem.
         line: usize,
+        /// 1-based column of the problem.
         column: usize,
     },
+    /// `cargo metadata` could not be started.
     #[error(
         "could not run `{program} metadata`: {source}; is cargo installed and on PATH (or `CARGO` set)?"
     )]
     Spawn {
+        /// The cargo that was run: `$CARGO`, else `cargo`.
         program: String,
+        /// The I/O error from starting it.
         source: std::io::Error,
     },
+    /// `cargo metadata` ran and exited with failure.
     #[error("`{command}` failed ({status}):\n{stderr}")]
     CargoFailed {
+        /// The whole command line, e.g. `cargo metadata --format-version 1 --locked`.
         command: String,
+        /// Its exit status.
         status: ExitStatus,
+        /// What it printed on standard error.
         stderr: String,
     },
+    /// `cargo metadata` succeeded but no line of its output starts with `{`.
     #[error(
         "`{command}` printed no JSON object on stdout; run it by hand to see what it prints, or {HINT} and pass it with `--metadata-path`"
     )]
-    NoJson { command: String },
+    NoJson {
+        /// The whole command line, e.g. `cargo metadata --format-version 1`.
+        command: String,
+    },
 }
 
 /// Loads and parses the metadata.

@@ -63,13 +63,16 @@ impl fmt::Display for DepKind {
 /// The top-level object.
 #[derive(Debug, Deserialize)]
 pub struct Model<'a> {
+    /// Every package cargo resolved, in its order (with `--no-deps`, only the members).
     #[serde(borrow)]
     pub packages: Vec<Package<'a>>,
+    /// Package ids of the workspace members.
     #[serde(borrow)]
     pub workspace_members: Vec<Str<'a>>,
     /// Absent or null with `cargo metadata --no-deps`.
     #[serde(borrow, default)]
     pub resolve: Option<Resolve<'a>>,
+    /// The workspace's root folder, absolute.
     #[serde(borrow)]
     pub workspace_root: Str<'a>,
     /// `[workspace.metadata]`, or null.
@@ -80,14 +83,18 @@ pub struct Model<'a> {
 /// One entry of `packages`.
 #[derive(Debug, Deserialize)]
 pub struct Package<'a> {
+    /// The opaque package id, e.g. `registry+https://github.com/rust-lang/crates.io-index#serde@1.0.200`.
     #[serde(borrow)]
     pub id: Str<'a>,
+    /// The crate's name as written in its manifest, e.g. `serde_json`.
     #[serde(borrow)]
     pub name: Str<'a>,
+    /// The package's version, e.g. `1.0.108`.
     pub version: semver::Version,
     /// Null for path packages.
     #[serde(borrow, default)]
     pub source: Option<Str<'a>>,
+    /// The dependencies declared in the manifest, of every kind and target.
     #[serde(borrow, default)]
     pub dependencies: Vec<Dependency<'a>>,
     /// `[features]`, kept as text: parsed only for a package that is built with a
@@ -97,14 +104,19 @@ pub struct Package<'a> {
     /// Whether a target is a `proc-macro` (built for the host, as build scripts are).
     #[serde(default, rename = "targets", deserialize_with = "has_proc_macro")]
     pub proc_macro: bool,
+    /// Absolute path to the package's `Cargo.toml`.
     #[serde(borrow)]
     pub manifest_path: Str<'a>,
+    /// The manifest's `repository` URL, as written.
     #[serde(borrow, default)]
     pub repository: Option<Str<'a>>,
+    /// The manifest's `homepage` URL, as written.
     #[serde(borrow, default)]
     pub homepage: Option<Str<'a>>,
+    /// The manifest's `authors` entries, e.g. `Jane Doe <jane@example.com>`.
     #[serde(borrow, default)]
     pub authors: Vec<Str<'a>>,
+    /// The manifest's `license-file`, relative to the package folder.
     #[serde(borrow, default)]
     pub license_file: Option<Str<'a>>,
 }
@@ -128,11 +140,13 @@ pub struct Dependency<'a> {
     /// The name in the manifest when renamed (`foo = { package = "bar" }`).
     #[serde(borrow, default)]
     pub rename: Option<Str<'a>>,
+    /// Which table it is declared in; `normal` when cargo gives none.
     #[serde(default, deserialize_with = "dep_kind")]
     pub kind: DepKind,
     /// `x86_64-pc-windows-msvc` or `cfg(...)`, as cargo prints it.
     #[serde(borrow, default)]
     pub target: Option<Str<'a>>,
+    /// Whether it is declared `optional = true`.
     #[serde(default)]
     pub optional: bool,
     /// `default-features` (absent: true).
@@ -150,6 +164,7 @@ fn yes() -> bool {
 /// The `resolve` section.
 #[derive(Debug, Deserialize)]
 pub struct Resolve<'a> {
+    /// One node per resolved package.
     #[serde(borrow)]
     pub nodes: Vec<Node<'a>>,
 }
@@ -157,8 +172,10 @@ pub struct Resolve<'a> {
 /// One resolved package and its resolved dependencies.
 #[derive(Debug, Deserialize)]
 pub struct Node<'a> {
+    /// The package id this node resolves.
     #[serde(borrow)]
     pub id: Str<'a>,
+    /// The dependencies cargo resolved for the package, across all kinds and targets.
     #[serde(borrow, default)]
     pub deps: Vec<NodeDep<'a>>,
     /// The enabled features.
@@ -172,6 +189,7 @@ pub struct NodeDep<'a> {
     /// The extern crate name (`-` already `_`).
     #[serde(borrow, default)]
     pub name: Str<'a>,
+    /// The package id of the dependency.
     #[serde(borrow)]
     pub pkg: Str<'a>,
     /// Empty in the output of cargo before 1.41.
@@ -182,8 +200,10 @@ pub struct NodeDep<'a> {
 /// One (kind, target) under which a resolved dependency is declared.
 #[derive(Debug, Deserialize)]
 pub struct DepKindInfo<'a> {
+    /// The table it is declared in; `normal` when cargo gives none.
     #[serde(default, deserialize_with = "dep_kind")]
     pub kind: DepKind,
+    /// `x86_64-pc-windows-msvc` or `cfg(...)`, as cargo prints it; `None` for every target.
     #[serde(borrow, default)]
     pub target: Option<Str<'a>>,
 }
