@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod date;
+pub mod error;
 pub mod facts;
 pub mod files;
 pub mod graph;
@@ -20,6 +21,8 @@ pub mod policy;
 pub mod report;
 pub mod store;
 pub mod text;
+
+pub use error::Error;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -44,6 +47,15 @@ impl Failure {
         Failure {
             message: rendered,
             preformatted: true,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        match error {
+            Error::Policy(errors) => Failure::policy(errors.to_string()),
+            other => Failure::new(other.to_string()),
         }
     }
 }

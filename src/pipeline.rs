@@ -60,7 +60,8 @@ pub fn load(args: &GraphArgs) -> Result<Loaded, Failure> {
         host: args.host.clone(),
         exclude_dev: args.exclude_dev,
     };
-    let (graph, input_notes) = input::load(&input, &opts).map_err(Failure::new)?;
+    let (graph, input_notes) =
+        input::load(&input, &opts).map_err(|e| Failure::new(e.to_string()))?;
     let (specs, default_policy) = match args.policy.is_empty() {
         false => (args.policy.clone(), false),
         true => discover_policy(&graph.workspace_root, &graph.workspace_metadata)?,
