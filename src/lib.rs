@@ -82,8 +82,12 @@ pub fn run(
     use clap::Parser;
     let (mut out, mut err) = (PipeGuard::new(out), PipeGuard::new(err));
     let (out, err) = (&mut out, &mut err);
-    let cli = match cli::Cli::try_parse_from(cli::normalize_args(args)) {
-        Ok(cli) => cli,
+    // The outcome, and the `--color` that an error of it is shown with.
+    let (result, color) = match cli::Cli::try_parse_from(cli::normalize_args(args)) {
+        Ok(cli) => (
+            commands::run(&cli.command, out, err),
+            commands::color(&cli.command),
+        ),
         Err(e) => {
             let text = if cli::use_color(None, stderr_is_terminal()) {
                 e.render().ansi().to_string()
@@ -95,21 +99,14 @@ pub fn run(
                 return 2;
             }
             // Help and version.
-            return match write!(out, "{text}").and_then(|_| out.flush()) {
-                Ok(()) => 0,
-                Err(source) => {
-                    let error = Error::Write {
-                        doing: "write to stdout",
-                        source,
-                    };
-                    let _ = writeln!(err, "{}", error.render(false));
-                    error.exit_code()
-                }
-            };
+            let written = write!(out, "{text}").and_then(|_| out.flush());
+            let result = written.map(|()| 0).map_err(|source| Error::Write {
+                doing: "write to stdout",
+                source,
+            });
+            (result, Some(cli::ColorChoice::Never))
         }
     };
-    let color = commands::color(&cli.command);
-    let result = commands::run(&cli.command, out, err);
     match result {
         Ok(code) => code,
         Err(error) => {
