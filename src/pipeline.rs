@@ -19,7 +19,7 @@ use crate::matcher::{self, Options};
 use crate::policy::{self, Level, MatcherKind, Policy};
 use crate::report::{Code, Finding, PackageRef, Report, Severity, Summary, Tool};
 use crate::store::source::{StoreMode, StoreOptions};
-use crate::{Failure, facts};
+use crate::{Error, facts};
 
 /// The policy used when none is given or found.
 pub const DEFAULT_POLICY: &str = "builtin:us-federal";
@@ -39,7 +39,7 @@ pub struct Loaded {
 }
 
 /// Loads metadata, builds the graph, finds and loads the policy.
-pub fn load(args: &GraphArgs) -> Result<Loaded, Failure> {
+pub fn load(args: &GraphArgs) -> Result<Loaded, Error> {
     let input = match (&args.lockfile, args.binary.is_empty(), &args.metadata_path) {
         (Some(lock), _, _) => Input::Lockfile(lock.clone()),
         (None, false, _) => Input::Binaries(args.binary.clone()),
@@ -63,12 +63,12 @@ pub fn load(args: &GraphArgs) -> Result<Loaded, Failure> {
         host: args.host.clone(),
         exclude_dev: args.exclude_dev,
     };
-    let (graph, input_notes) = input::load(&input, &opts).map_err(Failure::new)?;
+    let (graph, input_notes) = input::load(&input, &opts)?;
     let (specs, default_policy) = match args.policy.is_empty() {
         false => (args.policy.clone(), false),
         true => discover_policy(&graph.workspace_root, &graph.workspace_metadata)?,
     };
-    let policy = policy::load(&specs).map_err(|e| Failure::policy(e.to_string()))?;
+    let policy = policy::load(&specs)?;
     let today = args.today.unwrap_or_else(Date::today_utc);
     Ok(Loaded {
         graph,
@@ -84,7 +84,7 @@ pub fn load(args: &GraphArgs) -> Result<Loaded, Failure> {
 fn discover_policy(
     root: &Path,
     workspace_metadata: &serde_json::Value,
-) -> Result<(Vec<String>, bool), Failure> {
+) -> Result<(Vec<String>, bool), Error> {
     for candidate in [
         root.join("vendor-audit.toml"),
         root.join(".cargo").join("vendor-audit.toml"),
@@ -113,7 +113,7 @@ fn discover_policy(
         };
         return match specs {
             Some(specs) if !specs.is_empty() => Ok((specs, false)),
-            _ => Err(Failure::new(format!(
+            _ => Err(Error::Usage(format!(
                 "`[workspace.metadata.vendor-audit] policy` in {} must be a path or a list of paths (or builtin:NAME)",
                 root.join("Cargo.toml").display()
             ))),
@@ -127,7 +127,7 @@ fn discover_policy(
 pub const API_GRACE_ENV: &str = "CARGO_VENDOR_AUDIT_API_GRACE";
 
 /// The publisher-fact sources the arguments name (book: docs/src/facts.md).
-pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions, Failure> {
+pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions, Error> {
     let lock = args.facts.clone().unwrap_or_else(|| {
         loaded
             .graph
@@ -139,7 +139,7 @@ pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions
     options.vet_imports = args.vet_imports.clone();
     options.api.base_url = args.crates_io_api.trim_end_matches('/').to_string();
     if !(args.api_rate.is_finite() && args.api_rate > 0.0) {
-        return Err(Failure::new(format!(
+        return Err(Error::Usage(format!(
             "--api-rate must be a positive number of requests per second, not {}",
             args.api_rate
         )));
@@ -156,7 +156,7 @@ pub fn source_options(loaded: &Loaded, args: &GraphArgs) -> Result<SourceOptions
             .filter(|s| s.is_finite() && (0.0..=86_400.0).contains(s))
             .map(Duration::from_secs_f64)
             .ok_or_else(|| {
-                Failure::new(format!(
+                Error::Usage(format!(
                     "{API_GRACE_ENV}=`{}` is not a number of seconds between 0 and 86400",
                     crate::report::human::clean(&secs)
                 ))
@@ -227,7 +227,7 @@ pub fn gather_facts(
     loaded: &Loaded,
     args: &GraphArgs,
     mode: Mode,
-) -> Result<(Vec<PackageFacts>, Vec<Degraded>), Failure> {
+) -> Result<(Vec<PackageFacts>, Vec<Degraded>), Error> {
     gather_facts_with(loaded, args, mode, None, false)
 }
 
@@ -240,7 +240,7 @@ pub fn gather_facts_with(
     mode: Mode,
     only: Option<&[usize]>,
     may_update: bool,
-) -> Result<(Vec<PackageFacts>, Vec<Degraded>), Failure> {
+) -> Result<(Vec<PackageFacts>, Vec<Degraded>), Error> {
     let (mut facts, mut degraded) = facts::gather(&loaded.graph, args.scan_sources);
     loaded.input_notes.apply(&mut facts);
     let mut packages = crates_io_packages(&loaded.graph);
@@ -253,8 +253,8 @@ pub fn gather_facts_with(
     let options = source_options(loaded, args)?;
     let keys: Vec<CrateKey> = packages.iter().map(|(_, k)| k.clone()).collect();
     let store = store_options(args, may_update);
-    let gathered = sources::gather_with_store(&options, store, mode, &keys)
-        .map_err(|e| Failure::new(format!("could not read the publisher facts: {e}")))?;
+    let gathered =
+        sources::gather_with_store(&options, store, mode, &keys).map_err(Error::Facts)?;
     for (i, key) in &packages {
         if let Some(found) = gathered.facts.get(key) {
             facts[*i].owners = found.owners.clone();
@@ -292,7 +292,7 @@ pub fn options(loaded: &Loaded, args: &GraphArgs) -> Options {
 }
 
 /// Facts, matcher and report for a loaded graph and policy.
-pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Result<Report, Failure> {
+pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Result<Report, Error> {
     audit_with_facts(loaded, args).map(|(report, _)| report)
 }
 
@@ -300,7 +300,7 @@ pub fn audit(loaded: &Loaded, args: &GraphArgs) -> Result<Report, Failure> {
 pub fn audit_with_facts(
     loaded: &Loaded,
     args: &GraphArgs,
-) -> Result<(Report, Vec<PackageFacts>), Failure> {
+) -> Result<(Report, Vec<PackageFacts>), Error> {
     let (facts, degraded) = gather_facts_with(loaded, args, mode(args), None, true)?;
     let mut outcome = matcher::evaluate(
         &loaded.graph,
@@ -339,17 +339,19 @@ pub fn audit_with_facts(
 
 /// Writes to FILE (through a temporary file and a rename, so a reader never sees half a
 /// report) or to stdout.
-pub fn write_output(path: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> Result<(), Failure> {
+pub fn write_output(path: Option<&Path>, bytes: &[u8], out: &mut dyn Write) -> Result<(), Error> {
     match path {
         None => out
             .write_all(bytes)
             .and_then(|_| out.flush())
-            .map_err(|e| Failure::new(format!("could not write to stdout: {e}"))),
-        Some(path) => crate::files::write_output(path, bytes).map_err(|e| {
-            Failure::new(format!(
-                "could not write the report to {}: {e}",
-                path.display()
-            ))
+            .map_err(|source| Error::Write {
+                doing: "write to stdout",
+                source,
+            }),
+        Some(path) => crate::files::write_output(path, bytes).map_err(|source| Error::Io {
+            doing: "write the report to",
+            path: path.to_path_buf(),
+            source,
         }),
     }
 }

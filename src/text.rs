@@ -29,3 +29,18 @@ pub fn clean(text: &str) -> String {
     }
     out
 }
+
+/// Untrusted text made safe for a terminal as [`clean`] does, keeping its line breaks:
+/// for multi-line messages. Every other control character, tabs included, becomes a
+/// visible `\u{..}` escape.
+pub fn clean_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c != '\n' && is_hidden(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::Failure;
+use crate::Error;
 use crate::cli::GraphArgs;
 use crate::pipeline::{audit_with_facts, load, write_output};
 use crate::report::human::{self, Style, Verbosity};
@@ -36,7 +36,7 @@ pub struct CheckArgs {
 }
 
 /// Runs `check` and gives the exit code.
-pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     let loaded = load(&args.graph)?;
     let (report, facts) = audit_with_facts(&loaded, &args.graph)?;
     let is_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -66,20 +66,29 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
             render(&mut w)
                 .and_then(|_| w.flush())
-                .map_err(|e| Failure::new(format!("could not write the report to stdout: {e}")))?;
+                .map_err(|source| Error::Write {
+                    doing: "write the report to stdout",
+                    source,
+                })?;
         }
         Some(path) => {
             let mut buf = Vec::new();
-            render(&mut buf)
-                .map_err(|e| Failure::new(format!("could not render the report: {e}")))?;
+            render(&mut buf).map_err(|source| Error::Write {
+                doing: "render the report",
+                source,
+            })?;
             write_output(Some(path), &buf, out)?;
             // The terminal still gets the verdict, and where the report went.
             let style = Style {
                 color: crate::cli::use_color(args.graph.color, std::io::stderr().is_terminal()),
             };
             let mut line = Vec::new();
-            human::summary(&report, style, args.fail_on, &mut line)
-                .map_err(|e| Failure::new(format!("could not render the summary: {e}")))?;
+            human::summary(&report, style, args.fail_on, &mut line).map_err(|source| {
+                Error::Write {
+                    doing: "render the summary",
+                    source,
+                }
+            })?;
             let line = String::from_utf8_lossy(&line);
             let _ = writeln!(
                 err,

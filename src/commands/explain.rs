@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::Failure;
+use crate::Error;
 use crate::pipeline::{self, Loaded};
 use clap::Args;
 
@@ -33,7 +33,7 @@ pub struct ExplainArgs {
     pub graph: GraphArgs,
 }
 
-pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
+pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Error> {
     let loaded = pipeline::load(&args.graph)?;
     let (name, version) = match args.spec.split_once('@') {
         Some((n, v)) => (n, Some(v)),
@@ -56,7 +56,7 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
         } else {
             format!(" (similar: {})", close.join(", "))
         };
-        return Err(Failure::new(format!(
+        return Err(Error::Usage(format!(
             "package `{}` is not in the dependency graph{hint}; `cargo vendor-audit list` shows every package",
             args.spec
         )));
@@ -95,7 +95,10 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Failure> {
             api_base,
             &mut text,
         )
-        .map_err(|e| Failure::new(format!("could not write: {e}")))?;
+        .map_err(|source| Error::Write {
+            doing: "write",
+            source,
+        })?;
     }
     pipeline::write_output(None, &text, out)?;
     Ok(0)

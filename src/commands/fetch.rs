@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::Failure;
+use crate::Error;
 use crate::pipeline;
 use clap::Args;
 
@@ -20,7 +20,7 @@ pub struct FetchArgs {
     pub graph: GraphArgs,
 }
 
-pub fn run(args: &FetchArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+pub fn run(args: &FetchArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     let loaded = pipeline::load(&args.graph)?;
     let options = pipeline::source_options(&loaded, &args.graph)?;
     let keys: Vec<_> = pipeline::crates_io_packages(&loaded.graph)
@@ -28,8 +28,8 @@ pub fn run(args: &FetchArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         .map(|(_, k)| k)
         .collect();
     let store = pipeline::store_options(&args.graph, true);
-    let outcome = sources::fetch_lock_with_store(&options, store, &keys)
-        .map_err(|e| Failure::new(format!("could not write the facts lock: {e}")))?;
+    let outcome =
+        sources::fetch_lock_with_store(&options, store, &keys).map_err(Error::FactsLock)?;
     let lock_path = options.facts_lock.display();
     let mut text = String::new();
     for d in &outcome.degraded {

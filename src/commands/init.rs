@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::Failure;
+use crate::Error;
 use clap::Args;
 
 /// The starter policy: extends the shipped default and shows, commented out, the keys a
@@ -60,7 +60,7 @@ pub struct InitArgs {
     pub manifest_path: Option<PathBuf>,
 }
 
-pub fn run(args: &InitArgs, err: &mut dyn Write) -> Result<u8, Failure> {
+pub fn run(args: &InitArgs, err: &mut dyn Write) -> Result<u8, Error> {
     let (path, note) = match &args.path {
         Some(path) => (path.clone(), String::new()),
         None => match workspace_root(args.manifest_path.as_deref())? {
@@ -95,7 +95,7 @@ pub fn run(args: &InitArgs, err: &mut dyn Write) -> Result<u8, Failure> {
 
 /// The directory of the workspace's root manifest, as cargo finds it; `None` when there is
 /// no `Cargo.toml` in the current directory or above it (and none was named).
-fn workspace_root(manifest_path: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
+fn workspace_root(manifest_path: Option<&Path>) -> Result<Option<PathBuf>, Error> {
     let program = std::env::var_os("CARGO")
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| "cargo".into());
@@ -104,11 +104,9 @@ fn workspace_root(manifest_path: Option<&Path>) -> Result<Option<PathBuf>, Failu
     if let Some(m) = manifest_path {
         command.arg("--manifest-path").arg(m);
     }
-    let output = command.output().map_err(|e| {
-        Failure::new(format!(
-            "could not run `{} locate-project`: {e}; is cargo installed and on PATH (or `CARGO` set)?",
-            program.to_string_lossy()
-        ))
+    let output = command.output().map_err(|source| Error::Cargo {
+        program: program.to_string_lossy().into_owned(),
+        source,
     })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let manifest = stdout.lines().next().unwrap_or("").trim();
@@ -117,11 +115,10 @@ fn workspace_root(manifest_path: Option<&Path>) -> Result<Option<PathBuf>, Failu
         if manifest_path.is_none() && stderr.contains("could not find `Cargo.toml`") {
             return Ok(None);
         }
-        return Err(Failure::new(format!(
-            "could not find the workspace root, where the policy belongs: `{} locate-project` failed:\n{}\nfix the manifest, or name the file to write: `cargo vendor-audit init PATH`",
-            program.to_string_lossy(),
-            stderr.trim()
-        )));
+        return Err(Error::NoWorkspaceRoot {
+            program: program.to_string_lossy().into_owned(),
+            stderr: stderr.trim().to_string(),
+        });
     }
     Ok(Some(
         Path::new(manifest)
@@ -131,23 +128,27 @@ fn workspace_root(manifest_path: Option<&Path>) -> Result<Option<PathBuf>, Failu
     ))
 }
 
-fn write_new(path: &Path) -> Result<(), Failure> {
+fn write_new(path: &Path) -> Result<(), Error> {
     let mut file = match OpenOptions::new().write(true).create_new(true).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(Failure::new(format!(
-                "{} already exists; init does not overwrite a policy: edit it, or remove it first",
-                path.display()
-            )));
+            return Err(Error::PolicyExists {
+                path: path.to_path_buf(),
+            });
         }
         Err(e) => {
-            return Err(Failure::new(format!(
-                "could not create {}: {e}",
-                path.display()
-            )));
+            return Err(Error::Io {
+                doing: "create",
+                path: path.to_path_buf(),
+                source: e,
+            });
         }
     };
     file.write_all(STARTER.as_bytes())
         .and_then(|_| file.sync_all())
-        .map_err(|e| Failure::new(format!("could not write {}: {e}", path.display())))
+        .map_err(|source| Error::Io {
+            doing: "write",
+            path: path.to_path_buf(),
+            source,
+        })
 }

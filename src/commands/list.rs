@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::Failure;
+use crate::Error;
 use crate::pipeline::{self, Loaded};
 use clap::{Args, ValueEnum};
 
@@ -85,7 +85,7 @@ pub struct Group {
     pub packages: Vec<String>,
 }
 
-pub fn run(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+pub fn run(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     let loaded = pipeline::load(&args.graph)?;
     let mode = pipeline::mode(&args.graph);
     let crates_io = pipeline::crates_io_packages(&loaded.graph).len();
@@ -112,7 +112,10 @@ pub fn run(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         None => write_rows(&rows, args.format, &mut buf),
         Some(by) => write_groups(&group(&rows, by), args.format, by, &mut buf),
     };
-    written.map_err(|e| Failure::new(format!("could not render the list: {e}")))?;
+    written.map_err(|source| Error::Write {
+        doing: "render the list",
+        source,
+    })?;
     pipeline::write_output(args.output.as_deref(), &buf, out)?;
     if let Some(path) = &args.output {
         // The terminal still learns what was listed, and where it went.

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::Failure;
+use crate::Error;
 use crate::cli::{ColorChoice, Command};
 
 pub mod check;
@@ -29,7 +29,7 @@ pub fn color(command: &Command) -> Option<ColorChoice> {
 }
 
 /// Runs the subcommand and gives its exit code.
-pub fn run(command: &Command, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+pub fn run(command: &Command, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     match command {
         Command::Check(args) => check::run(args, out, err),
         Command::Fetch(args) => fetch::run(args, out, err),

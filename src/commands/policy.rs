@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::Failure;
+use crate::Error;
 use clap::{Args, Subcommand};
 
 use crate::cli::ColorChoice;
@@ -50,25 +50,27 @@ pub struct PolicyCheckArgs {
     pub color: Option<ColorChoice>,
 }
 
-pub fn run(args: &PolicyCheckArgs, out: &mut dyn Write) -> Result<u8, Failure> {
-    let policy = policy::load(&args.files).map_err(|e| Failure::policy(e.to_string()))?;
+pub fn run(args: &PolicyCheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
+    let policy = policy::load(&args.files)?;
     let today = args.today.unwrap_or_else(Date::today_utc);
     let mut text = Vec::new();
-    describe(&policy, today, &mut text)
-        .map_err(|e| Failure::new(format!("could not render the policy: {e}")))?;
+    describe(&policy, today, &mut text).map_err(|source| Error::Write {
+        doing: "render the policy",
+        source,
+    })?;
     crate::pipeline::write_output(None, &text, out)?;
     Ok(0)
 }
 
 /// `policy show builtin:NAME`: the text of a policy compiled into the binary.
-pub fn show(args: &PolicyShowArgs, out: &mut dyn Write) -> Result<u8, Failure> {
+pub fn show(args: &PolicyShowArgs, out: &mut dyn Write) -> Result<u8, Error> {
     let name = args.name.strip_prefix("builtin:").unwrap_or(&args.name);
     let Some(text) = policy::builtin(name) else {
         let known: Vec<String> = policy::builtin_names()
             .iter()
             .map(|n| format!("builtin:{n}"))
             .collect();
-        return Err(Failure::new(format!(
+        return Err(Error::Usage(format!(
             "there is no builtin policy `{}`; the builtin policies are {}",
             args.name,
             known.join(", ")

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::Failure;
+use crate::Error;
 use crate::store::{Store, Summary, describe_age, describe_bytes};
 
 /// The subcommands of `store`.
@@ -39,12 +39,8 @@ pub struct ImportArgs {
     pub path: PathBuf,
 }
 
-fn store_dir() -> Result<PathBuf, Failure> {
-    crate::store::default_dir().ok_or_else(|| {
-        Failure::new(
-            "no cache directory on this machine for the facts store: set XDG_CACHE_HOME (or HOME)",
-        )
-    })
+fn store_dir() -> Result<PathBuf, Error> {
+    crate::store::default_dir().ok_or(Error::NoStoreDir)
 }
 
 fn holds(summary: &Summary) -> String {
@@ -54,12 +50,17 @@ fn holds(summary: &Summary) -> String {
     )
 }
 
-pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Failure> {
+pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Error> {
     let dir = store_dir()?;
     let text = match command {
         StoreCommand::Update(args) => {
-            let outcome = crate::store::download::update(&dir, &args.dump_url, true)
-                .map_err(|e| Failure::new(format!("store update failed: {e}")))?;
+            let outcome =
+                crate::store::download::update(&dir, &args.dump_url, true).map_err(|message| {
+                    Error::Store {
+                        action: "update",
+                        message,
+                    }
+                })?;
             if outcome.by_other {
                 format!(
                     "another update installed the store while this one waited: dump of {}; {}\n",
@@ -94,8 +95,11 @@ pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Failure> {
             }
         }
         StoreCommand::Import(args) => {
-            let (summary, _) = crate::store::import(&args.path, &dir)
-                .map_err(|e| Failure::new(format!("store import failed: {e}")))?;
+            let (summary, _) =
+                crate::store::import(&args.path, &dir).map_err(|message| Error::Store {
+                    action: "import",
+                    message,
+                })?;
             format!(
                 "built the facts store from {}: dump of {}; {}; {} at {}\n",
                 args.path.display(),

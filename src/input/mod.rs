@@ -88,16 +88,28 @@ pub(crate) fn package(
     }
 }
 
+/// Why an input gave no graph.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error(transparent)]
+    Metadata(#[from] metadata::MetadataError),
+    #[error(transparent)]
+    Graph(#[from] crate::graph::GraphError),
+    /// `--lockfile` or `--binary`: the message names the file and what is wrong with it.
+    #[error("{0}")]
+    File(String),
+}
+
 /// Loads the graph of one input.
-pub fn load(input: &Input, opts: &GraphOptions) -> Result<(Graph, Notes), String> {
+pub fn load(input: &Input, opts: &GraphOptions) -> Result<(Graph, Notes), InputError> {
     match input {
         Input::Metadata(source) => {
-            let metadata = metadata::load(source).map_err(|e| e.to_string())?;
-            let graph = Graph::build(&metadata, opts).map_err(|e| e.to_string())?;
+            let metadata = metadata::load(source)?;
+            let graph = Graph::build(&metadata, opts)?;
             Ok((graph, Notes::default()))
         }
-        Input::Lockfile(path) => lockfile::load(path),
-        Input::Binaries(paths) => binary::load(paths),
+        Input::Lockfile(path) => lockfile::load(path).map_err(InputError::File),
+        Input::Binaries(paths) => binary::load(paths).map_err(InputError::File),
     }
 }
 
