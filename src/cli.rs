@@ -171,6 +171,10 @@ pub struct GraphArgs {
 
 /// `--color`: when to colour the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[allow(
+    missing_docs,
+    reason = "clap prints a variant's doc comment in --help; these values name themselves"
+)]
 pub enum ColorChoice {
     Auto,
     Always,

@@ -32,7 +32,9 @@ pub enum Error {
     /// `store update` or `store import` (the `action`) did not build the facts store.
     #[error("store {action} failed: {message}")]
     Store {
+        /// The subcommand: `update` or `import`.
         action: &'static str,
+        /// Why, as the store said it.
         message: String,
     },
     /// There is no cache directory to keep the facts store in.
@@ -42,7 +44,9 @@ pub enum Error {
     /// (`render the report`, `write to stdout`).
     #[error("could not {doing}: {source}")]
     Write {
+        /// What was being done, as a verb phrase: `render the report`.
         doing: &'static str,
+        /// The error of the write.
         #[source]
         source: io::Error,
     },
@@ -50,8 +54,11 @@ pub enum Error {
     /// (`write the report to`, `create`).
     #[error("could not {doing} {}: {source}", path.display())]
     Io {
+        /// What was being done to the file, as a verb phrase: `create`.
         doing: &'static str,
+        /// The file, as the user named it.
         path: PathBuf,
+        /// The error of the open or the write.
         #[source]
         source: io::Error,
     },
@@ -60,13 +67,18 @@ pub enum Error {
         "{} already exists; init does not overwrite a policy: edit it, or remove it first",
         path.display()
     )]
-    PolicyExists { path: PathBuf },
+    PolicyExists {
+        /// The policy file that is already there.
+        path: PathBuf,
+    },
     /// `cargo locate-project` could not be run.
     #[error(
         "could not run `{program} locate-project`: {source}; is cargo installed and on PATH (or `CARGO` set)?"
     )]
     Cargo {
+        /// The cargo that was run: `$CARGO`, or `cargo`.
         program: String,
+        /// Why it could not be started.
         #[source]
         source: io::Error,
     },
@@ -74,7 +86,12 @@ pub enum Error {
     #[error(
         "could not find the workspace root, where the policy belongs: `{program} locate-project` failed:\n{stderr}\nfix the manifest, or name the file to write: `cargo vendor-audit init PATH`"
     )]
-    NoWorkspaceRoot { program: String, stderr: String },
+    NoWorkspaceRoot {
+        /// The cargo that was run: `$CARGO`, or `cargo`.
+        program: String,
+        /// What it printed on stderr.
+        stderr: String,
+    },
     /// The arguments, the environment or the workspace's configuration ask for what
     /// cannot be done; the message says what to change.
     #[error("{0}")]

@@ -36,6 +36,7 @@ pub struct PipeGuard<'a> {
 }
 
 impl<'a> PipeGuard<'a> {
+    /// Guards `inner`, which is open until a write to it meets a broken pipe.
     pub fn new(inner: &'a mut dyn Write) -> PipeGuard<'a> {
         PipeGuard {
             inner,

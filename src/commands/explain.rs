@@ -33,6 +33,7 @@ pub struct ExplainArgs {
     pub graph: GraphArgs,
 }
 
+/// Runs `explain`: prints the facts, the paths and the verdict for one package; fails when the package is not in the graph.
 pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Error> {
     let loaded = pipeline::load(&args.graph)?;
     let (name, version) = match args.spec.split_once('@') {

@@ -20,6 +20,7 @@ pub struct FetchArgs {
     pub graph: GraphArgs,
 }
 
+/// Runs `fetch`: gathers the crates.io facts of the graph and writes the facts lock; exit code 2 when no source answered and the lock was not written.
 pub fn run(args: &FetchArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     let loaded = pipeline::load(&args.graph)?;
     let options = pipeline::source_options(&loaded, &args.graph)?;

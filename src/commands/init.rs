@@ -60,6 +60,7 @@ pub struct InitArgs {
     pub manifest_path: Option<PathBuf>,
 }
 
+/// Runs `init`: writes the starter policy (see [`InitArgs`]) and says where it went.
 pub fn run(args: &InitArgs, err: &mut dyn Write) -> Result<u8, Error> {
     let (path, note) = match &args.path {
         Some(path) => (path.clone(), String::new()),

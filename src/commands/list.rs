@@ -39,6 +39,10 @@ pub struct ListArgs {
 
 /// `--format` of `list`: how rows or groups are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[allow(
+    missing_docs,
+    reason = "clap prints a variant's doc comment in --help; these values name themselves"
+)]
 pub enum ListFormat {
     Table,
     Json,
@@ -47,6 +51,10 @@ pub enum ListFormat {
 
 /// `--by`: what `list` groups the packages by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[allow(
+    missing_docs,
+    reason = "clap prints a variant's doc comment in --help; these values name themselves"
+)]
 pub enum GroupBy {
     Owner,
     Org,
@@ -85,6 +93,7 @@ pub struct Group {
     pub packages: Vec<String>,
 }
 
+/// Runs `list`: gathers the facts, writes the rows or groups in `--format`, and returns 0.
 pub fn run(args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
     let loaded = pipeline::load(&args.graph)?;
     let mode = pipeline::mode(&args.graph);

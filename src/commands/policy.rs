@@ -50,6 +50,7 @@ pub struct PolicyCheckArgs {
     pub color: Option<ColorChoice>,
 }
 
+/// Runs `policy check`: loads and validates the files and prints what the merged policy holds.
 pub fn run(args: &PolicyCheckArgs, out: &mut dyn Write) -> Result<u8, Error> {
     let policy = policy::load(&args.files)?;
     let today = args.today.unwrap_or_else(Date::today_utc);

@@ -50,6 +50,7 @@ fn holds(summary: &Summary) -> String {
     )
 }
 
+/// Runs one `store` subcommand against the machine's store folder and prints what it did.
 pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Error> {
     let dir = store_dir()?;
     let text = match command {

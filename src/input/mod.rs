@@ -91,8 +91,10 @@ pub(crate) fn package(
 /// Why an input gave no graph.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
+    /// The metadata could not be had or read (cargo failed, the JSON is malformed).
     #[error(transparent)]
     Metadata(#[from] metadata::MetadataError),
+    /// The metadata was read but gives no graph (a `-p` spec that names no package).
     #[error(transparent)]
     Graph(#[from] crate::graph::GraphError),
     /// `--lockfile` or `--binary`: the message names the file and what is wrong with it.

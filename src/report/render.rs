@@ -12,7 +12,15 @@ use crate::graph::Graph;
 /// `check --format`: what the report is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    #[allow(
+        missing_docs,
+        reason = "clap prints a variant's doc comment in --help; this value names itself"
+    )]
     Human,
+    #[allow(
+        missing_docs,
+        reason = "clap prints a variant's doc comment in --help; this value names itself"
+    )]
     Json,
     /// SARIF 2.1.0, for code scanning
     Sarif,
