@@ -1,6 +1,7 @@
 //! The spanned TOML reader of policy files: typed reads of one key with the diagnostics of a
 //! wrong type, a missing key or an unknown one.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use toml::Spanned;
@@ -20,6 +21,55 @@ pub(super) type Value<'i> = Spanned<DeValue<'i>>;
 pub(crate) struct At<T> {
     pub value: T,
     pub span: Range<usize>,
+}
+
+/// One table of the tree as [`Checker::walk`] reads it. Every read names its key, and the
+/// table keeps the names in the order first asked: they are the keys it may hold, and any
+/// other key in it is unknown.
+pub(super) struct Table<'t, 'i> {
+    table: &'t DeTable<'i>,
+    /// Where the table is written: its header, or `0..0` for the top level. Problems about
+    /// a missing key point here.
+    pub(super) span: Range<usize>,
+    /// How messages name the table: `[policy]`, `the top level`, ...
+    pub(super) ctx: Cow<'static, str>,
+    asked: Vec<&'static str>,
+}
+
+impl<'t, 'i> Table<'t, 'i> {
+    /// The value of `key`, which is noted as a key this table may hold.
+    pub(super) fn get(&mut self, key: &'static str) -> Option<&'t Value<'i>> {
+        if !self.asked.contains(&key) {
+            self.asked.push(key);
+        }
+        self.table.get(key)
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// A problem for each key of the table that was never asked for, with a hint: the new
+    /// form of a draft key, or the closest valid key, and the list of valid keys.
+    fn unknown_keys(&self, file: &SourceFile) -> Vec<Diagnostic> {
+        let list = self.asked.join(", ");
+        self.table
+            .keys()
+            .filter(|key| !self.asked.contains(&key.get_ref().as_ref()))
+            .map(|key| {
+                let name = key.get_ref().as_ref();
+                let hint = if let Some(h) = draft_key_hint(name) {
+                    format!("{h}; valid keys: {list}")
+                } else if let Some(best) = closest(name, &self.asked) {
+                    format!("did you mean `{best}`? valid keys: {list}")
+                } else {
+                    format!("valid keys: {list}")
+                };
+                let message = format!("unknown key `{name}` in {}", self.ctx);
+                file.diagnostic(key.span(), message, Some(hint))
+            })
+            .collect()
+    }
 }
 
 const DEP_KINDS: &[(&str, DepKind)] = &[
@@ -87,23 +137,28 @@ impl Checker<'_> {
         );
     }
 
-    /// Reports every key of `table` that is not in `valid`.
-    pub(super) fn check_keys(&mut self, table: &DeTable<'_>, ctx: &str, valid: &[&str]) {
-        for key in table.keys() {
-            let name = key.get_ref().as_ref();
-            if valid.contains(&name) {
-                continue;
-            }
-            let list = valid.join(", ");
-            let hint = if let Some(h) = draft_key_hint(name) {
-                format!("{h}; valid keys: {list}")
-            } else if let Some(best) = closest(name, valid) {
-                format!("did you mean `{best}`? valid keys: {list}")
-            } else {
-                format!("valid keys: {list}")
-            };
-            self.error(key.span(), format!("unknown key `{name}` in {ctx}"), hint);
-        }
+    /// Reads `table` with `read`, then reports each of its keys that `read` did not ask for
+    /// as unknown. Those problems are put before the ones `read` found, so that where two
+    /// share a position (an unknown key at the very start of a file and the missing
+    /// `schema`), the unknown key is listed first.
+    pub(super) fn walk<'t, 'i, R>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        span: Range<usize>,
+        ctx: impl Into<Cow<'static, str>>,
+        read: impl FnOnce(&mut Self, &mut Table<'t, 'i>) -> R,
+    ) -> R {
+        let mark = self.diags.len();
+        let mut t = Table {
+            table,
+            span,
+            ctx: ctx.into(),
+            asked: Vec::new(),
+        };
+        let out = read(self, &mut t);
+        let unknown = t.unknown_keys(self.file);
+        self.diags.splice(mark..mark, unknown);
+        out
     }
 
     pub(super) fn missing(&mut self, header: &Range<usize>, key: &str, ctx: &str, example: &str) {
@@ -114,7 +169,11 @@ impl Checker<'_> {
         );
     }
 
-    pub(super) fn string(&mut self, t: &DeTable<'_>, key: &str, ctx: &str) -> Option<At<String>> {
+    pub(super) fn string(
+        &mut self,
+        t: &mut Table<'_, '_>,
+        key: &'static str,
+    ) -> Option<At<String>> {
         let v = t.get(key)?;
         match v.get_ref() {
             DeValue::String(s) => Some(At {
@@ -122,7 +181,7 @@ impl Checker<'_> {
                 span: v.span(),
             }),
             _ => {
-                self.wrong_type(v, key, ctx, "a string");
+                self.wrong_type(v, key, &t.ctx, "a string");
                 None
             }
         }
@@ -130,16 +189,15 @@ impl Checker<'_> {
 
     pub(super) fn required_string(
         &mut self,
-        t: &DeTable<'_>,
-        header: &Range<usize>,
-        key: &str,
-        ctx: &str,
+        t: &mut Table<'_, '_>,
+        key: &'static str,
     ) -> Option<At<String>> {
         if t.get(key).is_none() {
-            self.missing(header, key, ctx, "\"...\"");
+            self.missing(&t.span, key, &t.ctx, "\"...\"");
             return None;
         }
-        let value = self.string(t, key, ctx)?;
+        let value = self.string(t, key)?;
+        let ctx = &t.ctx;
         if value.value.trim().is_empty() {
             self.error(
                 value.span.clone(),
@@ -153,11 +211,11 @@ impl Checker<'_> {
 
     pub(super) fn string_array(
         &mut self,
-        t: &DeTable<'_>,
-        key: &str,
-        ctx: &str,
+        t: &mut Table<'_, '_>,
+        key: &'static str,
     ) -> Option<Vec<At<String>>> {
         let v = t.get(key)?;
+        let ctx = &t.ctx;
         let DeValue::Array(items) = v.get_ref() else {
             self.wrong_type(v, key, ctx, "an array of strings");
             return None;
@@ -195,8 +253,9 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn date(&mut self, t: &DeTable<'_>, key: &str, ctx: &str) -> Option<Date> {
+    pub(super) fn date(&mut self, t: &mut Table<'_, '_>, key: &'static str) -> Option<Date> {
         let v = t.get(key)?;
+        let ctx = &t.ctx;
         let bad_date = |what: String| {
             (
                 format!("invalid date for `{key}` in {ctx}: {what}"),
@@ -257,20 +316,20 @@ impl Checker<'_> {
 
     pub(super) fn enum_key<T: Copy>(
         &mut self,
-        t: &DeTable<'_>,
-        key: &str,
-        ctx: &str,
+        t: &mut Table<'_, '_>,
+        key: &'static str,
         options: &[(&str, T)],
     ) -> Option<At<T>> {
         let v = t.get(key)?;
-        self.choice(v, key, ctx, options).map(|value| At {
+        self.choice(v, key, &t.ctx, options).map(|value| At {
             value,
             span: v.span(),
         })
     }
 
-    pub(super) fn kinds(&mut self, t: &DeTable<'_>, key: &str, ctx: &str) -> Option<Kinds> {
+    pub(super) fn kinds(&mut self, t: &mut Table<'_, '_>, key: &'static str) -> Option<Kinds> {
         let v = t.get(key)?;
+        let ctx = &t.ctx;
         let DeValue::Array(items) = v.get_ref() else {
             self.wrong_type(v, key, ctx, "an array of dependency kinds");
             return None;
@@ -294,12 +353,12 @@ impl Checker<'_> {
         all_valid.then_some(kinds)
     }
 
-    /// Takes `key` as an array of tables (`[[key]]`).
+    /// Takes `key` as an array of tables (`[[key]]`): each table with its span.
     pub(super) fn tables<'t, 'i>(
         &mut self,
-        root: &'t DeTable<'i>,
-        key: &str,
-    ) -> Vec<&'t Value<'i>> {
+        root: &mut Table<'t, 'i>,
+        key: &'static str,
+    ) -> Vec<(&'t DeTable<'i>, Range<usize>)> {
         let Some(v) = root.get(key) else {
             return Vec::new();
         };
@@ -316,8 +375,8 @@ impl Checker<'_> {
         };
         let mut out = Vec::new();
         for item in items {
-            if let DeValue::Table(_) = item.get_ref() {
-                out.push(item);
+            if let DeValue::Table(t) = item.get_ref() {
+                out.push((t, item.span()));
             } else {
                 self.error(
                     item.span(),
