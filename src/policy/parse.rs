@@ -56,21 +56,10 @@ pub(crate) struct RawEntity {
     pub citation_spans: Vec<Range<usize>>,
 }
 
-const CONFIDENCES: &[(&str, Confidence)] = &[
-    ("high", Confidence::High),
-    ("medium", Confidence::Medium),
-    ("low", Confidence::Low),
-];
-const LEVELS: &[(&str, Level)] = &[
-    ("deny", Level::Deny),
-    ("warn", Level::Warn),
-    ("allow", Level::Allow),
-];
-const DENY_WARN: &[(&str, Level)] = &[("deny", Level::Deny), ("warn", Level::Warn)];
-const SEVERITIES: &[(&str, EntitySeverity)] = &[
-    ("deny", EntitySeverity::Deny),
-    ("warn", EntitySeverity::Warn),
-];
+const CONFIDENCES: &[Confidence] = &[Confidence::High, Confidence::Medium, Confidence::Low];
+const LEVELS: &[Level] = &[Level::Deny, Level::Warn, Level::Allow];
+const DENY_WARN: &[Level] = &[Level::Deny, Level::Warn];
+const SEVERITIES: &[EntitySeverity] = &[EntitySeverity::Deny, EntitySeverity::Warn];
 
 /// Parses and checks one file. `None` when the file is not valid TOML (its syntax errors
 /// are pushed; the tree of a broken file is not checked further, to avoid follow-on noise).

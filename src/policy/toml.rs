@@ -7,9 +7,9 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::Diagnostic;
 use super::diagnostic::{SourceFile, closest};
 use super::values::{draft_key_hint, is_id};
+use super::{Confidence, Diagnostic, EntitySeverity, Level};
 use crate::date::Date;
 use crate::graph::{DepKind, Kinds};
 
@@ -72,11 +72,34 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 }
 
-const DEP_KINDS: &[(&str, DepKind)] = &[
-    ("normal", DepKind::Normal),
-    ("build", DepKind::Build),
-    ("dev", DepKind::Dev),
-];
+/// A value written as one of a few words, spelled as the type itself spells it.
+pub(super) trait Word: Copy {
+    fn word(self) -> &'static str;
+}
+
+impl Word for Confidence {
+    fn word(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Word for Level {
+    fn word(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Word for EntitySeverity {
+    fn word(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Word for DepKind {
+    fn word(self) -> &'static str {
+        self.as_str()
+    }
+}
 
 /// Reads one file's tree and pushes a diagnostic for every problem it meets.
 pub(super) struct Checker<'a> {
@@ -287,19 +310,20 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn choice<T: Copy>(
+    /// `v` as one of `options`, which hints list in the order given.
+    pub(super) fn choice<T: Word>(
         &mut self,
         v: &Value<'_>,
         key: &str,
         ctx: &str,
-        options: &[(&str, T)],
+        options: &[T],
     ) -> Option<T> {
-        let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+        let names: Vec<&str> = options.iter().map(|o| o.word()).collect();
         let DeValue::String(s) = v.get_ref() else {
             self.wrong_type(v, key, ctx, &format!("one of {}", quoted_list(&names)));
             return None;
         };
-        if let Some((_, t)) = options.iter().find(|(n, _)| *n == s.as_ref()) {
+        if let Some(t) = options.iter().find(|o| o.word() == s.as_ref()) {
             return Some(*t);
         }
         let mut hint = format!("expected one of {}", quoted_list(&names));
@@ -314,11 +338,11 @@ impl Checker<'_> {
         None
     }
 
-    pub(super) fn enum_key<T: Copy>(
+    pub(super) fn enum_key<T: Word>(
         &mut self,
         t: &mut Table<'_, '_>,
         key: &'static str,
-        options: &[(&str, T)],
+        options: &[T],
     ) -> Option<At<T>> {
         let v = t.get(key)?;
         self.choice(v, key, &t.ctx, options).map(|value| At {
@@ -338,14 +362,17 @@ impl Checker<'_> {
             self.error(
                 v.span(),
                 format!("`{key}` in {ctx} is empty"),
-                "list at least one of \"normal\", \"build\", \"dev\", or remove the key",
+                format!(
+                    "list at least one of {}, or remove the key",
+                    quoted_list(&DepKind::ALL.map(DepKind::as_str))
+                ),
             );
             return None;
         }
         let mut kinds = Kinds::NONE;
         let mut all_valid = true;
         for item in items {
-            match self.choice(item, key, ctx, DEP_KINDS) {
+            match self.choice(item, key, ctx, &DepKind::ALL) {
                 Some(kind) => kinds.insert(kind),
                 None => all_valid = false,
             }
