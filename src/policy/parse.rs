@@ -133,26 +133,10 @@ impl Checker<'_> {
                 _ => self.wrong_type(v, "policy", &root.ctx, "a table"),
             },
         }
-        for (t, span) in self.tables(root, "citation") {
-            if let Some(c) = self.walk(t, span, "[[citation]]", Self::citation) {
-                raw.citations.push(c);
-            }
-        }
-        for (t, span) in self.tables(root, "entity") {
-            if let Some(e) = self.walk(t, span, "[[entity]]", Self::entity) {
-                raw.entities.push(e);
-            }
-        }
-        for (t, span) in self.tables(root, "exception") {
-            if let Some(e) = self.walk(t, span, "[[exception]]", Self::exception) {
-                raw.exceptions.push(e);
-            }
-        }
-        for (t, span) in self.tables(root, "not-affiliated") {
-            if let Some(n) = self.walk(t, span, "[[not-affiliated]]", Self::not_affiliated) {
-                raw.not_affiliated.push(n);
-            }
-        }
+        raw.citations = self.tables(root, "citation", Self::citation);
+        raw.entities = self.tables(root, "entity", Self::entity);
+        raw.exceptions = self.tables(root, "exception", Self::exception);
+        raw.not_affiliated = self.tables(root, "not-affiliated", Self::not_affiliated);
         if let Some(v) = root.get("origins") {
             match v.get_ref() {
                 DeValue::Table(t) => {

@@ -380,12 +380,14 @@ impl Checker<'_> {
         all_valid.then_some(kinds)
     }
 
-    /// Takes `key` as an array of tables (`[[key]]`): each table with its span.
-    pub(super) fn tables<'t, 'i>(
+    /// Takes `key` as an array of tables (`[[key]]`) and reads each of its tables with
+    /// `read`, once every entry that is not a table is reported. Gives what `read` gave.
+    pub(super) fn tables<'t, 'i, R>(
         &mut self,
         root: &mut Table<'t, 'i>,
         key: &'static str,
-    ) -> Vec<(&'t DeTable<'i>, Range<usize>)> {
+        mut read: impl FnMut(&mut Self, &mut Table<'t, 'i>) -> Option<R>,
+    ) -> Vec<R> {
         let Some(v) = root.get(key) else {
             return Vec::new();
         };
@@ -415,6 +417,8 @@ impl Checker<'_> {
                 );
             }
         }
-        out
+        out.into_iter()
+            .filter_map(|(t, span)| self.walk(t, span, format!("[[{key}]]"), &mut read))
+            .collect()
     }
 }
