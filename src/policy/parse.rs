@@ -4,13 +4,16 @@
 //! hand and gives a [`RawFile`]: the file's items, validated on their own, with the spans
 //! that the checks made after merging (unknown ids, duplicates) point at. Every problem is
 //! pushed as a [`Diagnostic`]; the walk never stops at the first one.
+//!
+//! Each table is read through [`Checker::walk`]: a key the walk does not ask for is
+//! unknown, and the hint for it lists the keys in the order the walk asks for them.
 
 use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::{SourceFile, closest};
-use super::toml::{At, Checker, Value, type_name};
+use super::toml::{At, Checker, Table, Value, type_name};
 use super::values::{check_identifier_chars, check_matcher, check_registry, is_crate_name};
 use super::{
     Citation, Confidence, Diagnostic, Entity, EntitySeverity, Exception, Level, MatchValue,
@@ -53,83 +56,10 @@ pub(crate) struct RawEntity {
     pub citation_spans: Vec<Range<usize>>,
 }
 
-const TOP_KEYS: &[&str] = &[
-    "schema",
-    "policy",
-    "citation",
-    "entity",
-    "exception",
-    "not-affiliated",
-    "origins",
-];
-const POLICY_KEYS: &[&str] = &[
-    "id",
-    "title",
-    "reviewed",
-    "extends",
-    "dependency-kinds",
-    "deny-min-confidence",
-    "warn-min-confidence",
-    "missing-facts",
-    "expired-exception",
-    "unused-exception",
-];
-const CITATION_KEYS: &[&str] = &[
-    "id",
-    "title",
-    "instrument",
-    "issuer",
-    "url",
-    "published",
-    "effective",
-    "notes",
-];
-const ENTITY_KEYS: &[&str] = &[
-    "id",
-    "name",
-    "aliases",
-    "severity",
-    "effective",
-    "expires",
-    "reason",
-    "citations",
-    "match",
-];
-const MATCH_VALUE_KEYS: &[&str] = &["value", "confidence", "note"];
-const EXCEPTION_KEYS: &[&str] = &[
-    "crate",
-    "version",
-    "entity",
-    "kinds",
-    "via",
-    "reason",
-    "approved-by",
-    "ticket",
-    "expires",
-];
-const NOT_AFFILIATED_KEYS: &[&str] = &["crate", "entity", "reason", "matchers"];
-const ORIGINS_KEYS: &[&str] = &[
-    "unknown-registry",
-    "unknown-git",
-    "allow-registries",
-    "allow-git",
-];
-
-const CONFIDENCES: &[(&str, Confidence)] = &[
-    ("high", Confidence::High),
-    ("medium", Confidence::Medium),
-    ("low", Confidence::Low),
-];
-const LEVELS: &[(&str, Level)] = &[
-    ("deny", Level::Deny),
-    ("warn", Level::Warn),
-    ("allow", Level::Allow),
-];
-const DENY_WARN: &[(&str, Level)] = &[("deny", Level::Deny), ("warn", Level::Warn)];
-const SEVERITIES: &[(&str, EntitySeverity)] = &[
-    ("deny", EntitySeverity::Deny),
-    ("warn", EntitySeverity::Warn),
-];
+const CONFIDENCES: &[Confidence] = &[Confidence::High, Confidence::Medium, Confidence::Low];
+const LEVELS: &[Level] = &[Level::Deny, Level::Warn, Level::Allow];
+const DENY_WARN: &[Level] = &[Level::Deny, Level::Warn];
+const SEVERITIES: &[EntitySeverity] = &[EntitySeverity::Deny, EntitySeverity::Warn];
 
 /// Parses and checks one file. `None` when the file is not valid TOML (its syntax errors
 /// are pushed; the tree of a broken file is not checked further, to avoid follow-on noise).
@@ -147,7 +77,7 @@ pub(crate) fn parse_file(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Opti
         return None;
     }
     let mut c = Checker { file, diags };
-    Some(c.document(root.get_ref()))
+    Some(c.walk(root.get_ref(), 0..0, "the top level", Checker::document))
 }
 
 fn syntax_hint(message: &str) -> String {
@@ -159,9 +89,8 @@ fn syntax_hint(message: &str) -> String {
 }
 
 impl Checker<'_> {
-    fn document(&mut self, root: &DeTable<'_>) -> RawFile {
+    fn document(&mut self, root: &mut Table<'_, '_>) -> RawFile {
         let mut raw = RawFile::default();
-        self.check_keys(root, "the top level", TOP_KEYS);
         match root.get("schema") {
             None => self.error(
                 0..0,
@@ -198,142 +127,110 @@ impl Checker<'_> {
                 "add a `[policy]` table with at least `id = \"my-policy\"`",
             ),
             Some(v) => match v.get_ref() {
-                DeValue::Table(t) => self.policy(t, v.span(), &mut raw),
-                _ => self.wrong_type(v, "policy", "the top level", "a table"),
+                DeValue::Table(t) => {
+                    self.walk(t, v.span(), "[policy]", |c, t| c.policy(t, &mut raw))
+                }
+                _ => self.wrong_type(v, "policy", &root.ctx, "a table"),
             },
         }
-        for v in self.tables(root, "citation") {
-            if let DeValue::Table(t) = v.get_ref()
-                && let Some(c) = self.citation(t, v.span())
-            {
-                raw.citations.push(c);
-            }
-        }
-        for v in self.tables(root, "entity") {
-            if let DeValue::Table(t) = v.get_ref()
-                && let Some(e) = self.entity(t, v.span())
-            {
-                raw.entities.push(e);
-            }
-        }
-        for v in self.tables(root, "exception") {
-            if let DeValue::Table(t) = v.get_ref()
-                && let Some(e) = self.exception(t, v.span())
-            {
-                raw.exceptions.push(e);
-            }
-        }
-        for v in self.tables(root, "not-affiliated") {
-            if let DeValue::Table(t) = v.get_ref()
-                && let Some(n) = self.not_affiliated(t, v.span())
-            {
-                raw.not_affiliated.push(n);
-            }
-        }
+        raw.citations = self.tables(root, "citation", Self::citation);
+        raw.entities = self.tables(root, "entity", Self::entity);
+        raw.exceptions = self.tables(root, "exception", Self::exception);
+        raw.not_affiliated = self.tables(root, "not-affiliated", Self::not_affiliated);
         if let Some(v) = root.get("origins") {
             match v.get_ref() {
-                DeValue::Table(t) => self.origins(t, &mut raw),
-                _ => self.wrong_type(v, "origins", "the top level", "a table"),
+                DeValue::Table(t) => {
+                    self.walk(t, v.span(), "[origins]", |c, t| c.origins(t, &mut raw))
+                }
+                _ => self.wrong_type(v, "origins", &root.ctx, "a table"),
             }
         }
         raw
     }
 
-    fn policy(&mut self, t: &DeTable<'_>, header: Range<usize>, raw: &mut RawFile) {
-        const CTX: &str = "[policy]";
-        self.check_keys(t, CTX, POLICY_KEYS);
-        if let Some(id) = self.required_string(t, &header, "id", CTX) {
+    fn policy(&mut self, t: &mut Table<'_, '_>, raw: &mut RawFile) {
+        if let Some(id) = self.required_string(t, "id") {
             self.id(&id, "policy");
             raw.id = Some(id);
         }
-        raw.title = self.string(t, "title", CTX).map(|a| a.value);
-        raw.reviewed = self.date(t, "reviewed", CTX);
-        if let Some(extends) = self.string_array(t, "extends", CTX) {
+        raw.title = self.string(t, "title").map(|a| a.value);
+        raw.reviewed = self.date(t, "reviewed");
+        if let Some(extends) = self.string_array(t, "extends") {
             raw.extends = extends;
         }
-        raw.dependency_kinds = self.kinds(t, "dependency-kinds", CTX);
-        raw.deny_min_confidence = self.enum_key(t, "deny-min-confidence", CTX, CONFIDENCES);
-        raw.warn_min_confidence = self.enum_key(t, "warn-min-confidence", CTX, CONFIDENCES);
-        raw.missing_facts = self
-            .enum_key(t, "missing-facts", CTX, LEVELS)
-            .map(|a| a.value);
+        raw.dependency_kinds = self.kinds(t, "dependency-kinds");
+        raw.deny_min_confidence = self.enum_key(t, "deny-min-confidence", CONFIDENCES);
+        raw.warn_min_confidence = self.enum_key(t, "warn-min-confidence", CONFIDENCES);
+        raw.missing_facts = self.enum_key(t, "missing-facts", LEVELS).map(|a| a.value);
         raw.expired_exception = self
-            .enum_key(t, "expired-exception", CTX, DENY_WARN)
+            .enum_key(t, "expired-exception", DENY_WARN)
             .map(|a| a.value);
         raw.unused_exception = self
-            .enum_key(t, "unused-exception", CTX, LEVELS)
+            .enum_key(t, "unused-exception", LEVELS)
             .map(|a| a.value);
     }
 
-    fn citation(
-        &mut self,
-        t: &DeTable<'_>,
-        header: Range<usize>,
-    ) -> Option<(Citation, Range<usize>)> {
-        const CTX: &str = "[[citation]]";
-        self.check_keys(t, CTX, CITATION_KEYS);
-        let id = self.required_string(t, &header, "id", CTX);
+    fn citation(&mut self, t: &mut Table<'_, '_>) -> Option<(Citation, Range<usize>)> {
+        let id = self.required_string(t, "id");
         if let Some(id) = &id {
             self.id(id, "citation");
         }
-        let title = self.required_string(t, &header, "title", CTX);
-        let instrument = self.required_string(t, &header, "instrument", CTX);
+        let title = self.required_string(t, "title");
+        let instrument = self.required_string(t, "instrument");
         let citation = Citation {
             id: id.as_ref().map(|a| a.value.clone()).unwrap_or_default(),
             title: title.map(|a| a.value).unwrap_or_default(),
             instrument: instrument.map(|a| a.value).unwrap_or_default(),
-            issuer: self.string(t, "issuer", CTX).map(|a| a.value),
-            url: self.string(t, "url", CTX).map(|a| a.value),
-            published: self.date(t, "published", CTX),
-            effective: self.date(t, "effective", CTX),
-            notes: self.string(t, "notes", CTX).map(|a| a.value),
-            location: self.file.location(header.start),
+            issuer: self.string(t, "issuer").map(|a| a.value),
+            url: self.string(t, "url").map(|a| a.value),
+            published: self.date(t, "published"),
+            effective: self.date(t, "effective"),
+            notes: self.string(t, "notes").map(|a| a.value),
+            location: self.file.location(t.span.start),
         };
         id.map(|id| (citation, id.span))
     }
 
-    fn entity(&mut self, t: &DeTable<'_>, header: Range<usize>) -> Option<RawEntity> {
-        const CTX: &str = "[[entity]]";
-        self.check_keys(t, CTX, ENTITY_KEYS);
-        let id = self.required_string(t, &header, "id", CTX);
+    fn entity(&mut self, t: &mut Table<'_, '_>) -> Option<RawEntity> {
+        let id = self.required_string(t, "id");
         if let Some(id) = &id {
             self.id(id, "entity");
         }
-        let name = self.required_string(t, &header, "name", CTX);
-        let reason = self.required_string(t, &header, "reason", CTX);
-        let aliases = self.string_array(t, "aliases", CTX).unwrap_or_default();
+        let name = self.required_string(t, "name");
+        let aliases = self.string_array(t, "aliases").unwrap_or_default();
         let severity = self
-            .enum_key(t, "severity", CTX, SEVERITIES)
+            .enum_key(t, "severity", SEVERITIES)
             .map_or(EntitySeverity::Deny, |a| a.value);
-        let effective = self.date(t, "effective", CTX);
-        let expires = self.date(t, "expires", CTX);
+        let effective = self.date(t, "effective");
+        let expires = self.date(t, "expires");
         if let (Some(from), Some(to)) = (effective, expires)
             && to <= from
         {
-            let span = t.get("expires").map(|v| v.span()).unwrap_or(header.clone());
+            let span = t.get("expires").map_or(t.span.clone(), |v| v.span());
             self.error(
                 span,
                 format!("`expires` ({to}) is not after `effective` ({from}) in [[entity]]: the entity would never apply"),
                 "fix one of the two dates, or remove the entity",
             );
         }
-        let citations = self.string_array(t, "citations", CTX).unwrap_or_default();
+        let reason = self.required_string(t, "reason");
+        let citations = self.string_array(t, "citations").unwrap_or_default();
         for c in &citations {
             self.id(c, "citation");
         }
         let matchers = match t.get("match") {
             None => {
                 self.error(
-                    header.clone(),
+                    t.span.clone(),
                     "[[entity]] has no [entity.match] table: it could never match a crate",
                     "add an `[entity.match]` table with at least one matcher, e.g. `orgs = [\"github.com/NAME\"]`",
                 );
                 Vec::new()
             }
             Some(v) => match v.get_ref() {
-                DeValue::Table(m) => self.matchers(m, v.span()),
+                DeValue::Table(m) => self.walk(m, v.span(), "[entity.match]", Self::matchers),
                 _ => {
-                    self.wrong_type(v, "match", CTX, "a table");
+                    self.wrong_type(v, "match", &t.ctx, "a table");
                     Vec::new()
                 }
             },
@@ -350,20 +247,18 @@ impl Checker<'_> {
                 reason: reason.map(|a| a.value).unwrap_or_default(),
                 citations: citations.iter().map(|a| a.value.clone()).collect(),
                 matchers,
-                location: self.file.location(header.start),
+                location: self.file.location(t.span.start),
             },
             id_span: id.span,
             citation_spans: citations.into_iter().map(|a| a.span).collect(),
         })
     }
 
-    fn matchers(&mut self, m: &DeTable<'_>, header: Range<usize>) -> Vec<Matcher> {
-        const CTX: &str = "[entity.match]";
-        let valid: Vec<&str> = MatcherKind::ALL.iter().map(|k| k.key()).collect();
-        self.check_keys(m, CTX, &valid);
+    fn matchers(&mut self, m: &mut Table<'_, '_>) -> Vec<Matcher> {
         if m.is_empty() {
+            let valid: Vec<&str> = MatcherKind::ALL.iter().map(|k| k.key()).collect();
             self.error(
-                header,
+                m.span.clone(),
                 "[entity.match] is empty: the entity could never match a crate",
                 format!("add at least one matcher: {}", valid.join(", ")),
             );
@@ -375,7 +270,7 @@ impl Checker<'_> {
                 continue;
             };
             let DeValue::Array(items) = v.get_ref() else {
-                self.wrong_type(v, kind.key(), CTX, "an array");
+                self.wrong_type(v, kind.key(), &m.ctx, "an array");
                 continue;
             };
             if items.is_empty() {
@@ -401,14 +296,15 @@ impl Checker<'_> {
         let (value_v, confidence, note) = match item.get_ref() {
             DeValue::Table(t) => {
                 let ctx = format!("a `{key}` value table");
-                self.check_keys(t, &ctx, MATCH_VALUE_KEYS);
-                let confidence = self.enum_key(t, "confidence", &ctx, CONFIDENCES);
-                let note = self.string(t, "note", &ctx).map(|a| a.value);
-                let Some(v) = t.get("value") else {
-                    self.missing(&item.span(), "value", &ctx, "\"...\"");
-                    return None;
-                };
-                (v, confidence.map(|a| a.value), note)
+                self.walk(t, item.span(), ctx, |c, t| {
+                    let value = t.get("value");
+                    let confidence = c.enum_key(t, "confidence", CONFIDENCES);
+                    let note = c.string(t, "note").map(|a| a.value);
+                    if value.is_none() {
+                        c.missing(&t.span, "value", &t.ctx, "\"...\"");
+                    }
+                    Some((value?, confidence.map(|a| a.value), note))
+                })?
             }
             _ => (item, None, None),
         };
@@ -469,23 +365,17 @@ impl Checker<'_> {
         }
     }
 
-    fn exception(
-        &mut self,
-        t: &DeTable<'_>,
-        header: Range<usize>,
-    ) -> Option<(Exception, Option<Range<usize>>)> {
-        const CTX: &str = "[[exception]]";
-        self.check_keys(t, CTX, EXCEPTION_KEYS);
-        let krate = self.required_string(t, &header, "crate", CTX);
+    fn exception(&mut self, t: &mut Table<'_, '_>) -> Option<(Exception, Option<Range<usize>>)> {
+        let krate = self.required_string(t, "crate");
         if let Some(k) = &krate {
-            self.crate_name(k, "crate", CTX);
+            self.crate_name(k, "crate", &t.ctx);
         }
-        let version = self
-            .string(t, "version", CTX)
-            .and_then(|v| match semver::VersionReq::parse(&v.value) {
-                Ok(req) => Some((v.value, req)),
-                Err(e) => {
-                    self.error(
+        let version =
+            self.string(t, "version")
+                .and_then(|v| match semver::VersionReq::parse(&v.value) {
+                    Ok(req) => Some((v.value, req)),
+                    Err(e) => {
+                        self.error(
                         v.span,
                         format!(
                             "invalid semver requirement `{}` for `version` in [[exception]]: {e}",
@@ -493,30 +383,30 @@ impl Checker<'_> {
                         ),
                         "write a requirement as in Cargo.toml, e.g. `=1.0.0`, `^1.2` or `>=1, <2`",
                     );
-                    None
-                }
-            });
-        let entity = self.string(t, "entity", CTX);
+                        None
+                    }
+                });
+        let entity = self.string(t, "entity");
         if let Some(e) = &entity {
             self.id(e, "entity");
         }
-        let kinds = self.kinds(t, "kinds", CTX);
-        let via = self.string_array(t, "via", CTX).unwrap_or_default();
+        let kinds = self.kinds(t, "kinds");
+        let via = self.string_array(t, "via").unwrap_or_default();
         for v in &via {
-            self.crate_name(v, "via", CTX);
+            self.crate_name(v, "via", &t.ctx);
         }
-        let reason = self.required_string(t, &header, "reason", CTX);
-        let approved_by = self.string(t, "approved-by", CTX).map(|a| a.value);
-        let ticket = self.string(t, "ticket", CTX).map(|a| a.value);
+        let reason = self.required_string(t, "reason");
+        let approved_by = self.string(t, "approved-by").map(|a| a.value);
+        let ticket = self.string(t, "ticket").map(|a| a.value);
         let expires = if t.get("expires").is_none() {
             self.error(
-                header.clone(),
+                t.span.clone(),
                 "missing required key `expires` in [[exception]]: every waiver needs an end date",
                 "add `expires = YYYY-MM-DD`, e.g. `expires = 2027-02-28`, the date the waiver should be reviewed",
             );
             None
         } else {
-            self.date(t, "expires", CTX)
+            self.date(t, "expires")
         };
         let exception = Exception {
             crate_name: krate?.value,
@@ -532,28 +422,22 @@ impl Checker<'_> {
                 month: 1,
                 day: 1,
             }),
-            location: self.file.location(header.start),
+            location: self.file.location(t.span.start),
         };
         Some((exception, entity.map(|a| a.span)))
     }
 
-    fn not_affiliated(
-        &mut self,
-        t: &DeTable<'_>,
-        header: Range<usize>,
-    ) -> Option<(NotAffiliated, Range<usize>)> {
-        const CTX: &str = "[[not-affiliated]]";
-        self.check_keys(t, CTX, NOT_AFFILIATED_KEYS);
-        let krate = self.required_string(t, &header, "crate", CTX);
+    fn not_affiliated(&mut self, t: &mut Table<'_, '_>) -> Option<(NotAffiliated, Range<usize>)> {
+        let krate = self.required_string(t, "crate");
         if let Some(k) = &krate {
-            self.crate_name(k, "crate", CTX);
+            self.crate_name(k, "crate", &t.ctx);
         }
-        let entity = self.required_string(t, &header, "entity", CTX);
+        let entity = self.required_string(t, "entity");
         if let Some(e) = &entity {
             self.id(e, "entity");
         }
-        let reason = self.required_string(t, &header, "reason", CTX);
-        let matchers = self.not_affiliated_matchers(t, CTX);
+        let reason = self.required_string(t, "reason");
+        let matchers = self.not_affiliated_matchers(t);
         let entity = entity?;
         Some((
             NotAffiliated {
@@ -561,18 +445,19 @@ impl Checker<'_> {
                 entity: entity.value,
                 reason: reason.map(|a| a.value).unwrap_or_default(),
                 matchers,
-                location: self.file.location(header.start),
+                location: self.file.location(t.span.start),
             },
             entity.span,
         ))
     }
 
     /// `matchers` of a `[[not-affiliated]]` entry: matcher keys, at least one.
-    fn not_affiliated_matchers(&mut self, t: &DeTable<'_>, ctx: &str) -> Option<Vec<MatcherKind>> {
-        let list = self.string_array(t, "matchers", ctx)?;
+    fn not_affiliated_matchers(&mut self, t: &mut Table<'_, '_>) -> Option<Vec<MatcherKind>> {
+        let list = self.string_array(t, "matchers")?;
+        let span = t.get("matchers").map_or(0..0, |v| v.span());
+        let ctx = &t.ctx;
         let valid: Vec<&str> = MatcherKind::ALL.iter().map(|k| k.key()).collect();
         if list.is_empty() {
-            let span = t.get("matchers").map(|v| v.span()).unwrap_or(0..0);
             self.error(
                 span,
                 format!("`matchers` in {ctx} is empty: the entry would review no evidence"),
@@ -606,16 +491,12 @@ impl Checker<'_> {
         (kinds.len() == list.len() || !kinds.is_empty()).then_some(kinds)
     }
 
-    fn origins(&mut self, t: &DeTable<'_>, raw: &mut RawFile) {
-        const CTX: &str = "[origins]";
-        self.check_keys(t, CTX, ORIGINS_KEYS);
+    fn origins(&mut self, t: &mut Table<'_, '_>, raw: &mut RawFile) {
         raw.unknown_registry = self
-            .enum_key(t, "unknown-registry", CTX, LEVELS)
+            .enum_key(t, "unknown-registry", LEVELS)
             .map(|a| a.value);
-        raw.unknown_git = self
-            .enum_key(t, "unknown-git", CTX, LEVELS)
-            .map(|a| a.value);
-        if let Some(list) = self.string_array(t, "allow-registries", CTX) {
+        raw.unknown_git = self.enum_key(t, "unknown-git", LEVELS).map(|a| a.value);
+        if let Some(list) = self.string_array(t, "allow-registries") {
             for r in &list {
                 if let Err(hint) = check_registry(&r.value) {
                     self.error(
@@ -630,7 +511,7 @@ impl Checker<'_> {
             }
             raw.allow_registries = Some(list.into_iter().map(|a| a.value).collect());
         }
-        if let Some(list) = self.string_array(t, "allow-git", CTX) {
+        if let Some(list) = self.string_array(t, "allow-git") {
             for g in &list {
                 if let Err((message, hint)) = check_identifier_chars("allow-git", &g.value) {
                     self.error(

@@ -1,14 +1,15 @@
 //! The spanned TOML reader of policy files: typed reads of one key with the diagnostics of a
 //! wrong type, a missing key or an unknown one.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::Diagnostic;
 use super::diagnostic::{SourceFile, closest};
 use super::values::{draft_key_hint, is_id};
+use super::{Confidence, Diagnostic, EntitySeverity, Level};
 use crate::date::Date;
 use crate::graph::{DepKind, Kinds};
 
@@ -22,11 +23,83 @@ pub(crate) struct At<T> {
     pub span: Range<usize>,
 }
 
-const DEP_KINDS: &[(&str, DepKind)] = &[
-    ("normal", DepKind::Normal),
-    ("build", DepKind::Build),
-    ("dev", DepKind::Dev),
-];
+/// One table of the tree as [`Checker::walk`] reads it. Every read names its key, and the
+/// table keeps the names in the order first asked: they are the keys it may hold, and any
+/// other key in it is unknown.
+pub(super) struct Table<'t, 'i> {
+    table: &'t DeTable<'i>,
+    /// Where the table is written: its header, or `0..0` for the top level. Problems about
+    /// a missing key point here.
+    pub(super) span: Range<usize>,
+    /// How messages name the table: `[policy]`, `the top level`, ...
+    pub(super) ctx: Cow<'static, str>,
+    asked: Vec<&'static str>,
+}
+
+impl<'t, 'i> Table<'t, 'i> {
+    /// The value of `key`, which is noted as a key this table may hold.
+    pub(super) fn get(&mut self, key: &'static str) -> Option<&'t Value<'i>> {
+        if !self.asked.contains(&key) {
+            self.asked.push(key);
+        }
+        self.table.get(key)
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// A problem for each key of the table that was never asked for, with a hint: the new
+    /// form of a draft key, or the closest valid key, and the list of valid keys.
+    fn unknown_keys(&self, file: &SourceFile) -> Vec<Diagnostic> {
+        let list = self.asked.join(", ");
+        self.table
+            .keys()
+            .filter(|key| !self.asked.contains(&key.get_ref().as_ref()))
+            .map(|key| {
+                let name = key.get_ref().as_ref();
+                let hint = if let Some(h) = draft_key_hint(name) {
+                    format!("{h}; valid keys: {list}")
+                } else if let Some(best) = closest(name, &self.asked) {
+                    format!("did you mean `{best}`? valid keys: {list}")
+                } else {
+                    format!("valid keys: {list}")
+                };
+                let message = format!("unknown key `{name}` in {}", self.ctx);
+                file.diagnostic(key.span(), message, Some(hint))
+            })
+            .collect()
+    }
+}
+
+/// A value written as one of a few words, spelled as the type itself spells it.
+pub(super) trait Word: Copy {
+    fn word(self) -> &'static str;
+}
+
+impl Word for Confidence {
+    fn word(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Word for Level {
+    fn word(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Word for EntitySeverity {
+    fn word(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Word for DepKind {
+    fn word(self) -> &'static str {
+        self.as_str()
+    }
+}
 
 /// Reads one file's tree and pushes a diagnostic for every problem it meets.
 pub(super) struct Checker<'a> {
@@ -87,23 +160,28 @@ impl Checker<'_> {
         );
     }
 
-    /// Reports every key of `table` that is not in `valid`.
-    pub(super) fn check_keys(&mut self, table: &DeTable<'_>, ctx: &str, valid: &[&str]) {
-        for key in table.keys() {
-            let name = key.get_ref().as_ref();
-            if valid.contains(&name) {
-                continue;
-            }
-            let list = valid.join(", ");
-            let hint = if let Some(h) = draft_key_hint(name) {
-                format!("{h}; valid keys: {list}")
-            } else if let Some(best) = closest(name, valid) {
-                format!("did you mean `{best}`? valid keys: {list}")
-            } else {
-                format!("valid keys: {list}")
-            };
-            self.error(key.span(), format!("unknown key `{name}` in {ctx}"), hint);
-        }
+    /// Reads `table` with `read`, then reports each of its keys that `read` did not ask for
+    /// as unknown. Those problems are put before the ones `read` found, so that where two
+    /// share a position (an unknown key at the very start of a file and the missing
+    /// `schema`), the unknown key is listed first.
+    pub(super) fn walk<'t, 'i, R>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        span: Range<usize>,
+        ctx: impl Into<Cow<'static, str>>,
+        read: impl FnOnce(&mut Self, &mut Table<'t, 'i>) -> R,
+    ) -> R {
+        let mark = self.diags.len();
+        let mut t = Table {
+            table,
+            span,
+            ctx: ctx.into(),
+            asked: Vec::new(),
+        };
+        let out = read(self, &mut t);
+        let unknown = t.unknown_keys(self.file);
+        self.diags.splice(mark..mark, unknown);
+        out
     }
 
     pub(super) fn missing(&mut self, header: &Range<usize>, key: &str, ctx: &str, example: &str) {
@@ -114,7 +192,11 @@ impl Checker<'_> {
         );
     }
 
-    pub(super) fn string(&mut self, t: &DeTable<'_>, key: &str, ctx: &str) -> Option<At<String>> {
+    pub(super) fn string(
+        &mut self,
+        t: &mut Table<'_, '_>,
+        key: &'static str,
+    ) -> Option<At<String>> {
         let v = t.get(key)?;
         match v.get_ref() {
             DeValue::String(s) => Some(At {
@@ -122,7 +204,7 @@ impl Checker<'_> {
                 span: v.span(),
             }),
             _ => {
-                self.wrong_type(v, key, ctx, "a string");
+                self.wrong_type(v, key, &t.ctx, "a string");
                 None
             }
         }
@@ -130,16 +212,15 @@ impl Checker<'_> {
 
     pub(super) fn required_string(
         &mut self,
-        t: &DeTable<'_>,
-        header: &Range<usize>,
-        key: &str,
-        ctx: &str,
+        t: &mut Table<'_, '_>,
+        key: &'static str,
     ) -> Option<At<String>> {
         if t.get(key).is_none() {
-            self.missing(header, key, ctx, "\"...\"");
+            self.missing(&t.span, key, &t.ctx, "\"...\"");
             return None;
         }
-        let value = self.string(t, key, ctx)?;
+        let value = self.string(t, key)?;
+        let ctx = &t.ctx;
         if value.value.trim().is_empty() {
             self.error(
                 value.span.clone(),
@@ -153,11 +234,11 @@ impl Checker<'_> {
 
     pub(super) fn string_array(
         &mut self,
-        t: &DeTable<'_>,
-        key: &str,
-        ctx: &str,
+        t: &mut Table<'_, '_>,
+        key: &'static str,
     ) -> Option<Vec<At<String>>> {
         let v = t.get(key)?;
+        let ctx = &t.ctx;
         let DeValue::Array(items) = v.get_ref() else {
             self.wrong_type(v, key, ctx, "an array of strings");
             return None;
@@ -195,8 +276,9 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn date(&mut self, t: &DeTable<'_>, key: &str, ctx: &str) -> Option<Date> {
+    pub(super) fn date(&mut self, t: &mut Table<'_, '_>, key: &'static str) -> Option<Date> {
         let v = t.get(key)?;
+        let ctx = &t.ctx;
         let bad_date = |what: String| {
             (
                 format!("invalid date for `{key}` in {ctx}: {what}"),
@@ -228,19 +310,20 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn choice<T: Copy>(
+    /// `v` as one of `options`, which hints list in the order given.
+    pub(super) fn choice<T: Word>(
         &mut self,
         v: &Value<'_>,
         key: &str,
         ctx: &str,
-        options: &[(&str, T)],
+        options: &[T],
     ) -> Option<T> {
-        let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+        let names: Vec<&str> = options.iter().map(|o| o.word()).collect();
         let DeValue::String(s) = v.get_ref() else {
             self.wrong_type(v, key, ctx, &format!("one of {}", quoted_list(&names)));
             return None;
         };
-        if let Some((_, t)) = options.iter().find(|(n, _)| *n == s.as_ref()) {
+        if let Some(t) = options.iter().find(|o| o.word() == s.as_ref()) {
             return Some(*t);
         }
         let mut hint = format!("expected one of {}", quoted_list(&names));
@@ -255,22 +338,22 @@ impl Checker<'_> {
         None
     }
 
-    pub(super) fn enum_key<T: Copy>(
+    pub(super) fn enum_key<T: Word>(
         &mut self,
-        t: &DeTable<'_>,
-        key: &str,
-        ctx: &str,
-        options: &[(&str, T)],
+        t: &mut Table<'_, '_>,
+        key: &'static str,
+        options: &[T],
     ) -> Option<At<T>> {
         let v = t.get(key)?;
-        self.choice(v, key, ctx, options).map(|value| At {
+        self.choice(v, key, &t.ctx, options).map(|value| At {
             value,
             span: v.span(),
         })
     }
 
-    pub(super) fn kinds(&mut self, t: &DeTable<'_>, key: &str, ctx: &str) -> Option<Kinds> {
+    pub(super) fn kinds(&mut self, t: &mut Table<'_, '_>, key: &'static str) -> Option<Kinds> {
         let v = t.get(key)?;
+        let ctx = &t.ctx;
         let DeValue::Array(items) = v.get_ref() else {
             self.wrong_type(v, key, ctx, "an array of dependency kinds");
             return None;
@@ -279,14 +362,17 @@ impl Checker<'_> {
             self.error(
                 v.span(),
                 format!("`{key}` in {ctx} is empty"),
-                "list at least one of \"normal\", \"build\", \"dev\", or remove the key",
+                format!(
+                    "list at least one of {}, or remove the key",
+                    quoted_list(&DepKind::ALL.map(DepKind::as_str))
+                ),
             );
             return None;
         }
         let mut kinds = Kinds::NONE;
         let mut all_valid = true;
         for item in items {
-            match self.choice(item, key, ctx, DEP_KINDS) {
+            match self.choice(item, key, ctx, &DepKind::ALL) {
                 Some(kind) => kinds.insert(kind),
                 None => all_valid = false,
             }
@@ -294,12 +380,14 @@ impl Checker<'_> {
         all_valid.then_some(kinds)
     }
 
-    /// Takes `key` as an array of tables (`[[key]]`).
-    pub(super) fn tables<'t, 'i>(
+    /// Takes `key` as an array of tables (`[[key]]`) and reads each of its tables with
+    /// `read`, once every entry that is not a table is reported. Gives what `read` gave.
+    pub(super) fn tables<'t, 'i, R>(
         &mut self,
-        root: &'t DeTable<'i>,
-        key: &str,
-    ) -> Vec<&'t Value<'i>> {
+        root: &mut Table<'t, 'i>,
+        key: &'static str,
+        mut read: impl FnMut(&mut Self, &mut Table<'t, 'i>) -> Option<R>,
+    ) -> Vec<R> {
         let Some(v) = root.get(key) else {
             return Vec::new();
         };
@@ -316,8 +404,8 @@ impl Checker<'_> {
         };
         let mut out = Vec::new();
         for item in items {
-            if let DeValue::Table(_) = item.get_ref() {
-                out.push(item);
+            if let DeValue::Table(t) = item.get_ref() {
+                out.push((t, item.span()));
             } else {
                 self.error(
                     item.span(),
@@ -329,6 +417,8 @@ impl Checker<'_> {
                 );
             }
         }
-        out
+        out.into_iter()
+            .filter_map(|(t, span)| self.walk(t, span, format!("[[{key}]]"), &mut read))
+            .collect()
     }
 }

@@ -278,27 +278,30 @@ pub(super) fn check_matcher(kind: MatcherKind, value: &MatchValue) -> Result<(),
     }
 }
 
-/// Hints for keys of the old draft style, which used per-forge keys.
-pub(super) fn draft_key_hint(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "github_orgs" | "github-orgs" => {
-            "orgs are written with their host: `orgs = [\"github.com/NAME\"]`"
+/// Hints for keys of the old draft style, which used per-forge keys: the matcher that
+/// replaces each, with an example value.
+pub(super) fn draft_key_hint(key: &str) -> Option<String> {
+    const HOST: &str = "orgs are written with their host: ";
+    let (lead, kind, example) = match key {
+        "github_orgs" | "github-orgs" => (HOST, MatcherKind::Orgs, "\"github.com/NAME\""),
+        "gitee_orgs" | "gitee-orgs" => (HOST, MatcherKind::Orgs, "\"gitee.com/NAME\""),
+        "gitlab_groups" | "gitlab-groups" => (
+            "groups are written with their host: ",
+            MatcherKind::Orgs,
+            "\"gitlab.com/GROUP\"",
+        ),
+        "gitcode_orgs" | "gitcode-orgs" => (HOST, MatcherKind::Orgs, "\"gitcode.com/NAME\""),
+        "homepage_domains" | "homepage-domains" => ("use ", MatcherKind::Hosts, "\"example.com\""),
+        "repository_globs" | "repository-globs" => {
+            ("use ", MatcherKind::Repositories, "\"https://host/org/*\"")
         }
-        "gitee_orgs" | "gitee-orgs" => {
-            "orgs are written with their host: `orgs = [\"gitee.com/NAME\"]`"
+        "crate_name_globs" | "crate-name-globs" => ("use ", MatcherKind::Crates, "\"name-*\""),
+        "crates_io_user_ids" | "crates-io-user-ids" => {
+            ("use ", MatcherKind::CratesIoUsers, "12345")
         }
-        "gitlab_groups" | "gitlab-groups" => {
-            "groups are written with their host: `orgs = [\"gitlab.com/GROUP\"]`"
-        }
-        "gitcode_orgs" | "gitcode-orgs" => {
-            "orgs are written with their host: `orgs = [\"gitcode.com/NAME\"]`"
-        }
-        "homepage_domains" | "homepage-domains" => "use `hosts = [\"example.com\"]`",
-        "repository_globs" | "repository-globs" => "use `repositories = [\"https://host/org/*\"]`",
-        "crate_name_globs" | "crate-name-globs" => "use `crates = [\"name-*\"]`",
-        "crates_io_user_ids" | "crates-io-user-ids" => "use `crates-io-users = [12345]`",
         _ => return None,
-    })
+    };
+    Some(format!("{lead}`{} = [{example}]`", kind.key()))
 }
 
 #[cfg(test)]
