@@ -272,7 +272,7 @@ pub fn name_api_base(findings: &mut [crate::report::Finding], args: &GraphArgs) 
     }
     for finding in findings {
         for ev in &mut finding.evidence {
-            if ev.provenance == facts::Provenance::CratesIoApi.as_str() {
+            if ev.provenance == facts::Provenance::CratesIoApi {
                 ev.api_base = Some(base.to_string());
             }
         }

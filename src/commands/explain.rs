@@ -292,7 +292,7 @@ fn explain_one(
                     clean(&ev.value),
                     ev.matcher,
                     clean(&ev.pattern),
-                    ev.confidence,
+                    ev.confidence.as_str(),
                     ev.provenance
                 )?;
             }

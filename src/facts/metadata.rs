@@ -1,7 +1,7 @@
 //! Facts that `cargo metadata` gives: origin, URLs, author email domains.
 
 use super::url::normalize;
-use super::{EmailFact, Origin, PackageFacts, Provenance, UrlFact};
+use super::{EmailFact, Fact, Origin, PackageFacts, Provenance, UrlFact};
 use crate::graph::Package;
 
 /// crates.io's index under its git URL (what cargo always reports) and its sparse URL.
@@ -39,7 +39,7 @@ pub fn facts(pkg: &Package) -> PackageFacts {
         _ => None,
     };
     let mut urls = Vec::new();
-    let mut push = |field: &'static str, raw: &str| {
+    let mut push = |field: Fact, raw: &str| {
         if raw.trim().is_empty() {
             return;
         }
@@ -54,13 +54,13 @@ pub fn facts(pkg: &Package) -> PackageFacts {
         });
     };
     if let Some(r) = &pkg.repository {
-        push("repository", r);
+        push(Fact::Repository, r);
     }
     if let Some(h) = &pkg.homepage {
-        push("homepage", h);
+        push(Fact::Homepage, h);
     }
     if let Origin::Git { url, .. } = &origin {
-        push("git-source", url);
+        push(Fact::GitSource, url);
     }
     let emails = pkg
         .authors

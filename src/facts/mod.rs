@@ -42,6 +42,47 @@ impl fmt::Display for Provenance {
     }
 }
 
+/// Which fact of a package a pattern was compared with, as the report names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fact {
+    Repository,
+    Homepage,
+    GitSource,
+    Registry,
+    AuthorEmail,
+    /// The name part of an `authors` entry.
+    Author,
+    Owner,
+    Publisher,
+    Copyright,
+    /// The package's name.
+    Name,
+}
+
+impl Fact {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fact::Repository => "repository",
+            Fact::Homepage => "homepage",
+            Fact::GitSource => "git-source",
+            Fact::Registry => "registry",
+            Fact::AuthorEmail => "author-email",
+            Fact::Author => "author",
+            Fact::Owner => "owner",
+            Fact::Publisher => "publisher",
+            Fact::Copyright => "copyright",
+            Fact::Name => "name",
+        }
+    }
+}
+
+impl fmt::Display for Fact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a package comes from, read from its `source`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -58,8 +99,8 @@ pub enum Origin {
 /// A URL-valued fact: the text as found and its normalized form (book: docs/src/policy.md, "Matchers").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UrlFact {
-    /// `repository`, `homepage` or `git-source`.
-    pub field: &'static str,
+    /// [`Fact::Repository`], [`Fact::Homepage`] or [`Fact::GitSource`].
+    pub field: Fact,
     pub raw: String,
     pub normalized: String,
     /// The lowercased host, when the URL has one.

@@ -8,11 +8,11 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use super::Ref;
 use crate::date::Date;
 use crate::facts::url::{host_within, normalize};
-use crate::facts::{Origin, Owner, PackageFacts, Provenance, Publisher};
+use crate::facts::{Fact, Origin, Owner, PackageFacts, Provenance, Publisher};
 use crate::graph::fold_crate_name;
 use crate::pattern::{Shape, shape};
 use crate::policy::{MatchValue, Matcher, MatcherKind, Policy};
-use crate::report::Evidence;
+use crate::report::{Evidence, MatcherKey};
 
 /// The policy's matchers, indexed for lookup by fact.
 pub struct Index<'p> {
@@ -346,7 +346,7 @@ impl<'p> Index<'p> {
         if let Some(reg) = &facts.registry {
             if matches!(facts.origin, Origin::CratesIo) {
                 for &r in &self.crates_io_registry {
-                    out.push(r, "registry", reg, meta.clone());
+                    out.push(r, Fact::Registry, reg, meta.clone());
                 }
             } else {
                 for &r in self
@@ -355,11 +355,11 @@ impl<'p> Index<'p> {
                     .into_iter()
                     .flatten()
                 {
-                    out.push(r, "registry", reg, meta.clone());
+                    out.push(r, Fact::Registry, reg, meta.clone());
                 }
                 let bare = reg.split_once('+').map_or(reg.as_str(), |(_, u)| u);
                 if let Some(host) = normalize(bare).host {
-                    out.hosts(&host, "registry", reg, meta.clone());
+                    out.hosts(&host, Fact::Registry, reg, meta.clone());
                 }
             }
         }
@@ -367,7 +367,7 @@ impl<'p> Index<'p> {
             let mut domain = email.domain.as_str();
             loop {
                 for &r in self.email_domains.get(domain).into_iter().flatten() {
-                    out.push(r, "author-email", &email.author, meta.clone());
+                    out.push(r, Fact::AuthorEmail, &email.author, meta.clone());
                 }
                 match domain.split_once('.') {
                     Some((_, rest)) if !rest.is_empty() => domain = rest,
@@ -383,7 +383,7 @@ impl<'p> Index<'p> {
                 let lower = who.to_lowercase();
                 for (needle, r) in &self.author_names {
                     if lower.contains(needle.as_str()) {
-                        out.push(*r, "author", author, meta.clone());
+                        out.push(*r, Fact::Author, author, meta.clone());
                     }
                 }
             }
@@ -394,17 +394,17 @@ impl<'p> Index<'p> {
                 match owner {
                     Owner::User { id, login } => {
                         let shown = format!("{login} (user id {id})");
-                        out.user(*id, login, "owner", &shown, prov.clone());
+                        out.user(*id, login, Fact::Owner, &shown, prov.clone());
                     }
                     Owner::Team { login, .. } => {
                         for r in self.teams.matches(login) {
-                            out.push(r, "owner", login, prov.clone());
+                            out.push(r, Fact::Owner, login, prov.clone());
                         }
                         // A team `github:ORG:team` belongs to the org `github.com/ORG`.
                         let mut parts = login.splitn(3, ':');
                         if let (Some("github"), Some(org)) = (parts.next(), parts.next()) {
                             let segs = [org.to_ascii_lowercase()];
-                            out.orgs("github.com", &segs, "owner", login, prov.clone());
+                            out.orgs("github.com", &segs, Fact::Owner, login, prov.clone());
                         }
                     }
                 }
@@ -415,17 +415,17 @@ impl<'p> Index<'p> {
             match &publisher.value {
                 Some(Publisher::User { id, login }) => {
                     let shown = format!("{login} (user id {id})");
-                    out.user(*id, login, "publisher", &shown, prov);
+                    out.user(*id, login, Fact::Publisher, &shown, prov);
                 }
                 Some(Publisher::Trusted(tp)) => {
                     if let Some(url) = trusted_publisher_url(tp) {
                         let n = normalize(&url);
                         let segs: Vec<String> = n.segments().map(str::to_ascii_lowercase).collect();
                         if let Some(host) = &n.host {
-                            out.orgs(host, &segs, "publisher", tp, prov.clone());
+                            out.orgs(host, &segs, Fact::Publisher, tp, prov.clone());
                         }
                         for r in self.repositories.matches(&n.text) {
-                            out.push(r, "publisher", tp, prov.clone());
+                            out.push(r, Fact::Publisher, tp, prov.clone());
                         }
                     }
                 }
@@ -438,13 +438,18 @@ impl<'p> Index<'p> {
                 for (needle, r) in &self.copyright {
                     if lower.contains(needle.as_str()) {
                         let shown = format!("{} ({})", line.line, line.file);
-                        out.push(*r, "copyright", &shown, (Provenance::CrateSources, None));
+                        out.push(
+                            *r,
+                            Fact::Copyright,
+                            &shown,
+                            (Provenance::CrateSources, None),
+                        );
                     }
                 }
             }
         }
         for r in self.crates.matches(&fold_crate_name(name)) {
-            out.push(r, "name", name, meta.clone());
+            out.push(r, Fact::Name, name, meta.clone());
         }
         out.hits
     }
@@ -483,7 +488,7 @@ impl Hits<'_, '_> {
     pub(super) fn push(
         &mut self,
         r: Ref,
-        fact: &str,
+        fact: Fact,
         value: &str,
         prov: (Provenance, Option<String>),
     ) {
@@ -492,12 +497,12 @@ impl Hits<'_, '_> {
         }
         let m = self.index.matcher(r);
         let evidence = Evidence {
-            matcher: m.kind.key().to_string(),
+            matcher: MatcherKey::Entity(m.kind),
             pattern: m.value.to_string(),
-            fact: fact.to_string(),
+            fact,
             value: value.to_string(),
-            confidence: m.confidence.as_str().to_string(),
-            provenance: prov.0.as_str().to_string(),
+            confidence: m.confidence,
+            provenance: prov.0,
             fetched: prov.1,
             api_base: None,
             pattern_at: m.location.to_string(),
@@ -512,7 +517,7 @@ impl Hits<'_, '_> {
         &mut self,
         host: &str,
         segs: &[String],
-        fact: &str,
+        fact: Fact,
         value: &str,
         prov: (Provenance, Option<String>),
     ) {
@@ -550,7 +555,7 @@ impl Hits<'_, '_> {
     pub(super) fn hosts(
         &mut self,
         host: &str,
-        fact: &str,
+        fact: Fact,
         value: &str,
         prov: (Provenance, Option<String>),
     ) {
@@ -572,7 +577,7 @@ impl Hits<'_, '_> {
         &mut self,
         id: u64,
         login: &str,
-        fact: &str,
+        fact: Fact,
         shown: &str,
         prov: (Provenance, Option<String>),
     ) {

@@ -102,7 +102,7 @@ fn message(f: &Finding) -> String {
         lines.push(format!(
             "evidence: {} ({} confidence, from {}; pattern at {})",
             ev.claim(clean),
-            ev.confidence,
+            ev.confidence.as_str(),
             clean(&ev.provenance_text()),
             clean(&ev.pattern_at)
         ));

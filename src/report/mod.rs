@@ -1,11 +1,12 @@
 //! The report: one serde type that is the JSON schema (book: docs/src/output-formats.md, "json"), and its renderers.
 
+use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::facts::Degraded;
-use crate::policy::PolicySource;
+use crate::facts::{Degraded, Fact, Provenance};
+use crate::policy::{Confidence, MatcherKind, PolicySource};
 
 /// The stable finding codes (book: docs/src/finding-codes.md, one section each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -118,18 +119,60 @@ pub struct PackageRef {
     pub source: Option<String>,
 }
 
+/// What a piece of evidence was held against: a matcher of an entity's `[entity.match]`,
+/// or an allow-list of `[origins]`. Serialized as the key the policy writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MatcherKey {
+    /// An `[entity.match]` matcher.
+    Entity(MatcherKind),
+    /// `[origins] allow-registries`.
+    AllowRegistries,
+    /// `[origins] allow-git`.
+    AllowGit,
+}
+
+impl MatcherKey {
+    /// The key as written in the policy, e.g. `orgs` or `allow-registries`.
+    pub fn key(self) -> &'static str {
+        match self {
+            MatcherKey::Entity(kind) => kind.key(),
+            MatcherKey::AllowRegistries => "allow-registries",
+            MatcherKey::AllowGit => "allow-git",
+        }
+    }
+
+    /// The `[entity.match]` matcher, when it is one.
+    pub fn kind(self) -> Option<MatcherKind> {
+        match self {
+            MatcherKey::Entity(kind) => Some(kind),
+            MatcherKey::AllowRegistries | MatcherKey::AllowGit => None,
+        }
+    }
+}
+
+impl fmt::Display for MatcherKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+impl Serialize for MatcherKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
+    }
+}
+
 /// One fact that matched one pattern.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Evidence {
-    /// The matcher key, e.g. `orgs`.
-    pub matcher: String,
+    /// The matcher, e.g. `orgs`.
+    pub matcher: MatcherKey,
     pub pattern: String,
-    /// Which fact matched: `repository`, `homepage`, `git-source`, `registry`,
-    /// `author-email`, `owner`, `publisher`, `copyright`, `name`.
-    pub fact: String,
+    /// Which fact matched.
+    pub fact: Fact,
     pub value: String,
-    pub confidence: String,
-    pub provenance: String,
+    pub confidence: Confidence,
+    pub provenance: Provenance,
     /// Extension: when a fetched fact was obtained.
     pub fetched: Option<String>,
     /// Extension: the API base URL that answered, for a `crates-io-api` fact from a
@@ -146,9 +189,9 @@ impl Evidence {
     /// How the fact relates to the pattern, in words: `matches`, or for `[origins]`
     /// findings `is not in` (the fact is flagged because the allow-list lacks it).
     pub fn relation(&self) -> &'static str {
-        match self.matcher.as_str() {
-            "allow-registries" | "allow-git" => "is not in",
-            _ => "matches",
+        match self.matcher {
+            MatcherKey::AllowRegistries | MatcherKey::AllowGit => "is not in",
+            MatcherKey::Entity(_) => "matches",
         }
     }
 
@@ -157,7 +200,7 @@ impl Evidence {
     pub fn provenance_text(&self) -> String {
         match &self.api_base {
             Some(base) => format!("{} at {base}", self.provenance),
-            None => self.provenance.clone(),
+            None => self.provenance.to_string(),
         }
     }
 

@@ -391,7 +391,7 @@ fn message(f: &Finding, related: &[Related]) -> String {
                 format!(
                     "{} ({} confidence, from {})",
                     ev.claim(plain),
-                    ev.confidence,
+                    ev.confidence.as_str(),
                     plain(&ev.provenance_text())
                 )
             })

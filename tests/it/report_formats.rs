@@ -1,12 +1,12 @@
 //! The CI renderers (SARIF, Markdown, GitHub workflow commands) on one report that holds
 //! every code and severity and a crate whose metadata tries to break out of each format.
 
-use cargo_vendor_audit::facts::Degraded;
-use cargo_vendor_audit::policy::PolicySource;
+use cargo_vendor_audit::facts::{Degraded, Fact, Provenance};
+use cargo_vendor_audit::policy::{Confidence, MatcherKind, PolicySource};
 use cargo_vendor_audit::report::human;
 use cargo_vendor_audit::report::{
-    CitationRef, Code, Context, EntityRef, Evidence, ExceptionRef, FailOn, Finding, PackageRef,
-    Report, Severity, Summary, Tool, github, markdown, sarif,
+    CitationRef, Code, Context, EntityRef, Evidence, ExceptionRef, FailOn, Finding, MatcherKey,
+    PackageRef, Report, Severity, Summary, Tool, github, markdown, sarif,
 };
 use serde_json::Value;
 
@@ -82,14 +82,14 @@ fn package(name: &str, version: &str, source: Option<&str>) -> PackageRef {
     }
 }
 
-fn evidence(matcher: &str, pattern: &str, fact: &str, value: &str, at: &str) -> Evidence {
+fn evidence(matcher: MatcherKey, pattern: &str, fact: Fact, value: &str, at: &str) -> Evidence {
     Evidence {
-        matcher: matcher.to_string(),
+        matcher,
         pattern: pattern.to_string(),
-        fact: fact.to_string(),
+        fact,
         value: value.to_string(),
-        confidence: "high".to_string(),
-        provenance: "cargo-metadata".to_string(),
+        confidence: Confidence::High,
+        provenance: Provenance::CargoMetadata,
         fetched: None,
         api_base: None,
         pattern_at: at.to_string(),
@@ -207,21 +207,21 @@ fn fixture() -> Report {
     );
     f.evidence = vec![
         evidence(
-            "orgs",
+            MatcherKey::Entity(MatcherKind::Orgs),
             "github.com/KasperskyLab",
-            "repository",
+            Fact::Repository,
             "https://github.com/KasperskyLab/kaspersky-av",
             "builtin:us-federal:18",
         ),
         evidence(
-            "email-domains",
+            MatcherKey::Entity(MatcherKind::EmailDomains),
             "kaspersky.com",
-            "author-email",
+            Fact::AuthorEmail,
             "Dev <dev@kaspersky.com>",
             "builtin:us-federal:19",
         ),
     ];
-    f.evidence[1].confidence = "medium".to_string();
+    f.evidence[1].confidence = Confidence::Medium;
     f.message = "kaspersky-av 1.2.3 comes from restricted entity AO Kaspersky Lab (kaspersky): repository `https://github.com/KasperskyLab/kaspersky-av` matches orgs `github.com/KasperskyLab` (and 1 more)".to_string();
     findings.push(f);
 
@@ -236,9 +236,9 @@ fn fixture() -> Report {
         Some(hostile_entity),
     );
     f.evidence = vec![evidence(
-        "repositories",
+        MatcherKey::Entity(MatcherKind::Repositories),
         "https://github.com/huawei/*",
-        "repository",
+        Fact::Repository,
         HOSTILE,
         "vendor-audit.toml:9",
     )];
@@ -255,13 +255,13 @@ fn fixture() -> Report {
         Some(huawei()),
     );
     f.evidence = vec![evidence(
-        "crates-io-users",
+        MatcherKey::Entity(MatcherKind::CratesIoUsers),
         "12345",
-        "owner",
+        Fact::Owner,
         "huawei-oss (user id 12345)",
         "/work/app/policies/org.toml:30",
     )];
-    f.evidence[0].provenance = "facts-lock".to_string();
+    f.evidence[0].provenance = Provenance::FactsLock;
     f.evidence[0].fetched = Some("2026-11-20T10:00:00Z".to_string());
     f.message = "huawei-sdk 3.1.0 comes from restricted entity Huawei Technologies Co., Ltd. (huawei): owner `huawei-oss (user id 12345)` matches crates-io-users `12345`".to_string();
     findings.push(f);
@@ -294,13 +294,13 @@ fn fixture() -> Report {
     );
     f.entity_detail.as_mut().unwrap().effective = Some("2027-06-01".to_string());
     f.evidence = vec![evidence(
-        "crates",
+        MatcherKey::Entity(MatcherKind::Crates),
         "hik-*",
-        "name",
+        Fact::Name,
         "hik-rs",
         "/etc/vendor-audit/base.toml:9",
     )];
-    f.evidence[0].confidence = "low".to_string();
+    f.evidence[0].confidence = Confidence::Low;
     f.message = "hik-rs 0.9.0 comes from restricted entity Hangzhou Hikvision Digital Technology Co., Ltd. (hikvision) (restriction effective 2027-06-01): name `hik-rs` matches crates `hik-*`".to_string();
     findings.push(f);
 
@@ -315,9 +315,9 @@ fn fixture() -> Report {
         None,
     );
     f.evidence = vec![evidence(
-        "allow-git",
+        MatcherKey::AllowGit,
         "github.com/acme",
-        "git-source",
+        Fact::GitSource,
         "git+https://git.example.org/someone/forked?branch=main#0123456789abcdef",
         "[origins]",
     )];
@@ -335,9 +335,9 @@ fn fixture() -> Report {
         None,
     );
     f.evidence = vec![evidence(
-        "allow-registries",
+        MatcherKey::AllowRegistries,
         "crates-io",
-        "registry",
+        Fact::Registry,
         "sparse+https://registry.example.com/index/",
         "[origins]",
     )];
@@ -381,9 +381,9 @@ fn fixture() -> Report {
         )),
     );
     f.evidence = vec![evidence(
-        "crates",
+        MatcherKey::Entity(MatcherKind::Crates),
         "hikvision*",
-        "name",
+        Fact::Name,
         "hikvision-rs",
         "/etc/vendor-audit/base.toml:10",
     )];
@@ -398,9 +398,9 @@ fn fixture() -> Report {
         Some(huawei()),
     );
     f.evidence = vec![evidence(
-        "orgs",
+        MatcherKey::Entity(MatcherKind::Orgs),
         "gitee.com/openharmony",
-        "repository",
+        Fact::Repository,
         "https://gitee.com/openharmony/commonlibrary_rust_ylong_runtime",
         "builtin:us-federal:44",
     )];
