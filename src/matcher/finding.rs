@@ -7,7 +7,8 @@ use super::MAX_PATHS;
 use crate::graph::{Graph, Kinds, PathFinder, fold_crate_name};
 use crate::policy::{Entity, Exception, Policy};
 use crate::report::{
-    CitationRef, Code, EntityRef, Evidence, ExceptionRef, Finding, PackageRef, Severity,
+    CitationRef, Code, EntityRef, Evidence, ExceptionRef, Finding, PackageRef, PolicyLocation,
+    Severity,
 };
 
 pub fn exception_ref(x: &Exception) -> ExceptionRef {
@@ -17,7 +18,7 @@ pub fn exception_ref(x: &Exception) -> ExceptionRef {
         entity: x.entity.clone(),
         expires: x.expires.to_string(),
         reason: x.reason.clone(),
-        at: x.location.to_string(),
+        at: PolicyLocation::from(&x.location),
         approved_by: x.approved_by.clone(),
         ticket: x.ticket.clone(),
     }
@@ -40,7 +41,7 @@ pub fn entity_ref(entity: &Entity, policy: &Policy) -> EntityRef {
                 url: c.url.clone(),
             })
             .collect(),
-        at: entity.location.to_string(),
+        at: PolicyLocation::from(&entity.location),
     }
 }
 

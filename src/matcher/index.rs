@@ -12,7 +12,7 @@ use crate::facts::{Fact, Origin, Owner, PackageFacts, Provenance, Publisher};
 use crate::graph::fold_crate_name;
 use crate::pattern::{Shape, shape};
 use crate::policy::{MatchValue, Matcher, MatcherKind, Policy};
-use crate::report::{Evidence, MatcherKey};
+use crate::report::{Evidence, MatcherKey, PolicyLocation};
 
 /// The policy's matchers, indexed for lookup by fact.
 pub struct Index<'p> {
@@ -505,7 +505,7 @@ impl Hits<'_, '_> {
             provenance: prov.0,
             fetched: prov.1,
             api_base: None,
-            pattern_at: m.location.to_string(),
+            pattern_at: PolicyLocation::from(&m.location),
             note: m.note.clone(),
         };
         if !self.hits.iter().any(|(e, ev)| *e == r.0 && *ev == evidence) {

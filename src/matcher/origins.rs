@@ -6,7 +6,7 @@ use super::verdict::level_severity;
 use crate::facts::url::normalize;
 use crate::facts::{Fact, Origin, PackageFacts, Provenance};
 use crate::policy::Confidence;
-use crate::report::{Code, Evidence, Finding, MatcherKey};
+use crate::report::{Code, Evidence, Finding, MatcherKey, PolicyLocation};
 
 pub(super) fn origin_evidence(
     key: MatcherKey,
@@ -27,7 +27,7 @@ pub(super) fn origin_evidence(
         provenance: Provenance::CargoMetadata,
         fetched: None,
         api_base: None,
-        pattern_at: "[origins]".to_string(),
+        pattern_at: PolicyLocation::Origins,
         note: None,
     }
 }

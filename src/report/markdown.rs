@@ -268,7 +268,7 @@ fn evidence(f: &Finding) -> String {
         };
         items.push(format!(
             "{what} exception at {}, expires {}: {}",
-            code(&x.at),
+            code(&x.at.to_string()),
             escape_cell(&x.expires),
             code(&x.reason)
         ));
