@@ -4,7 +4,8 @@
 use std::sync::OnceLock;
 
 use super::MAX_PATHS;
-use crate::graph::{Graph, Kinds, PathFinder, fold_crate_name};
+use crate::crate_name::CrateName;
+use crate::graph::{Graph, Kinds, PathFinder};
 use crate::policy::{Entity, Exception, Policy};
 use crate::report::{
     CitationRef, Code, EntityRef, Evidence, ExceptionRef, Finding, PackageRef, PolicyLocation,
@@ -169,7 +170,7 @@ impl PackageCtx<'_> {
 
     pub(super) fn exception_applies(&self, x: &Exception, entity: &str) -> bool {
         let pkg = &self.graph.packages[self.index];
-        fold_crate_name(&x.crate_name) == fold_crate_name(&pkg.name)
+        CrateName(x.crate_name.as_str()) == CrateName(pkg.name.as_str())
             && x.version
                 .as_ref()
                 .is_none_or(|(_, req)| req.matches(&pkg.version))

@@ -6,10 +6,10 @@ use aho_corasick::AhoCorasick;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::Ref;
+use crate::crate_name::CrateName;
 use crate::date::Date;
 use crate::facts::url::{host_within, normalize};
 use crate::facts::{Fact, Origin, Owner, PackageFacts, Provenance, Publisher};
-use crate::graph::fold_crate_name;
 use crate::pattern::{Shape, shape};
 use crate::policy::{MatchValue, Matcher, MatcherKind, Policy};
 use crate::report::{Evidence, MatcherKey, PolicyLocation};
@@ -294,7 +294,7 @@ impl<'p> Index<'p> {
                     (MatcherKind::AuthorNames, _) => {
                         author_names.push((text.trim().to_lowercase(), r))
                     }
-                    (MatcherKind::Crates, _) => crates.push((fold_crate_name(&text), r)),
+                    (MatcherKind::Crates, _) => crates.push((CrateName(&text).pattern_form(), r)),
                 }
             }
         }
@@ -448,7 +448,7 @@ impl<'p> Index<'p> {
                 }
             }
         }
-        for r in self.crates.matches(&fold_crate_name(name)) {
+        for r in self.crates.matches(&CrateName(name).pattern_form()) {
             out.push(r, Fact::Name, name, meta.clone());
         }
         out.hits

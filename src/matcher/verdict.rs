@@ -3,8 +3,8 @@
 
 use super::finding::{PackageCtx, evidence_summary, exception_ref};
 use super::{Part, Shared, origins};
+use crate::crate_name::CrateName;
 use crate::facts::Origin;
-use crate::graph::fold_crate_name;
 use crate::policy::{Confidence, Entity, EntitySeverity, Level, NotAffiliated, Policy};
 use crate::report::{Code, Evidence, Severity};
 
@@ -81,7 +81,7 @@ impl Shared<'_> {
                 .iter()
                 .filter(|n| {
                     n.entity == entity.id
-                        && fold_crate_name(&n.crate_name) == fold_crate_name(&pkg.name)
+                        && CrateName(n.crate_name.as_str()) == CrateName(pkg.name.as_str())
                 })
                 .collect();
             let covered_by = |ev: &Evidence| {
