@@ -9,7 +9,7 @@ pub const CRATES_IO_GIT_INDEX: &str = "registry+https://github.com/rust-lang/cra
 pub const CRATES_IO_SPARSE_INDEX: &str = "sparse+https://index.crates.io/";
 
 /// Whether a registry source string names crates.io.
-pub fn is_crates_io(source: &str) -> bool {
+pub fn is_crates_io_source(source: &str) -> bool {
     let s = source.trim_end_matches('/');
     s.eq_ignore_ascii_case(CRATES_IO_GIT_INDEX)
         || s.eq_ignore_ascii_case(CRATES_IO_SPARSE_INDEX.trim_end_matches('/'))
@@ -20,7 +20,7 @@ pub fn origin(source: Option<&str>) -> Origin {
     let Some(source) = source else {
         return Origin::Path;
     };
-    if is_crates_io(source) {
+    if is_crates_io_source(source) {
         return Origin::CratesIo;
     }
     if let Some(rest) = source.strip_prefix("git+") {

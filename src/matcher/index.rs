@@ -218,7 +218,7 @@ pub(super) fn registry_key(url: &str) -> String {
 }
 
 pub(super) fn is_crates_io_name(s: &str) -> bool {
-    s.eq_ignore_ascii_case("crates-io") || crate::facts::metadata::is_crates_io(s)
+    s.eq_ignore_ascii_case("crates-io") || crate::facts::metadata::is_crates_io_source(s)
 }
 
 /// `host/org/sub` split into a lowercase host and lowercase segments.
