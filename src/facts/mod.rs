@@ -46,21 +46,30 @@ impl fmt::Display for Provenance {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fact {
+    /// The manifest's `repository` URL.
     Repository,
+    /// The manifest's `homepage` URL.
     Homepage,
+    /// The URL of the git repository the package is taken from.
     GitSource,
+    /// The registry the package is taken from.
     Registry,
+    /// An `authors` entry, by its email domain.
     AuthorEmail,
-    /// The name part of an `authors` entry.
+    /// An `authors` entry, by its name part.
     Author,
+    /// A crates.io owner (user or team).
     Owner,
+    /// Who published the exact version (a user or a trusted publisher).
     Publisher,
+    /// A copyright line in the package's own files.
     Copyright,
     /// The package's name.
     Name,
 }
 
 impl Fact {
+    /// The fact's name as the report writes it, e.g. `git-source`.
     pub fn as_str(self) -> &'static str {
         match self {
             Fact::Repository => "repository",
