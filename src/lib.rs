@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod crate_name;
 pub mod date;
 pub mod error;
 pub mod facts;

@@ -189,7 +189,7 @@ pub fn store_options(args: &GraphArgs, may_update: bool) -> Option<StoreOptions>
 /// than crates.io (a mirror or a test server) while the dump would still come from
 /// crates.io, whose facts may not be that API's.
 pub fn store_may_update(args: &GraphArgs) -> bool {
-    crate::facts::api::is_crates_io(&args.crates_io_api)
+    crate::facts::api::is_crates_io_url(&args.crates_io_api)
         || args.dump_url != crate::store::DEFAULT_DUMP_URL
 }
 
@@ -212,7 +212,7 @@ pub fn crates_io_packages(graph: &Graph) -> Vec<(usize, CrateKey)> {
             let p = &graph.packages[i];
             p.source
                 .as_deref()
-                .is_some_and(facts::metadata::is_crates_io)
+                .is_some_and(facts::metadata::is_crates_io_source)
         })
         .map(|i| {
             let p = &graph.packages[i];
@@ -275,7 +275,7 @@ pub fn name_api_base(findings: &mut [crate::report::Finding], args: &GraphArgs) 
     }
     for finding in findings {
         for ev in &mut finding.evidence {
-            if ev.provenance == facts::Provenance::CratesIoApi.as_str() {
+            if ev.provenance == facts::Provenance::CratesIoApi {
                 ev.api_base = Some(base.to_string());
             }
         }

@@ -8,10 +8,10 @@ use crate::pipeline::{self, Loaded};
 use clap::Args;
 
 use crate::cli::GraphArgs;
+use crate::crate_name::CrateName;
 use crate::facts::text::{origin_text, owner_text, publisher_text};
 use crate::facts::url::host_within;
 use crate::facts::{self, PackageFacts};
-use crate::graph::fold_crate_name;
 use crate::matcher;
 use crate::policy::{Entity, MatcherKind};
 use crate::report::human::clean;
@@ -42,14 +42,14 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<u8, Error> {
     };
     let graph = &loaded.graph;
     let wanted: Vec<usize> = (0..graph.packages.len())
-        .filter(|&i| fold_crate_name(&graph.packages[i].name) == fold_crate_name(name))
+        .filter(|&i| CrateName(graph.packages[i].name.as_str()) == CrateName(name))
         .filter(|&i| version.is_none_or(|v| graph.packages[i].version.to_string() == v))
         .collect();
     if wanted.is_empty() {
         let close: Vec<&str> = graph
             .names()
             .into_iter()
-            .filter(|n| fold_crate_name(n).contains(&fold_crate_name(name)))
+            .filter(|n| CrateName(*n).contains(&CrateName(name)))
             .take(5)
             .collect();
         let hint = if close.is_empty() {
@@ -298,7 +298,7 @@ fn explain_one(
                     clean(&ev.value),
                     ev.matcher,
                     clean(&ev.pattern),
-                    ev.confidence,
+                    ev.confidence.as_str(),
                     ev.provenance
                 )?;
             }
@@ -428,14 +428,14 @@ pub fn near_misses(
             _ => {}
         }
     }
-    let folded = fold_crate_name(crate_name);
+    let folded = CrateName(crate_name);
     let aliases = std::iter::once(&e.name)
         .chain(&e.aliases)
         .filter(|_| !is_matched(crate_name));
     for alias in aliases {
         let word = alias.split_whitespace().next().unwrap_or("");
-        let a = fold_crate_name(word);
-        if a.len() >= 3 && folded.contains(&a) {
+        let a = CrateName(word);
+        if a.as_str().len() >= 3 && folded.contains(&a) {
             out.push(format!(
                 "the crate name `{crate_name}` contains `{word}` (from `{alias}`); a name alone is not provenance"
             ));

@@ -18,8 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::limits::{API_ANSWER_BYTES, read_text};
 
-use super::publisher::{normalize_crate_name, rfc3339};
+use super::publisher::rfc3339;
 use super::{Owner, Publisher};
+use crate::crate_name::CrateName;
 
 /// Default age limit of cached owners: owners change, so a day.
 pub const DEFAULT_OWNERS_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
@@ -134,13 +135,13 @@ impl ApiCache {
     }
 
     fn owners_path(&self, name: &str) -> Option<PathBuf> {
-        let name = normalize_crate_name(name);
+        let name = CrateName(name).normalized();
         let name = safe_segment(&name)?;
         Some(self.dir.join("owners").join(format!("{name}.json")))
     }
 
     fn publisher_path(&self, name: &str, version: &str) -> Option<PathBuf> {
-        let name = normalize_crate_name(name);
+        let name = CrateName(name).normalized();
         let name = safe_segment(&name)?;
         let version = safe_segment(version)?;
         Some(

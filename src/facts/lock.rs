@@ -17,9 +17,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::publisher::{CrateKey, FactSource, Gathered, PublisherFacts, normalize_crate_name};
+use super::publisher::{CrateKey, FactSource, Gathered, PublisherFacts};
 use super::vet::line_column;
 use super::{Owner, Provenance, Publisher, Sourced};
+use crate::crate_name::CrateName;
 
 /// The file name looked for at the workspace root.
 pub const DEFAULT_FILE_NAME: &str = "vendor-audit.lock";
@@ -224,7 +225,7 @@ impl FactsLock {
         let mut packages = BTreeMap::new();
         let mut first_at: BTreeMap<(String, String), usize> = BTreeMap::new();
         for (offset, at, p) in raw_packages {
-            let norm = (normalize_crate_name(&p.name), p.version.clone());
+            let norm = (CrateName(&p.name).normalized(), p.version.clone());
             if let Some(&first) = first_at.get(&norm) {
                 return Err(parse_error(
                     at,
@@ -540,7 +541,7 @@ pub fn diff(old: &FactsLock, new: &FactsLock) -> Vec<LockChange> {
         let mut map: BTreeMap<String, (String, Vec<Owner>)> = BTreeMap::new();
         let mut known: BTreeSet<String> = BTreeSet::new();
         for (key, facts) in &lock.packages {
-            let norm = normalize_crate_name(&key.name);
+            let norm = CrateName(&key.name).normalized();
             let entry = map
                 .entry(norm.clone())
                 .or_insert_with(|| (key.name.clone(), Vec::new()));
@@ -594,7 +595,7 @@ pub fn diff(old: &FactsLock, new: &FactsLock) -> Vec<LockChange> {
     // else the old lock's newest version of that crate.
     let mut newest_old: BTreeMap<String, (&CrateKey, &PublisherFacts)> = BTreeMap::new();
     for (key, facts) in &old.packages {
-        let norm = normalize_crate_name(&key.name);
+        let norm = CrateName(&key.name).normalized();
         match newest_old.get(&norm) {
             Some((k, _)) if compare_versions(&k.version, &key.version) != Ordering::Less => {}
             _ => {
@@ -612,7 +613,7 @@ pub fn diff(old: &FactsLock, new: &FactsLock) -> Vec<LockChange> {
         let old_value = match old.packages.get(key) {
             Some(facts) => facts.publisher.as_ref().map(|s| s.value.clone()),
             None => newest_old
-                .get(&normalize_crate_name(&key.name))
+                .get(&CrateName(&key.name).normalized())
                 .and_then(|(_, f)| f.publisher.as_ref().map(|s| s.value.clone())),
         };
         if new_value.is_none() || same_publisher(&old_value, &new_value) {
@@ -663,13 +664,14 @@ impl FactSource for LockSource {
         let mut by_norm: BTreeMap<(String, &str), &PublisherFacts> = BTreeMap::new();
         for (key, facts) in &self.lock.packages {
             by_norm.insert(
-                (normalize_crate_name(&key.name), key.version.as_str()),
+                (CrateName(&key.name).normalized(), key.version.as_str()),
                 facts,
             );
         }
         let mut gathered = Gathered::default();
         for key in wanted {
-            let Some(facts) = by_norm.get(&(normalize_crate_name(&key.name), key.version.as_str()))
+            let Some(facts) =
+                by_norm.get(&(CrateName(&key.name).normalized(), key.version.as_str()))
             else {
                 continue;
             };

@@ -1,7 +1,7 @@
 //! Facts that `cargo metadata` gives: origin, URLs, author email domains.
 
 use super::url::normalize;
-use super::{EmailFact, Origin, PackageFacts, Provenance, UrlFact};
+use super::{EmailFact, Fact, Origin, PackageFacts, Provenance, UrlFact};
 use crate::graph::Package;
 
 /// crates.io's index under its git URL (what cargo always reports) and its sparse URL.
@@ -10,7 +10,7 @@ pub const CRATES_IO_GIT_INDEX: &str = "registry+https://github.com/rust-lang/cra
 pub const CRATES_IO_SPARSE_INDEX: &str = "sparse+https://index.crates.io/";
 
 /// Whether a registry source string names crates.io.
-pub fn is_crates_io(source: &str) -> bool {
+pub fn is_crates_io_source(source: &str) -> bool {
     let s = source.trim_end_matches('/');
     s.eq_ignore_ascii_case(CRATES_IO_GIT_INDEX)
         || s.eq_ignore_ascii_case(CRATES_IO_SPARSE_INDEX.trim_end_matches('/'))
@@ -21,7 +21,7 @@ pub fn origin(source: Option<&str>) -> Origin {
     let Some(source) = source else {
         return Origin::Path;
     };
-    if is_crates_io(source) {
+    if is_crates_io_source(source) {
         return Origin::CratesIo;
     }
     if let Some(rest) = source.strip_prefix("git+") {
@@ -40,7 +40,7 @@ pub fn facts(pkg: &Package) -> PackageFacts {
         _ => None,
     };
     let mut urls = Vec::new();
-    let mut push = |field: &'static str, raw: &str| {
+    let mut push = |field: Fact, raw: &str| {
         if raw.trim().is_empty() {
             return;
         }
@@ -55,13 +55,13 @@ pub fn facts(pkg: &Package) -> PackageFacts {
         });
     };
     if let Some(r) = &pkg.repository {
-        push("repository", r);
+        push(Fact::Repository, r);
     }
     if let Some(h) = &pkg.homepage {
-        push("homepage", h);
+        push(Fact::Homepage, h);
     }
     if let Origin::Git { url, .. } = &origin {
-        push("git-source", url);
+        push(Fact::GitSource, url);
     }
     let emails = pkg
         .authors

@@ -49,6 +49,56 @@ impl fmt::Display for Provenance {
     }
 }
 
+/// Which fact of a package a pattern was compared with, as the report names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fact {
+    /// The manifest's `repository` URL.
+    Repository,
+    /// The manifest's `homepage` URL.
+    Homepage,
+    /// The URL of the git repository the package is taken from.
+    GitSource,
+    /// The registry the package is taken from.
+    Registry,
+    /// An `authors` entry, by its email domain.
+    AuthorEmail,
+    /// An `authors` entry, by its name part.
+    Author,
+    /// A crates.io owner (user or team).
+    Owner,
+    /// Who published the exact version (a user or a trusted publisher).
+    Publisher,
+    /// A copyright line in the package's own files.
+    Copyright,
+    /// The package's name.
+    Name,
+}
+
+impl Fact {
+    /// The fact's name as the report writes it, e.g. `git-source`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fact::Repository => "repository",
+            Fact::Homepage => "homepage",
+            Fact::GitSource => "git-source",
+            Fact::Registry => "registry",
+            Fact::AuthorEmail => "author-email",
+            Fact::Author => "author",
+            Fact::Owner => "owner",
+            Fact::Publisher => "publisher",
+            Fact::Copyright => "copyright",
+            Fact::Name => "name",
+        }
+    }
+}
+
+impl fmt::Display for Fact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a package comes from, read from its `source`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -70,8 +120,8 @@ pub enum Origin {
 /// A URL-valued fact: the text as found and its normalized form (book: docs/src/policy.md, "Matchers").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UrlFact {
-    /// `repository`, `homepage` or `git-source`.
-    pub field: &'static str,
+    /// [`Fact::Repository`], [`Fact::Homepage`] or [`Fact::GitSource`].
+    pub field: Fact,
     pub raw: String,
     /// The whole URL after normalization, e.g. `https://github.com/org/repo`.
     pub normalized: String,

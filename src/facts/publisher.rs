@@ -38,18 +38,6 @@ impl fmt::Display for CrateKey {
     }
 }
 
-/// The form under which crate names compare: lowercase, `_` written as `-`.
-///
-/// crates.io treats `foo_bar` and `Foo-Bar` as the same crate (book: docs/src/policy.md, "Matchers").
-pub fn normalize_crate_name(name: &str) -> String {
-    name.chars()
-        .map(|c| match c {
-            '_' => '-',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
-}
-
 /// Whether two crates.io logins (users or `github:org:team`) name the same account.
 pub fn same_login(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
@@ -221,12 +209,13 @@ pub fn rfc3339(time: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crate_name::CrateName;
     use crate::facts::Provenance;
     use std::time::Duration;
 
     #[test]
     fn names_compare_with_dash_and_underscore_equal() {
-        assert_eq!(normalize_crate_name("Foo_Bar-baz"), "foo-bar-baz");
+        assert_eq!(CrateName("Foo_Bar-baz").normalized(), "foo-bar-baz");
         assert!(same_login("BurntSushi", "burntsushi"));
         assert!(same_login("github:Org:Team", "github:org:team"));
     }

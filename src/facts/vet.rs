@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::publisher::{CrateKey, FactSource, Gathered, PublisherFacts, normalize_crate_name};
+use super::publisher::{CrateKey, FactSource, Gathered, PublisherFacts};
 use super::{Provenance, Publisher, Sourced};
+use crate::crate_name::CrateName;
 
 /// Why an imports.lock could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +100,7 @@ impl VetImports {
         })?;
         let mut entries = HashMap::new();
         for (name, list) in raw.publisher {
-            let name = normalize_crate_name(&name);
+            let name = CrateName(&name).normalized();
             for entry in list {
                 let publisher = match (entry.trusted_publisher, entry.user_id) {
                     (Some(trusted), _) => Publisher::Trusted(trusted),
@@ -146,7 +147,7 @@ impl VetImports {
     /// The recorded publisher of exactly `name` `version`.
     pub fn publisher(&self, name: &str, version: &str) -> Option<&VetPublisher> {
         self.entries
-            .get(&(normalize_crate_name(name), version.to_string()))
+            .get(&(CrateName(name).normalized(), version.to_string()))
     }
 
     /// How many version entries were read.

@@ -269,16 +269,3 @@ impl Graph {
         self.packages.iter().map(|p| p.name.as_str()).collect()
     }
 }
-
-/// A crate name folded for comparison: lowercase, `-` and `_` equal.
-pub fn fold_crate_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c == '-' {
-                '_'
-            } else {
-                c.to_ascii_lowercase()
-            }
-        })
-        .collect()
-}

@@ -4,6 +4,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet, VecDeque};
 
 use super::{DepKind, Graph, Kinds, Step};
+use crate::crate_name::CrateName;
 
 /// Partial paths a single [`PathFinder::paths`] call may create before it gives up
 /// and returns what it has: bounds the work on huge, densely connected graphs.
@@ -331,16 +332,20 @@ pub(super) fn reaches_via(graph: &Graph, target: usize, via: &[String]) -> bool 
         return true;
     }
     // A name that no package has: no walk can match it (saves the walk).
-    if via
-        .iter()
-        .any(|v| !graph.packages.iter().any(|p| crate_names_eq(&p.name, v)))
-    {
+    if via.iter().any(|v| {
+        !graph
+            .packages
+            .iter()
+            .any(|p| CrateName(p.name.as_str()) == CrateName(v.as_str()))
+    }) {
         return false;
     }
     let n = via.len();
     let width = n + 1;
     let advance = |pkg: usize, matched: usize| {
-        if matched < n && crate_names_eq(&graph.packages[pkg].name, &via[matched]) {
+        if matched < n
+            && CrateName(graph.packages[pkg].name.as_str()) == CrateName(via[matched].as_str())
+        {
             matched + 1
         } else {
             matched
@@ -375,18 +380,6 @@ pub(super) fn reaches_via(graph: &Graph, target: usize, via: &[String]) -> bool 
         }
     }
     false
-}
-
-/// Crate names equal as [`super::fold_crate_name`] compares them, without allocating.
-fn crate_names_eq(a: &str, b: &str) -> bool {
-    let fold = |c: u8| {
-        if c == b'-' {
-            b'_'
-        } else {
-            c.to_ascii_lowercase()
-        }
-    };
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| fold(x) == fold(y))
 }
 
 #[cfg(test)]

@@ -4,10 +4,12 @@
 use std::sync::OnceLock;
 
 use super::MAX_PATHS;
-use crate::graph::{Graph, Kinds, PathFinder, fold_crate_name};
+use crate::crate_name::CrateName;
+use crate::graph::{Graph, Kinds, PathFinder};
 use crate::policy::{Entity, Exception, Policy};
 use crate::report::{
-    CitationRef, Code, EntityRef, Evidence, ExceptionRef, Finding, PackageRef, Severity,
+    CitationRef, Code, EntityRef, Evidence, ExceptionRef, Finding, PackageRef, PolicyLocation,
+    Severity,
 };
 
 /// The report's view of a policy exception, with where the policy file declares it.
@@ -18,7 +20,7 @@ pub fn exception_ref(x: &Exception) -> ExceptionRef {
         entity: x.entity.clone(),
         expires: x.expires.to_string(),
         reason: x.reason.clone(),
-        at: x.location.to_string(),
+        at: PolicyLocation::from(&x.location),
         approved_by: x.approved_by.clone(),
         ticket: x.ticket.clone(),
     }
@@ -42,7 +44,7 @@ pub fn entity_ref(entity: &Entity, policy: &Policy) -> EntityRef {
                 url: c.url.clone(),
             })
             .collect(),
-        at: entity.location.to_string(),
+        at: PolicyLocation::from(&entity.location),
     }
 }
 
@@ -170,7 +172,7 @@ impl PackageCtx<'_> {
 
     pub(super) fn exception_applies(&self, x: &Exception, entity: &str) -> bool {
         let pkg = &self.graph.packages[self.index];
-        fold_crate_name(&x.crate_name) == fold_crate_name(&pkg.name)
+        CrateName(x.crate_name.as_str()) == CrateName(pkg.name.as_str())
             && x.version
                 .as_ref()
                 .is_none_or(|(_, req)| req.matches(&pkg.version))

@@ -6,13 +6,13 @@ use aho_corasick::AhoCorasick;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::Ref;
+use crate::crate_name::CrateName;
 use crate::date::Date;
 use crate::facts::url::{host_within, normalize};
-use crate::facts::{Origin, Owner, PackageFacts, Provenance, Publisher};
-use crate::graph::fold_crate_name;
+use crate::facts::{Fact, Origin, Owner, PackageFacts, Provenance, Publisher};
 use crate::pattern::{Shape, shape};
 use crate::policy::{MatchValue, Matcher, MatcherKind, Policy};
-use crate::report::Evidence;
+use crate::report::{Evidence, MatcherKey, PolicyLocation};
 
 /// The policy's matchers, indexed for lookup by fact.
 pub struct Index<'p> {
@@ -218,7 +218,7 @@ pub(super) fn registry_key(url: &str) -> String {
 }
 
 pub(super) fn is_crates_io_name(s: &str) -> bool {
-    s.eq_ignore_ascii_case("crates-io") || crate::facts::metadata::is_crates_io(s)
+    s.eq_ignore_ascii_case("crates-io") || crate::facts::metadata::is_crates_io_source(s)
 }
 
 /// `host/org/sub` split into a lowercase host and lowercase segments.
@@ -295,7 +295,7 @@ impl<'p> Index<'p> {
                     (MatcherKind::AuthorNames, _) => {
                         author_names.push((text.trim().to_lowercase(), r))
                     }
-                    (MatcherKind::Crates, _) => crates.push((fold_crate_name(&text), r)),
+                    (MatcherKind::Crates, _) => crates.push((CrateName(&text).pattern_form(), r)),
                 }
             }
         }
@@ -347,7 +347,7 @@ impl<'p> Index<'p> {
         if let Some(reg) = &facts.registry {
             if matches!(facts.origin, Origin::CratesIo) {
                 for &r in &self.crates_io_registry {
-                    out.push(r, "registry", reg, meta.clone());
+                    out.push(r, Fact::Registry, reg, meta.clone());
                 }
             } else {
                 for &r in self
@@ -356,11 +356,11 @@ impl<'p> Index<'p> {
                     .into_iter()
                     .flatten()
                 {
-                    out.push(r, "registry", reg, meta.clone());
+                    out.push(r, Fact::Registry, reg, meta.clone());
                 }
                 let bare = reg.split_once('+').map_or(reg.as_str(), |(_, u)| u);
                 if let Some(host) = normalize(bare).host {
-                    out.hosts(&host, "registry", reg, meta.clone());
+                    out.hosts(&host, Fact::Registry, reg, meta.clone());
                 }
             }
         }
@@ -368,7 +368,7 @@ impl<'p> Index<'p> {
             let mut domain = email.domain.as_str();
             loop {
                 for &r in self.email_domains.get(domain).into_iter().flatten() {
-                    out.push(r, "author-email", &email.author, meta.clone());
+                    out.push(r, Fact::AuthorEmail, &email.author, meta.clone());
                 }
                 match domain.split_once('.') {
                     Some((_, rest)) if !rest.is_empty() => domain = rest,
@@ -384,7 +384,7 @@ impl<'p> Index<'p> {
                 let lower = who.to_lowercase();
                 for (needle, r) in &self.author_names {
                     if lower.contains(needle.as_str()) {
-                        out.push(*r, "author", author, meta.clone());
+                        out.push(*r, Fact::Author, author, meta.clone());
                     }
                 }
             }
@@ -395,17 +395,17 @@ impl<'p> Index<'p> {
                 match owner {
                     Owner::User { id, login } => {
                         let shown = format!("{login} (user id {id})");
-                        out.user(*id, login, "owner", &shown, prov.clone());
+                        out.user(*id, login, Fact::Owner, &shown, prov.clone());
                     }
                     Owner::Team { login, .. } => {
                         for r in self.teams.matches(login) {
-                            out.push(r, "owner", login, prov.clone());
+                            out.push(r, Fact::Owner, login, prov.clone());
                         }
                         // A team `github:ORG:team` belongs to the org `github.com/ORG`.
                         let mut parts = login.splitn(3, ':');
                         if let (Some("github"), Some(org)) = (parts.next(), parts.next()) {
                             let segs = [org.to_ascii_lowercase()];
-                            out.orgs("github.com", &segs, "owner", login, prov.clone());
+                            out.orgs("github.com", &segs, Fact::Owner, login, prov.clone());
                         }
                     }
                 }
@@ -416,17 +416,17 @@ impl<'p> Index<'p> {
             match &publisher.value {
                 Some(Publisher::User { id, login }) => {
                     let shown = format!("{login} (user id {id})");
-                    out.user(*id, login, "publisher", &shown, prov);
+                    out.user(*id, login, Fact::Publisher, &shown, prov);
                 }
                 Some(Publisher::Trusted(tp)) => {
                     if let Some(url) = trusted_publisher_url(tp) {
                         let n = normalize(&url);
                         let segs: Vec<String> = n.segments().map(str::to_ascii_lowercase).collect();
                         if let Some(host) = &n.host {
-                            out.orgs(host, &segs, "publisher", tp, prov.clone());
+                            out.orgs(host, &segs, Fact::Publisher, tp, prov.clone());
                         }
                         for r in self.repositories.matches(&n.text) {
-                            out.push(r, "publisher", tp, prov.clone());
+                            out.push(r, Fact::Publisher, tp, prov.clone());
                         }
                     }
                 }
@@ -439,13 +439,18 @@ impl<'p> Index<'p> {
                 for (needle, r) in &self.copyright {
                     if lower.contains(needle.as_str()) {
                         let shown = format!("{} ({})", line.line, line.file);
-                        out.push(*r, "copyright", &shown, (Provenance::CrateSources, None));
+                        out.push(
+                            *r,
+                            Fact::Copyright,
+                            &shown,
+                            (Provenance::CrateSources, None),
+                        );
                     }
                 }
             }
         }
-        for r in self.crates.matches(&fold_crate_name(name)) {
-            out.push(r, "name", name, meta.clone());
+        for r in self.crates.matches(&CrateName(name).pattern_form()) {
+            out.push(r, Fact::Name, name, meta.clone());
         }
         out.hits
     }
@@ -484,7 +489,7 @@ impl Hits<'_, '_> {
     pub(super) fn push(
         &mut self,
         r: Ref,
-        fact: &str,
+        fact: Fact,
         value: &str,
         prov: (Provenance, Option<String>),
     ) {
@@ -493,15 +498,15 @@ impl Hits<'_, '_> {
         }
         let m = self.index.matcher(r);
         let evidence = Evidence {
-            matcher: m.kind.key().to_string(),
+            matcher: MatcherKey::Entity(m.kind),
             pattern: m.value.to_string(),
-            fact: fact.to_string(),
+            fact,
             value: value.to_string(),
-            confidence: m.confidence.as_str().to_string(),
-            provenance: prov.0.as_str().to_string(),
+            confidence: m.confidence,
+            provenance: prov.0,
             fetched: prov.1,
             api_base: None,
-            pattern_at: m.location.to_string(),
+            pattern_at: PolicyLocation::from(&m.location),
             note: m.note.clone(),
         };
         if !self.hits.iter().any(|(e, ev)| *e == r.0 && *ev == evidence) {
@@ -513,7 +518,7 @@ impl Hits<'_, '_> {
         &mut self,
         host: &str,
         segs: &[String],
-        fact: &str,
+        fact: Fact,
         value: &str,
         prov: (Provenance, Option<String>),
     ) {
@@ -551,7 +556,7 @@ impl Hits<'_, '_> {
     pub(super) fn hosts(
         &mut self,
         host: &str,
-        fact: &str,
+        fact: Fact,
         value: &str,
         prov: (Provenance, Option<String>),
     ) {
@@ -573,7 +578,7 @@ impl Hits<'_, '_> {
         &mut self,
         id: u64,
         login: &str,
-        fact: &str,
+        fact: Fact,
         shown: &str,
         prov: (Provenance, Option<String>),
     ) {

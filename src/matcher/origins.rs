@@ -4,25 +4,30 @@ use super::finding::PackageCtx;
 use super::index::{is_crates_io_name, org_parts, registry_key};
 use super::verdict::level_severity;
 use crate::facts::url::normalize;
-use crate::facts::{Origin, PackageFacts, Provenance};
+use crate::facts::{Fact, Origin, PackageFacts, Provenance};
 use crate::policy::Confidence;
-use crate::report::{Code, Evidence, Finding};
+use crate::report::{Code, Evidence, Finding, MatcherKey, PolicyLocation};
 
-pub(super) fn origin_evidence(key: &str, list: &[String], fact: &str, value: &str) -> Evidence {
+pub(super) fn origin_evidence(
+    key: MatcherKey,
+    list: &[String],
+    fact: Fact,
+    value: &str,
+) -> Evidence {
     Evidence {
-        matcher: key.to_string(),
+        matcher: key,
         pattern: if list.is_empty() {
             "(empty)".to_string()
         } else {
             list.join(", ")
         },
-        fact: fact.to_string(),
+        fact,
         value: value.to_string(),
-        confidence: Confidence::High.as_str().to_string(),
-        provenance: Provenance::CargoMetadata.as_str().to_string(),
+        confidence: Confidence::High,
+        provenance: Provenance::CargoMetadata,
         fetched: None,
         api_base: None,
-        pattern_at: "[origins]".to_string(),
+        pattern_at: PolicyLocation::Origins,
         note: None,
     }
 }
@@ -61,9 +66,9 @@ pub(super) fn check(ctx: &PackageCtx, f: &PackageFacts, local: &mut Vec<Finding>
             });
             if let (false, Some(sev)) = (allowed, level_severity(origins.unknown_registry)) {
                 let ev = origin_evidence(
-                    "allow-registries",
+                    MatcherKey::AllowRegistries,
                     &origins.allow_registries,
-                    "registry",
+                    Fact::Registry,
                     reg,
                 );
                 let message = format!(
@@ -76,7 +81,12 @@ pub(super) fn check(ctx: &PackageCtx, f: &PackageFacts, local: &mut Vec<Finding>
         Origin::Git { url, .. } => {
             let allowed = origins.allow_git.iter().any(|a| git_allowed(a, url));
             if let (false, Some(sev)) = (allowed, level_severity(origins.unknown_git)) {
-                let ev = origin_evidence("allow-git", &origins.allow_git, "git-source", url);
+                let ev = origin_evidence(
+                    MatcherKey::AllowGit,
+                    &origins.allow_git,
+                    Fact::GitSource,
+                    url,
+                );
                 let message = format!(
                     "{} {} comes from git repository {url}, which `[origins] allow-git` does not list",
                     pkg.name, pkg.version

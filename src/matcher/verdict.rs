@@ -3,11 +3,9 @@
 
 use super::finding::{PackageCtx, evidence_summary, exception_ref};
 use super::{Part, Shared, origins};
+use crate::crate_name::CrateName;
 use crate::facts::Origin;
-use crate::graph::fold_crate_name;
-use crate::policy::{
-    Confidence, Entity, EntitySeverity, Level, MatcherKind, NotAffiliated, Policy,
-};
+use crate::policy::{Confidence, Entity, EntitySeverity, Level, NotAffiliated, Policy};
 use crate::report::{Code, Evidence, Severity};
 
 /// The severity rule of the book's finding codes (docs/src/finding-codes.md), before exceptions.
@@ -27,14 +25,6 @@ pub(super) fn level_severity(level: Level) -> Option<Severity> {
         Level::Deny => Some(Severity::Deny),
         Level::Warn => Some(Severity::Warn),
         Level::Allow => None,
-    }
-}
-
-pub(super) fn parse_confidence(s: &str) -> Confidence {
-    match s {
-        "high" => Confidence::High,
-        "medium" => Confidence::Medium,
-        _ => Confidence::Low,
     }
 }
 
@@ -80,9 +70,9 @@ impl Shared<'_> {
         for (e, mut evidence) in by_entity {
             let entity = &policy.entities[e];
             evidence.sort_by(|a, b| {
-                parse_confidence(&b.confidence)
-                    .cmp(&parse_confidence(&a.confidence))
-                    .then_with(|| a.matcher.cmp(&b.matcher))
+                b.confidence
+                    .cmp(&a.confidence)
+                    .then_with(|| a.matcher.key().cmp(b.matcher.key()))
             });
             // A `[[not-affiliated]]` entry suppresses only the evidence it reviewed; the
             // rest still makes a finding, which names the entry.
@@ -91,15 +81,14 @@ impl Shared<'_> {
                 .iter()
                 .filter(|n| {
                     n.entity == entity.id
-                        && fold_crate_name(&n.crate_name) == fold_crate_name(&pkg.name)
+                        && CrateName(n.crate_name.as_str()) == CrateName(pkg.name.as_str())
                 })
                 .collect();
             let covered_by = |ev: &Evidence| {
-                let kind = MatcherKind::from_key(&ev.matcher);
-                let confidence = parse_confidence(&ev.confidence);
+                let kind = ev.matcher.kind();
                 reviews
                     .iter()
-                    .find(|n| kind.is_some_and(|k| n.covers(k, confidence)))
+                    .find(|n| kind.is_some_and(|k| n.covers(k, ev.confidence)))
                     .copied()
             };
             let (suppressed, evidence): (Vec<Evidence>, Vec<Evidence>) = evidence
@@ -122,7 +111,7 @@ impl Shared<'_> {
             if evidence.is_empty() {
                 continue;
             }
-            let best = parse_confidence(&evidence[0].confidence);
+            let best = evidence[0].confidence;
             let mut summary = evidence_summary(&evidence);
             if let Some(na) = reviews.first() {
                 summary.push_str(&format!(

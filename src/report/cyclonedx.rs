@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::Report;
 use super::inventory::inventory;
 use crate::date::Date;
-use crate::facts::{Origin, Owner, PackageFacts, Publisher};
+use crate::facts::{Fact, Origin, Owner, PackageFacts, Publisher};
 use crate::graph::Graph;
 use crate::input::binary::UNKNOWN_REGISTRY;
 
@@ -283,7 +283,7 @@ pub fn render(
             Some(text)
         });
         let mut external_references = Vec::new();
-        for (field, kind) in [("repository", "vcs"), ("homepage", "website")] {
+        for (field, kind) in [(Fact::Repository, "vcs"), (Fact::Homepage, "website")] {
             if let Some(u) = f.urls.iter().find(|u| u.field == field) {
                 if let Some(url) = usable_url(&u.raw) {
                     external_references.push(ExternalReference { kind, url });

@@ -65,7 +65,7 @@ fn annotation(f: &Finding, ctx: &Context, lock: &Lockfile, out: &mut dyn Write) 
             }
         }
         None => {
-            let at = f.exception.as_ref().map(|x| x.at.as_str());
+            let at = f.exception.as_ref().map(|x| &x.at);
             if let Some(PolicyPlace::File {
                 path,
                 relative: true,
@@ -102,9 +102,9 @@ fn message(f: &Finding) -> String {
         lines.push(format!(
             "evidence: {} ({} confidence, from {}; pattern at {})",
             ev.claim(clean),
-            ev.confidence,
+            ev.confidence.as_str(),
             clean(&ev.provenance_text()),
-            clean(&ev.pattern_at)
+            clean(&ev.pattern_at.to_string())
         ));
     }
     if let Some(e) = &f.entity_detail {
@@ -112,7 +112,7 @@ fn message(f: &Finding) -> String {
             "entity: {} ({}) at {}: {}",
             clean(&e.name),
             clean(&e.id),
-            clean(&e.at),
+            clean(&e.at.to_string()),
             clean(&e.reason)
         ));
     }
@@ -120,7 +120,7 @@ fn message(f: &Finding) -> String {
         lines.push(format!(
             "exception: {} at {}, expires {}: {}",
             clean(&x.crate_name),
-            clean(&x.at),
+            clean(&x.at.to_string()),
             clean(&x.expires),
             clean(&x.reason)
         ));

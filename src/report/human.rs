@@ -261,7 +261,7 @@ fn finding(
         }
     }
     for ev in &f.evidence {
-        let mut line = format!("{} [{}]", ev.claim(clean), ev.confidence);
+        let mut line = format!("{} [{}]", ev.claim(clean), ev.confidence.as_str());
         line.push_str(&style.dim(&format!(
             " from {}{} (pattern at {})",
             clean(&ev.provenance_text()),

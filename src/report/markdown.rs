@@ -248,12 +248,12 @@ fn evidence(f: &Finding) -> String {
         .map(|ev| {
             format!(
                 "{} {} {} {} {} ({})",
-                escape_cell(&ev.fact),
+                escape_cell(ev.fact.as_str()),
                 code(&ev.value),
                 ev.relation(),
-                escape_cell(&ev.matcher),
+                escape_cell(ev.matcher.key()),
                 code(&ev.pattern),
-                escape_cell(&ev.confidence)
+                escape_cell(ev.confidence.as_str())
             )
         })
         .collect();
@@ -268,7 +268,7 @@ fn evidence(f: &Finding) -> String {
         };
         items.push(format!(
             "{what} exception at {}, expires {}: {}",
-            code(&x.at),
+            code(&x.at.to_string()),
             escape_cell(&x.expires),
             code(&x.reason)
         ));

@@ -1,11 +1,12 @@
 //! The report: one serde type that is the JSON schema (book: docs/src/output-formats.md, "json"), and its renderers.
 
+use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::facts::Degraded;
-use crate::policy::PolicySource;
+use crate::facts::{Degraded, Fact, Provenance};
+use crate::policy::{Confidence, Location, MatcherKind, PolicySource};
 
 /// The stable finding codes (book: docs/src/finding-codes.md, one section each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -118,26 +119,69 @@ pub struct PackageRef {
     pub source: Option<String>,
 }
 
+/// What a piece of evidence was held against: a matcher of an entity's `[entity.match]`,
+/// or an allow-list of `[origins]`. Serialized as the key the policy writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MatcherKey {
+    /// An `[entity.match]` matcher.
+    Entity(MatcherKind),
+    /// `[origins] allow-registries`.
+    AllowRegistries,
+    /// `[origins] allow-git`.
+    AllowGit,
+}
+
+impl MatcherKey {
+    /// The key as written in the policy, e.g. `orgs` or `allow-registries`.
+    pub fn key(self) -> &'static str {
+        match self {
+            MatcherKey::Entity(kind) => kind.key(),
+            MatcherKey::AllowRegistries => "allow-registries",
+            MatcherKey::AllowGit => "allow-git",
+        }
+    }
+
+    /// The `[entity.match]` matcher, when it is one.
+    pub fn kind(self) -> Option<MatcherKind> {
+        match self {
+            MatcherKey::Entity(kind) => Some(kind),
+            MatcherKey::AllowRegistries | MatcherKey::AllowGit => None,
+        }
+    }
+}
+
+impl fmt::Display for MatcherKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+impl Serialize for MatcherKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
+    }
+}
+
 /// One fact that matched one pattern.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Evidence {
-    /// The matcher key, e.g. `orgs`.
-    pub matcher: String,
+    /// The matcher, e.g. `orgs`.
+    pub matcher: MatcherKey,
     pub pattern: String,
-    /// Which fact matched: `repository`, `homepage`, `git-source`, `registry`,
-    /// `author-email`, `owner`, `publisher`, `copyright`, `name`.
-    pub fact: String,
+    /// Which fact matched.
+    pub fact: Fact,
     pub value: String,
-    pub confidence: String,
-    pub provenance: String,
+    pub confidence: Confidence,
+    pub provenance: Provenance,
     /// Extension: when a fetched fact was obtained.
     pub fetched: Option<String>,
     /// Extension: the API base URL that answered, for a `crates-io-api` fact from a
     /// `--crates-io-api` other than crates.io (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_base: Option<String>,
-    /// Extension: where the pattern is written, `file:line`.
-    pub pattern_at: String,
+    /// Extension: where the pattern is written, `file:line` (`[origins]` for the
+    /// allow-lists).
+    pub pattern_at: PolicyLocation,
     /// Extension: the pattern's `note`, if any.
     pub note: Option<String>,
 }
@@ -146,9 +190,9 @@ impl Evidence {
     /// How the fact relates to the pattern, in words: `matches`, or for `[origins]`
     /// findings `is not in` (the fact is flagged because the allow-list lacks it).
     pub fn relation(&self) -> &'static str {
-        match self.matcher.as_str() {
-            "allow-registries" | "allow-git" => "is not in",
-            _ => "matches",
+        match self.matcher {
+            MatcherKey::AllowRegistries | MatcherKey::AllowGit => "is not in",
+            MatcherKey::Entity(_) => "matches",
         }
     }
 
@@ -157,7 +201,7 @@ impl Evidence {
     pub fn provenance_text(&self) -> String {
         match &self.api_base {
             Some(base) => format!("{} at {base}", self.provenance),
-            None => self.provenance.clone(),
+            None => self.provenance.to_string(),
         }
     }
 
@@ -175,6 +219,49 @@ impl Evidence {
     }
 }
 
+/// Where a policy entry is written, as findings name it. Serialized, and shown, as
+/// `file:line`, `builtin:NAME:LINE`, or `[origins]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PolicyLocation {
+    /// A line of a policy file, named as the user named it.
+    File { path: String, line: usize },
+    /// A line of a policy compiled into the binary, `builtin:NAME`.
+    Builtin { name: String, line: usize },
+    /// The `[origins]` table, for evidence held against its allow-lists.
+    Origins,
+}
+
+impl From<&Location> for PolicyLocation {
+    fn from(at: &Location) -> PolicyLocation {
+        match at.file.strip_prefix("builtin:") {
+            Some(name) => PolicyLocation::Builtin {
+                name: name.to_string(),
+                line: at.line,
+            },
+            None => PolicyLocation::File {
+                path: at.file.clone(),
+                line: at.line,
+            },
+        }
+    }
+}
+
+impl fmt::Display for PolicyLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PolicyLocation::File { path, line } => write!(f, "{path}:{line}"),
+            PolicyLocation::Builtin { name, line } => write!(f, "builtin:{name}:{line}"),
+            PolicyLocation::Origins => f.write_str("[origins]"),
+        }
+    }
+}
+
+impl Serialize for PolicyLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// An exception as written, for findings about exceptions and waived findings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ExceptionRef {
@@ -185,7 +272,7 @@ pub struct ExceptionRef {
     pub expires: String,
     pub reason: String,
     /// `file:line`.
-    pub at: String,
+    pub at: PolicyLocation,
     /// Extension.
     pub approved_by: Option<String>,
     /// Extension.
@@ -210,7 +297,7 @@ pub struct EntityRef {
     pub effective: Option<String>,
     pub citations: Vec<CitationRef>,
     /// `file:line` of the `[[entity]]`.
-    pub at: String,
+    pub at: PolicyLocation,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -329,32 +416,28 @@ impl Context {
         }
     }
 
-    /// Where a policy entry is written, from a finding's `file:line`.
-    pub fn policy_place<'a>(&self, at: &'a str) -> PolicyPlace<'a> {
-        let Some((file, line)) = at.rsplit_once(':') else {
-            return PolicyPlace::Other(at);
-        };
-        let Ok(line) = line.parse::<usize>() else {
-            return PolicyPlace::Other(at);
-        };
-        if line == 0 || file.is_empty() {
-            return PolicyPlace::Other(at);
-        }
-        if let Some(name) = file.strip_prefix("builtin:") {
-            return PolicyPlace::Builtin { name, line };
-        }
-        let path = Path::new(file);
-        match path.strip_prefix(&self.workspace_root) {
-            Ok(inside) => PolicyPlace::File {
-                path: slash_path(inside),
-                relative: true,
-                line,
-            },
-            Err(_) => PolicyPlace::File {
-                path: slash_path(path),
-                relative: path.is_relative(),
-                line,
-            },
+    /// Where a policy entry is written, relative to the workspace where it can be.
+    pub fn policy_place<'a>(&self, at: &'a PolicyLocation) -> PolicyPlace<'a> {
+        match at {
+            PolicyLocation::File { path, line } if *line != 0 && !path.is_empty() => {
+                let path = Path::new(path);
+                match path.strip_prefix(&self.workspace_root) {
+                    Ok(inside) => PolicyPlace::File {
+                        path: slash_path(inside),
+                        relative: true,
+                        line: *line,
+                    },
+                    Err(_) => PolicyPlace::File {
+                        path: slash_path(path),
+                        relative: path.is_relative(),
+                        line: *line,
+                    },
+                }
+            }
+            PolicyLocation::Builtin { name, line } if *line != 0 => {
+                PolicyPlace::Builtin { name, line: *line }
+            }
+            _ => PolicyPlace::Other(at.to_string()),
         }
     }
 }
@@ -371,8 +454,8 @@ pub enum PolicyPlace<'a> {
     },
     /// A policy compiled into the binary (`builtin:NAME:LINE`): not a file of the workspace.
     Builtin { name: &'a str, line: usize },
-    /// No `file:line` (e.g. `[origins]`): shown as it is.
-    Other(&'a str),
+    /// No line of a file (e.g. `[origins]`): shown as it is.
+    Other(String),
 }
 
 /// A path with `/` separators and without `.` components.

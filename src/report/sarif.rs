@@ -10,7 +10,7 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use super::{Code, Context, Finding, PolicyPlace, Report, Severity};
+use super::{Code, Context, Finding, PolicyLocation, PolicyPlace, Report, Severity};
 use crate::input::lockfile::{Lockfile, Span};
 
 /// `$schema` of the log.
@@ -264,8 +264,8 @@ fn primary_location(f: &Finding, ctx: &Context, lock: &Lockfile) -> Value {
     let at = f
         .exception
         .as_ref()
-        .map(|x| x.at.as_str())
-        .or(f.entity_detail.as_ref().map(|e| e.at.as_str()));
+        .map(|x| &x.at)
+        .or(f.entity_detail.as_ref().map(|e| &e.at));
     let place = at.map(|at| ctx.policy_place(at));
     match &place {
         Some(PolicyPlace::File {
@@ -310,24 +310,24 @@ struct Related {
 /// The policy entries that fired: the entity, each pattern, the exception. Deduplicated
 /// (SARIF wants them unique), ids from 1.
 fn related_locations(f: &Finding, ctx: &Context) -> Vec<Related> {
-    let mut wanted: Vec<(String, String, String)> = Vec::new(); // (at, label, text)
+    let mut wanted: Vec<(&PolicyLocation, String, String)> = Vec::new(); // (at, label, text)
     if let Some(e) = &f.entity_detail {
         wanted.push((
-            e.at.clone(),
+            &e.at,
             format!("entity {}", e.id),
             format!("entity `{}` ({}): {}", e.id, e.name, e.reason),
         ));
     }
     for ev in &f.evidence {
         wanted.push((
-            ev.pattern_at.clone(),
+            &ev.pattern_at,
             format!("{} pattern", ev.matcher),
             format!("pattern `{}` of `{}`", ev.pattern, ev.matcher),
         ));
     }
     if let Some(x) = &f.exception {
         wanted.push((
-            x.at.clone(),
+            &x.at,
             "exception".to_string(),
             format!(
                 "exception for `{}`{} (expires {}): {}",
@@ -342,15 +342,15 @@ fn related_locations(f: &Finding, ctx: &Context) -> Vec<Related> {
         ));
     }
     let mut out: Vec<Related> = Vec::new();
-    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut seen: Vec<(&PolicyLocation, String)> = Vec::new();
     for (at, label, text) in wanted {
         if seen.iter().any(|(a, t)| *a == at && *t == text) {
             continue;
         }
-        seen.push((at.clone(), text.clone()));
+        seen.push((at, text.clone()));
         let id = out.len() + 1;
         let mut value = json!({"id": id});
-        match ctx.policy_place(&at) {
+        match ctx.policy_place(at) {
             PolicyPlace::File {
                 path,
                 relative,
@@ -368,7 +368,7 @@ fn related_locations(f: &Finding, ctx: &Context) -> Vec<Related> {
             }
             PolicyPlace::Other(place) => {
                 value["message"] =
-                    json!({"text": format!("{} (in `{}`)", plain(&text), plain(place))});
+                    json!({"text": format!("{} (in `{}`)", plain(&text), plain(&place))});
             }
         }
         out.push(Related { id, label, value });
@@ -391,7 +391,7 @@ fn message(f: &Finding, related: &[Related]) -> String {
                 format!(
                     "{} ({} confidence, from {})",
                     ev.claim(plain),
-                    ev.confidence,
+                    ev.confidence.as_str(),
                     plain(&ev.provenance_text())
                 )
             })

@@ -12,8 +12,8 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use super::format::{self, Header, NONE, put_varint};
+use crate::crate_name::CrateName;
 use crate::facts::dump::{self, DumpError, read_all_rows};
-use crate::facts::publisher::normalize_crate_name;
 
 /// The tables the store reads; `oauth_github` only exists in the 2026 layout.
 pub const TABLES: [&str; 6] = [
@@ -141,7 +141,7 @@ impl Builder {
                     self.crates.insert(
                         id,
                         CrateRow {
-                            name: normalize_crate_name(name),
+                            name: CrateName(name).normalized(),
                             repository: row.text(2).map(str::to_string),
                             homepage: row.text(3).map(str::to_string),
                         },

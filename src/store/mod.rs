@@ -16,7 +16,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::facts::publisher::{CrateKey, PublisherFacts, normalize_crate_name};
+use crate::crate_name::CrateName;
+use crate::facts::publisher::{CrateKey, PublisherFacts};
 use crate::facts::{Owner, Provenance, Publisher, Sourced};
 use format::{ACCOUNT_RECORD, CRATE_RECORD, Header, NONE, get_u32, get_u64, get_varint};
 
@@ -119,7 +120,7 @@ impl Store {
 
     /// The record index of crate `name` (any spelling: compared normalized).
     fn find(&self, name: &str) -> Result<Option<usize>, String> {
-        let wanted = normalize_crate_name(name);
+        let wanted = CrateName(name).normalized();
         let (mut lo, mut hi) = (0usize, self.header.crates as usize);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;

@@ -1,12 +1,12 @@
 //! The CI renderers (SARIF, Markdown, GitHub workflow commands) on one report that holds
 //! every code and severity and a crate whose metadata tries to break out of each format.
 
-use cargo_vendor_audit::facts::Degraded;
-use cargo_vendor_audit::policy::PolicySource;
+use cargo_vendor_audit::facts::{Degraded, Fact, Provenance};
+use cargo_vendor_audit::policy::{Confidence, Location, MatcherKind, PolicySource};
 use cargo_vendor_audit::report::human;
 use cargo_vendor_audit::report::{
-    CitationRef, Code, Context, EntityRef, Evidence, ExceptionRef, FailOn, Finding, PackageRef,
-    Report, Severity, Summary, Tool, github, markdown, sarif,
+    CitationRef, Code, Context, EntityRef, Evidence, ExceptionRef, FailOn, Finding, MatcherKey,
+    PackageRef, PolicyLocation, Report, Severity, Summary, Tool, github, markdown, sarif,
 };
 use serde_json::Value;
 
@@ -82,17 +82,31 @@ fn package(name: &str, version: &str, source: Option<&str>) -> PackageRef {
     }
 }
 
-fn evidence(matcher: &str, pattern: &str, fact: &str, value: &str, at: &str) -> Evidence {
+/// A policy location as the fixtures write it: `file:line`, `builtin:NAME:LINE` or
+/// `[origins]`.
+fn policy_at(text: &str) -> PolicyLocation {
+    if text == "[origins]" {
+        return PolicyLocation::Origins;
+    }
+    let (file, line) = text.rsplit_once(':').unwrap();
+    PolicyLocation::from(&Location {
+        file: file.to_string(),
+        line: line.parse().unwrap(),
+        column: 1,
+    })
+}
+
+fn evidence(matcher: MatcherKey, pattern: &str, fact: Fact, value: &str, at: &str) -> Evidence {
     Evidence {
-        matcher: matcher.to_string(),
+        matcher,
         pattern: pattern.to_string(),
-        fact: fact.to_string(),
+        fact,
         value: value.to_string(),
-        confidence: "high".to_string(),
-        provenance: "cargo-metadata".to_string(),
+        confidence: Confidence::High,
+        provenance: Provenance::CargoMetadata,
         fetched: None,
         api_base: None,
-        pattern_at: at.to_string(),
+        pattern_at: policy_at(at),
         note: None,
     }
 }
@@ -109,7 +123,7 @@ fn entity(id: &str, name: &str, reason: &str, at: &str) -> EntityRef {
             instrument: "Pub. L. 115-232, s.889".to_string(),
             url: None,
         }],
-        at: at.to_string(),
+        at: policy_at(at),
     }
 }
 
@@ -126,7 +140,7 @@ fn exception(
         entity: Some(entity.to_string()),
         expires: expires.to_string(),
         reason: "vendor SDK needed until the migration lands".to_string(),
-        at: at.to_string(),
+        at: policy_at(at),
         approved_by: Some("security@example.com".to_string()),
         ticket: Some("SEC-42".to_string()),
     }
@@ -207,21 +221,21 @@ fn fixture() -> Report {
     );
     f.evidence = vec![
         evidence(
-            "orgs",
+            MatcherKey::Entity(MatcherKind::Orgs),
             "github.com/KasperskyLab",
-            "repository",
+            Fact::Repository,
             "https://github.com/KasperskyLab/kaspersky-av",
             "builtin:us-federal:18",
         ),
         evidence(
-            "email-domains",
+            MatcherKey::Entity(MatcherKind::EmailDomains),
             "kaspersky.com",
-            "author-email",
+            Fact::AuthorEmail,
             "Dev <dev@kaspersky.com>",
             "builtin:us-federal:19",
         ),
     ];
-    f.evidence[1].confidence = "medium".to_string();
+    f.evidence[1].confidence = Confidence::Medium;
     f.message = "kaspersky-av 1.2.3 comes from restricted entity AO Kaspersky Lab (kaspersky): repository `https://github.com/KasperskyLab/kaspersky-av` matches orgs `github.com/KasperskyLab` (and 1 more)".to_string();
     findings.push(f);
 
@@ -236,9 +250,9 @@ fn fixture() -> Report {
         Some(hostile_entity),
     );
     f.evidence = vec![evidence(
-        "repositories",
+        MatcherKey::Entity(MatcherKind::Repositories),
         "https://github.com/huawei/*",
-        "repository",
+        Fact::Repository,
         HOSTILE,
         "vendor-audit.toml:9",
     )];
@@ -255,13 +269,13 @@ fn fixture() -> Report {
         Some(huawei()),
     );
     f.evidence = vec![evidence(
-        "crates-io-users",
+        MatcherKey::Entity(MatcherKind::CratesIoUsers),
         "12345",
-        "owner",
+        Fact::Owner,
         "huawei-oss (user id 12345)",
         "/work/app/policies/org.toml:30",
     )];
-    f.evidence[0].provenance = "facts-lock".to_string();
+    f.evidence[0].provenance = Provenance::FactsLock;
     f.evidence[0].fetched = Some("2026-11-20T10:00:00Z".to_string());
     f.message = "huawei-sdk 3.1.0 comes from restricted entity Huawei Technologies Co., Ltd. (huawei): owner `huawei-oss (user id 12345)` matches crates-io-users `12345`".to_string();
     findings.push(f);
@@ -294,13 +308,13 @@ fn fixture() -> Report {
     );
     f.entity_detail.as_mut().unwrap().effective = Some("2027-06-01".to_string());
     f.evidence = vec![evidence(
-        "crates",
+        MatcherKey::Entity(MatcherKind::Crates),
         "hik-*",
-        "name",
+        Fact::Name,
         "hik-rs",
         "/etc/vendor-audit/base.toml:9",
     )];
-    f.evidence[0].confidence = "low".to_string();
+    f.evidence[0].confidence = Confidence::Low;
     f.message = "hik-rs 0.9.0 comes from restricted entity Hangzhou Hikvision Digital Technology Co., Ltd. (hikvision) (restriction effective 2027-06-01): name `hik-rs` matches crates `hik-*`".to_string();
     findings.push(f);
 
@@ -315,9 +329,9 @@ fn fixture() -> Report {
         None,
     );
     f.evidence = vec![evidence(
-        "allow-git",
+        MatcherKey::AllowGit,
         "github.com/acme",
-        "git-source",
+        Fact::GitSource,
         "git+https://git.example.org/someone/forked?branch=main#0123456789abcdef",
         "[origins]",
     )];
@@ -335,9 +349,9 @@ fn fixture() -> Report {
         None,
     );
     f.evidence = vec![evidence(
-        "allow-registries",
+        MatcherKey::AllowRegistries,
         "crates-io",
-        "registry",
+        Fact::Registry,
         "sparse+https://registry.example.com/index/",
         "[origins]",
     )];
@@ -381,9 +395,9 @@ fn fixture() -> Report {
         )),
     );
     f.evidence = vec![evidence(
-        "crates",
+        MatcherKey::Entity(MatcherKind::Crates),
         "hikvision*",
-        "name",
+        Fact::Name,
         "hikvision-rs",
         "/etc/vendor-audit/base.toml:10",
     )];
@@ -398,9 +412,9 @@ fn fixture() -> Report {
         Some(huawei()),
     );
     f.evidence = vec![evidence(
-        "orgs",
+        MatcherKey::Entity(MatcherKind::Orgs),
         "gitee.com/openharmony",
-        "repository",
+        Fact::Repository,
         "https://gitee.com/openharmony/commonlibrary_rust_ylong_runtime",
         "builtin:us-federal:44",
     )];
@@ -712,6 +726,13 @@ fn sarif_points_at_the_lockfile_entry_and_the_policy() {
     );
 }
 
+/// The same entry, ten times further down its file.
+fn move_line(at: &mut PolicyLocation) {
+    if let PolicyLocation::File { line, .. } | PolicyLocation::Builtin { line, .. } = at {
+        *line *= 10;
+    }
+}
+
 #[test]
 fn sarif_fingerprints_ignore_lines_and_dates() {
     let fingerprints = |log: &Value| -> Vec<String> {
@@ -743,14 +764,18 @@ fn sarif_fingerprints_ignore_lines_and_dates() {
     moved.today = "2027-03-01".to_string();
     for f in &mut moved.findings {
         for ev in &mut f.evidence {
-            ev.pattern_at = ev.pattern_at.replace(":1", ":101").replace(":3", ":303");
+            if let PolicyLocation::File { line, .. } | PolicyLocation::Builtin { line, .. } =
+                &mut ev.pattern_at
+            {
+                *line += 100;
+            }
             ev.fetched = Some("2027-02-28T00:00:00Z".to_string());
         }
         if let Some(e) = &mut f.entity_detail {
-            e.at = format!("{}0", e.at);
+            move_line(&mut e.at);
         }
         if let Some(x) = &mut f.exception {
-            x.at = format!("{}0", x.at);
+            move_line(&mut x.at);
             x.expires = "2028-01-01".to_string();
         }
     }
@@ -1038,18 +1063,15 @@ fn policy_places() {
                 line: 40,
             },
         ),
-        ("[origins]", PolicyPlace::Other("[origins]")),
+        ("[origins]", PolicyPlace::Other("[origins]".to_string())),
         (
             "vendor-audit.toml:0",
-            PolicyPlace::Other("vendor-audit.toml:0"),
+            PolicyPlace::Other("vendor-audit.toml:0".to_string()),
         ),
-        (
-            "vendor-audit.toml:x",
-            PolicyPlace::Other("vendor-audit.toml:x"),
-        ),
-        (":5", PolicyPlace::Other(":5")),
+        (":5", PolicyPlace::Other(":5".to_string())),
     ];
     for (at, want) in cases {
-        assert_eq!(ctx.policy_place(at), want, "{at}");
+        let at = policy_at(at);
+        assert_eq!(ctx.policy_place(&at), want, "{at}");
     }
 }

@@ -39,7 +39,7 @@ pub(super) fn origin_of(url: &str) -> Option<String> {
 }
 
 /// Whether `url` points at crates.io itself, where the one-request-per-second limit holds.
-pub fn is_crates_io(url: &str) -> bool {
+pub fn is_crates_io_url(url: &str) -> bool {
     host_of(url).is_some_and(|h| h == "crates.io" || h.ends_with(".crates.io"))
 }
 
@@ -58,7 +58,7 @@ impl CratesIoApi {
     pub fn new(config: ApiConfig, cache: Option<ApiCache>) -> Result<CratesIoApi, ApiError> {
         let base = config.base_url.trim_end_matches('/').to_string();
         let host = host_of(&base).ok_or_else(|| ApiError::BadBaseUrl(config.base_url.clone()))?;
-        if is_crates_io(&base) && config.min_interval < Duration::from_secs(1) {
+        if is_crates_io_url(&base) && config.min_interval < Duration::from_secs(1) {
             return Err(ApiError::RateTooFast(config.min_interval));
         }
         let loopback = host == "localhost" || host.starts_with("127.") || host == "::1";

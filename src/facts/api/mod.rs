@@ -32,7 +32,7 @@ use super::{Owner, Provenance, Publisher, Sourced};
 
 use answers::api_sourced;
 use client::Failure;
-pub use client::is_crates_io;
+pub use client::is_crates_io_url;
 
 /// The crates.io API base.
 pub const DEFAULT_BASE_URL: &str = "https://crates.io";
@@ -451,8 +451,8 @@ mod tests {
             Some("127.0.0.1")
         );
         assert_eq!(host_of("http://[::1]:80").as_deref(), Some("::1"));
-        assert!(is_crates_io("https://Crates.IO./"));
-        assert!(!is_crates_io("http://127.0.0.1:1"));
+        assert!(is_crates_io_url("https://Crates.IO./"));
+        assert!(!is_crates_io_url("http://127.0.0.1:1"));
         assert!(host_of("ftp://x").is_none());
     }
 

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{By, DumpFacts, State};
-use crate::facts::publisher::{CrateKey, PublisherFacts, normalize_crate_name};
+use crate::crate_name::CrateName;
+use crate::facts::publisher::{CrateKey, PublisherFacts};
 use crate::facts::{Owner, Provenance, Publisher, Sourced};
 impl State<'_> {
     pub(super) fn finish(self, wanted: &[CrateKey]) -> DumpFacts {
@@ -57,7 +58,7 @@ impl State<'_> {
         let mut unknown_publishers: Vec<String> = Vec::new();
         let mut facts = BTreeMap::new();
         for key in wanted {
-            let Some(&crate_id) = by_name.get(normalize_crate_name(&key.name).as_str()) else {
+            let Some(&crate_id) = by_name.get(CrateName(&key.name).normalized().as_str()) else {
                 continue;
             };
             let owners = match owners_of.get(&crate_id) {

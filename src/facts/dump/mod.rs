@@ -32,7 +32,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::Provenance;
-use super::publisher::{CrateKey, FactSource, Gathered, PublisherFacts, normalize_crate_name};
+use super::publisher::{CrateKey, FactSource, Gathered, PublisherFacts};
+use crate::crate_name::CrateName;
 use archive::{read_archive, read_folder};
 
 pub(crate) use archive::{member_file_name, tables_dir, tar_stream, timestamp_of_metadata};
@@ -293,7 +294,7 @@ impl<'a> State<'a> {
         for key in wanted {
             state
                 .wanted
-                .entry(normalize_crate_name(&key.name))
+                .entry(CrateName(&key.name).normalized())
                 .or_default()
                 .insert(key.version.as_str());
         }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use super::archive::RowLimit;
 use super::{By, DumpError, State, TRUSTED_PUBLISHING_SINCE, Table, UserRow};
-use crate::facts::publisher::normalize_crate_name;
+use crate::crate_name::CrateName;
 /// Column positions of one table, found by header name.
 pub(super) struct Columns {
     pub(super) index: HashMap<String, usize>,
@@ -131,7 +131,7 @@ impl State<'_> {
                     let Some(name) = field(&row, Some(c_name)) else {
                         continue;
                     };
-                    let name = normalize_crate_name(name);
+                    let name = CrateName(name).normalized();
                     if self.wanted.contains_key(&name) {
                         let crate_id = id(&row, c_id, "id")?;
                         if self.crate_ids.values().any(|n| *n == name)

@@ -85,7 +85,7 @@ pub fn load(path: &Path) -> Result<(Graph, Notes), String> {
         let crates_io = e
             .source
             .as_deref()
-            .is_some_and(crate::facts::metadata::is_crates_io);
+            .is_some_and(crate::facts::metadata::is_crates_io_source);
         let found = crates_io
             .then(|| cache.lookup(&e.name, &e.version, false))
             .flatten();
