@@ -8,11 +8,11 @@ use std::str::FromStr;
 
 use cargo_metadata::cargo_platform::Platform;
 
-use crate::input::metadata::{Dependency, Model, Package as MetaPackage, Str};
+use super::{Dependency, Model, Package as MetaPackage, Str};
 
 use super::features::{Built, Entry, PackageEdges, Requested};
-use super::{DepKind, Edge, Graph, GraphError, GraphOptions, Kinds, Package};
 use crate::graph::target::{Condition, Target};
+use crate::graph::{DepKind, Edge, Graph, GraphError, GraphOptions, Kinds, Package};
 
 pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, GraphError> {
     let resolve = metadata.resolve.as_ref().ok_or(GraphError::NoResolve)?;
