@@ -157,12 +157,12 @@ pub struct GraphArgs {
     /// The facts store (every crates.io owner and publisher, in the cache dir): use a fresh
     /// one, downloading it when many API requests would be needed (auto), never, or require one
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
-    pub store: crate::store::source::StoreMode,
+    pub store: crate::facts::store::source::StoreMode,
     /// A facts store older than this many hours is stale
     #[arg(long, value_name = "HOURS", default_value_t = 24)]
     pub store_max_age: u64,
     /// Where the crates.io database dump is downloaded from
-    #[arg(long, value_name = "URL", default_value = crate::store::DEFAULT_DUMP_URL)]
+    #[arg(long, value_name = "URL", default_value = crate::facts::store::DEFAULT_DUMP_URL)]
     pub dump_url: String,
 }
 

@@ -18,7 +18,6 @@ pub mod pattern;
 pub mod pipeline;
 pub mod policy;
 pub mod report;
-pub mod store;
 pub mod text;
 
 use std::ffi::OsString;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use crate::Failure;
-use crate::store::{Store, Summary, describe_age, describe_bytes};
+use crate::facts::store::{Store, Summary, describe_age, describe_bytes};
 
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
@@ -25,7 +25,7 @@ pub enum StoreCommand {
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
     /// Where the crates.io database dump is downloaded from
-    #[arg(long, value_name = "URL", default_value = crate::store::DEFAULT_DUMP_URL)]
+    #[arg(long, value_name = "URL", default_value = crate::facts::store::DEFAULT_DUMP_URL)]
     pub dump_url: String,
 }
 
@@ -37,7 +37,7 @@ pub struct ImportArgs {
 }
 
 fn store_dir() -> Result<PathBuf, Failure> {
-    crate::store::default_dir().ok_or_else(|| {
+    crate::facts::store::default_dir().ok_or_else(|| {
         Failure::new(
             "no cache directory on this machine for the facts store: set XDG_CACHE_HOME (or HOME)",
         )
@@ -55,7 +55,7 @@ pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Failure> {
     let dir = store_dir()?;
     let text = match command {
         StoreCommand::Update(args) => {
-            let outcome = crate::store::download::update(&dir, &args.dump_url, true)
+            let outcome = crate::facts::store::download::update(&dir, &args.dump_url, true)
                 .map_err(|e| Failure::new(format!("store update failed: {e}")))?;
             if outcome.by_other {
                 format!(
@@ -86,12 +86,12 @@ pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Failure> {
                     },
                     holds(&outcome.summary),
                     describe_bytes(outcome.summary.bytes),
-                    dir.join(crate::store::FILE_NAME).display()
+                    dir.join(crate::facts::store::FILE_NAME).display()
                 )
             }
         }
         StoreCommand::Import(args) => {
-            let (summary, _) = crate::store::import(&args.path, &dir)
+            let (summary, _) = crate::facts::store::import(&args.path, &dir)
                 .map_err(|e| Failure::new(format!("store import failed: {e}")))?;
             format!(
                 "built the facts store from {}: dump of {}; {}; {} at {}\n",
@@ -99,11 +99,11 @@ pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Failure> {
                 summary.timestamp.as_deref().unwrap_or("an unknown date"),
                 holds(&summary),
                 describe_bytes(summary.bytes),
-                dir.join(crate::store::FILE_NAME).display()
+                dir.join(crate::facts::store::FILE_NAME).display()
             )
         }
         StoreCommand::Status => {
-            let path = dir.join(crate::store::FILE_NAME);
+            let path = dir.join(crate::facts::store::FILE_NAME);
             if !path.exists() {
                 let text = format!(
                     "no facts store at {}: `cargo vendor-audit store update` downloads one\n",
