@@ -4,6 +4,7 @@
 //! [`cli`] parses the command line; each subcommand in [`commands`] runs its part of
 //! the shared [`pipeline`].
 
+pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod date;

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::GraphArgs;
+use crate::args::GraphArgs;
 use crate::date::Date;
 use crate::facts::api::Progress;
 use crate::facts::publisher::CrateKey;
