@@ -110,8 +110,9 @@ pub(crate) fn graph_from_parts(
         list.sort_by_key(|e| (e.to, e.kind));
         list.dedup();
     }
-    // A dev edge counts only out of a root: whatever else reaches a root reaches it with
-    // a kind no stronger than `dev`, which the root's own walk already gave the child.
+    // Dev edges are taken out of root packages in every state, not only from a root's first
+    // (normal) state: either way the child gets `dev`, the strongest kind, so the kinds
+    // reached are the same.
     let is_root = {
         let mut is_root = vec![false; packages.len()];
         for &r in &roots {
