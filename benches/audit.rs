@@ -736,7 +736,7 @@ impl Bench {
         let mut walls = Vec::new();
         for _ in 0..21 {
             let t = Instant::now();
-            let store = cargo_vendor_audit::store::Store::open(&store_file).unwrap();
+            let store = cargo_vendor_audit::facts::store::Store::open(&store_file).unwrap();
             let mut found = 0;
             for key in &keys {
                 if let Some(f) = store.lookup(key).unwrap() {

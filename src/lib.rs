@@ -4,6 +4,7 @@
 //! [`cli`] parses the command line; each subcommand in [`commands`] runs its part of
 //! the shared [`pipeline`].
 
+pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod crate_name;
@@ -20,7 +21,6 @@ pub mod pattern;
 pub mod pipeline;
 pub mod policy;
 pub mod report;
-pub mod store;
 pub mod text;
 
 pub use error::Error;

@@ -6,11 +6,12 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::GraphArgs;
+use crate::args::GraphArgs;
 use crate::date::Date;
 use crate::facts::api::Progress;
 use crate::facts::publisher::CrateKey;
 use crate::facts::sources::{self, Mode, SourceOptions};
+use crate::facts::store::source::{StoreMode, StoreOptions};
 use crate::facts::{Degraded, PackageFacts};
 use crate::graph::{Graph, GraphOptions};
 use crate::input::metadata::{CargoInvocation, MetadataSource};
@@ -18,7 +19,6 @@ use crate::input::{self, Input, Notes};
 use crate::matcher::{self, Options};
 use crate::policy::{self, Level, MatcherKind, Policy};
 use crate::report::{Code, Finding, PackageRef, Report, Severity, Summary, Tool};
-use crate::store::source::{StoreMode, StoreOptions};
 use crate::{Error, facts};
 
 /// The policy used when none is given or found.
@@ -190,7 +190,7 @@ pub fn store_options(args: &GraphArgs, may_update: bool) -> Option<StoreOptions>
 /// crates.io, whose facts may not be that API's.
 pub fn store_may_update(args: &GraphArgs) -> bool {
     crate::facts::api::is_crates_io_url(&args.crates_io_api)
-        || args.dump_url != crate::store::DEFAULT_DUMP_URL
+        || args.dump_url != crate::facts::store::DEFAULT_DUMP_URL
 }
 
 /// Which sources `check` may use: `--locked`/`--frozen` the lock only, `--offline` no network.

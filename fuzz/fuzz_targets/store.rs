@@ -3,7 +3,7 @@
 #![no_main]
 
 use cargo_vendor_audit::facts::publisher::CrateKey;
-use cargo_vendor_audit::store::Store;
+use cargo_vendor_audit::facts::store::Store;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::Error;
-use crate::cli::GraphArgs;
+use crate::args::GraphArgs;
 use crate::pipeline::{audit_with_facts, load, write_output};
 use crate::report::human::{self, Style, Verbosity};
 use crate::report::{self, FailOn, Format, RenderOptions};
@@ -41,7 +41,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     let (report, facts) = audit_with_facts(&loaded, &args.graph)?;
     let is_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = Style {
-        color: crate::cli::use_color(args.graph.color, is_terminal),
+        color: crate::args::use_color(args.graph.color, is_terminal),
     };
     let verbosity = if args.quiet {
         Verbosity::Quiet
@@ -80,7 +80,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             write_output(Some(path), &buf, out)?;
             // The terminal still gets the verdict, and where the report went.
             let style = Style {
-                color: crate::cli::use_color(args.graph.color, std::io::stderr().is_terminal()),
+                color: crate::args::use_color(args.graph.color, std::io::stderr().is_terminal()),
             };
             let mut line = Vec::new();
             human::summary(&report, style, args.fail_on, &mut line).map_err(|source| {

@@ -7,7 +7,7 @@ use crate::Error;
 use crate::pipeline::{self, Loaded};
 use clap::Args;
 
-use crate::cli::GraphArgs;
+use crate::args::GraphArgs;
 use crate::crate_name::CrateName;
 use crate::facts::text::{origin_text, owner_text, publisher_text};
 use crate::facts::url::host_within;

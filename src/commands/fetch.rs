@@ -7,7 +7,7 @@ use crate::Error;
 use crate::pipeline;
 use clap::Args;
 
-use crate::cli::GraphArgs;
+use crate::args::GraphArgs;
 use crate::facts::api::OFFLINE_HINT;
 use crate::facts::sources;
 use crate::report::human::clean;

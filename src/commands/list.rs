@@ -11,7 +11,7 @@ use crate::Error;
 use crate::pipeline::{self, Loaded};
 use clap::{Args, ValueEnum};
 
-use crate::cli::GraphArgs;
+use crate::args::GraphArgs;
 use crate::facts::PackageFacts;
 use crate::facts::sources::Mode;
 use crate::facts::text::{origin_text, owner_text, publisher_text};

@@ -5,7 +5,7 @@ use std::io::Write;
 use crate::Error;
 use clap::{Args, Subcommand};
 
-use crate::cli::ColorChoice;
+use crate::args::ColorChoice;
 use crate::date::Date;
 use crate::policy::{self, MatcherKind, Policy};
 use crate::report::human::clean;

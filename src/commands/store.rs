@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use crate::Error;
-use crate::store::{Store, Summary, describe_age, describe_bytes};
+use crate::facts::store::{Store, Summary, describe_age, describe_bytes};
 
 /// The subcommands of `store`.
 #[derive(Debug, Subcommand)]
@@ -27,7 +27,7 @@ pub enum StoreCommand {
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
     /// Where the crates.io database dump is downloaded from
-    #[arg(long, value_name = "URL", default_value = crate::store::DEFAULT_DUMP_URL)]
+    #[arg(long, value_name = "URL", default_value = crate::facts::store::DEFAULT_DUMP_URL)]
     pub dump_url: String,
 }
 
@@ -40,7 +40,7 @@ pub struct ImportArgs {
 }
 
 fn store_dir() -> Result<PathBuf, Error> {
-    crate::store::default_dir().ok_or(Error::NoStoreDir)
+    crate::facts::store::default_dir().ok_or(Error::NoStoreDir)
 }
 
 fn holds(summary: &Summary) -> String {
@@ -55,12 +55,10 @@ pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Error> {
     let dir = store_dir()?;
     let text = match command {
         StoreCommand::Update(args) => {
-            let outcome =
-                crate::store::download::update(&dir, &args.dump_url, true).map_err(|message| {
-                    Error::Store {
-                        action: "update",
-                        message,
-                    }
+            let outcome = crate::facts::store::download::update(&dir, &args.dump_url, true)
+                .map_err(|message| Error::Store {
+                    action: "update",
+                    message,
                 })?;
             if outcome.by_other {
                 format!(
@@ -91,13 +89,13 @@ pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Error> {
                     },
                     holds(&outcome.summary),
                     describe_bytes(outcome.summary.bytes),
-                    dir.join(crate::store::FILE_NAME).display()
+                    dir.join(crate::facts::store::FILE_NAME).display()
                 )
             }
         }
         StoreCommand::Import(args) => {
             let (summary, _) =
-                crate::store::import(&args.path, &dir).map_err(|message| Error::Store {
+                crate::facts::store::import(&args.path, &dir).map_err(|message| Error::Store {
                     action: "import",
                     message,
                 })?;
@@ -107,11 +105,11 @@ pub fn run(command: &StoreCommand, out: &mut dyn Write) -> Result<u8, Error> {
                 summary.timestamp.as_deref().unwrap_or("an unknown date"),
                 holds(&summary),
                 describe_bytes(summary.bytes),
-                dir.join(crate::store::FILE_NAME).display()
+                dir.join(crate::facts::store::FILE_NAME).display()
             )
         }
         StoreCommand::Status => {
-            let path = dir.join(crate::store::FILE_NAME);
+            let path = dir.join(crate::facts::store::FILE_NAME);
             if !path.exists() {
                 let text = format!(
                     "no facts store at {}: `cargo vendor-audit store update` downloads one\n",

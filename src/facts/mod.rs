@@ -242,6 +242,7 @@ pub mod lock;
 pub mod metadata;
 pub mod publisher;
 pub mod sources;
+pub mod store;
 pub mod text;
 pub mod url;
 pub mod vet;

@@ -15,7 +15,7 @@ use super::lock::{FactsLock, LockChange, LockError, LockSource, diff};
 use super::publisher::{CrateKey, FactSource, Gathered, gather_in_order};
 use super::vet::VetSource;
 use super::{Degraded, Provenance};
-use crate::store::source::{StoreOptions, StoreSource};
+use crate::facts::store::source::{StoreOptions, StoreSource};
 
 /// How the sources may be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

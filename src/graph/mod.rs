@@ -1,11 +1,12 @@
 //! The dependency graph cargo would build: packages, edges with their kind, workspace roots.
 //!
-//! Takes `cargo metadata` output and gives the packages reached from the selected roots,
-//! each with the set of dependency kinds through which it is reached (SPEC section 2).
+//! Holds the packages reached from the selected roots, each with the set of dependency kinds
+//! through which it is reached (SPEC section 2); `cargo metadata` output is turned into a
+//! graph by `input::metadata` (`Graph::build`), the other inputs by `input::graph_from_parts`.
 //!
 //! Choices where the SPEC is silent:
 //! - Default roots (no `-p`, no `--workspace`): every workspace member, as SPEC
-//!   section 1 says, not `workspace_default_members` (see `roots.rs`).
+//!   section 1 says, not `workspace_default_members` (see `input/metadata/roots.rs`).
 //! - A root is reached by the empty path, which counts as `normal`.
 //! - Dev edges are kept only out of roots (cargo tests only the selected packages).
 //! - Kinds are those of *walks* from a root: through a dev-dependency cycle
@@ -19,21 +20,60 @@
 //!   what only they reach) and a build-dependency edge are evaluated against the host
 //!   triple, as `cargo tree --target` does; other edges against the `--target` triples.
 //! - Which optional dependencies are built is worked out again over what is built
-//!   (`features.rs`), as cargo's resolver 2 does, not read from `resolve`'s features.
+//!   (`input/metadata/features.rs`), as cargo's resolver 2 does, not read from `resolve`'s features.
 
 use std::collections::BTreeSet;
+use std::fmt;
 use std::path::PathBuf;
 
-mod build;
-mod features;
-mod roots;
 mod search;
 pub mod target;
 
 pub use search::PathFinder;
 
-/// How a dependency edge is declared; the type is the metadata model's.
-pub use crate::input::metadata::DepKind;
+/// How a dependency edge is declared. Ordered by strength: `Normal < Build < Dev`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum DepKind {
+    #[default]
+    Normal,
+    Build,
+    Dev,
+}
+
+impl DepKind {
+    pub const ALL: [DepKind; 3] = [DepKind::Normal, DepKind::Build, DepKind::Dev];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepKind::Normal => "normal",
+            DepKind::Build => "build",
+            DepKind::Dev => "dev",
+        }
+    }
+
+    pub(crate) fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl fmt::Display for DepKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A set of [`DepKind`]s.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -227,15 +267,6 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Builds the graph from parsed metadata: selects the roots, prunes the `resolve`
-    /// edges cargo would not build, and walks from the roots (SPEC section 2).
-    pub fn build(
-        metadata: &crate::input::metadata::Metadata,
-        opts: &GraphOptions,
-    ) -> Result<Graph, GraphError> {
-        build::build(metadata.model(), opts)
-    }
-
     /// Packages reached from the roots, in metadata order.
     pub fn reached(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.packages.len()).filter(|&i| !self.kinds[i].is_empty())

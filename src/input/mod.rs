@@ -127,26 +127,23 @@ pub(crate) fn graph_from_parts(
         list.sort_by_key(|e| (e.to, e.kind));
         list.dedup();
     }
-    let mut kinds = vec![Kinds::NONE; packages.len()];
-    let mut queue = std::collections::VecDeque::new();
-    for &r in &roots {
-        if !kinds[r].contains(DepKind::Normal) {
-            kinds[r].insert(DepKind::Normal);
-            queue.push_back((r, DepKind::Normal, true));
+    // Dev edges are taken out of root packages in every state, not only from a root's first
+    // (normal) state: either way the child gets `dev`, the strongest kind, so the kinds
+    // reached are the same.
+    let is_root = {
+        let mut is_root = vec![false; packages.len()];
+        for &r in &roots {
+            is_root[r] = true;
         }
-    }
-    while let Some((at, kind, is_root)) = queue.pop_front() {
-        for e in &edges[at] {
-            if e.kind == DepKind::Dev && !is_root {
-                continue;
-            }
-            let next = kind.max(e.kind);
-            if !kinds[e.to].contains(next) {
-                kinds[e.to].insert(next);
-                queue.push_back((e.to, next, false));
-            }
-        }
-    }
+        is_root
+    };
+    let kinds = walk_kinds(packages.len(), &roots, |at| {
+        let root = is_root[at];
+        edges[at]
+            .iter()
+            .filter(move |e| e.kind != DepKind::Dev || root)
+            .map(|e| (e.to, e.kind))
+    });
     Graph {
         packages,
         roots,
@@ -155,4 +152,32 @@ pub(crate) fn graph_from_parts(
         workspace_root,
         workspace_metadata: serde_json::Value::Null,
     }
+}
+
+/// Breadth-first walk over (unit, path kind) states from the `starts`, which are reached by
+/// the empty path (`normal`): `step(unit)` gives the edges out of a unit as (unit, edge kind),
+/// and a path's kind is the strongest edge kind on it. Each state is visited once, so this is
+/// O(3 * (units + edges)). Gives, per unit, the kinds of the paths that reach it.
+pub(crate) fn walk_kinds<I>(units: usize, starts: &[usize], step: impl Fn(usize) -> I) -> Vec<Kinds>
+where
+    I: IntoIterator<Item = (usize, DepKind)>,
+{
+    let mut seen = vec![Kinds::NONE; units];
+    let mut queue = std::collections::VecDeque::new();
+    for &s in starts {
+        if !seen[s].contains(DepKind::Normal) {
+            seen[s].insert(DepKind::Normal);
+            queue.push_back((s, DepKind::Normal));
+        }
+    }
+    while let Some((at, kind)) = queue.pop_front() {
+        for (to, edge) in step(at) {
+            let next = kind.max(edge);
+            if !seen[to].contains(next) {
+                seen[to].insert(next);
+                queue.push_back((to, next));
+            }
+        }
+    }
+    seen
 }

@@ -8,6 +8,7 @@ mod support;
 #[allow(dead_code)]
 mod generate;
 
+mod architecture;
 mod bad_inputs;
 mod binaries;
 mod cli_policy_init;

@@ -8,37 +8,20 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde::Deserialize;
-
 use super::origin_facts::OriginFacts;
 use super::{Notes, graph_from_parts, package};
 use crate::facts::Degraded;
 use crate::graph::{DepKind, Edge, Graph};
 use crate::limits;
 
-mod spans;
+mod parse;
 
-pub use spans::{Lockfile, Span};
+pub use parse::{Entry, Lockfile, Span};
 
 /// Reads a Cargo.lock, up to [`limits::CARGO_LOCK_BYTES`]: the one read of the file for
 /// both the `--lockfile` graph and the report locations ([`Lockfile`]).
 pub fn read(path: &Path) -> std::io::Result<String> {
     limits::read_text(path, limits::CARGO_LOCK_BYTES)
-}
-
-#[derive(Deserialize)]
-struct LockFile {
-    #[serde(default)]
-    package: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
-struct Entry {
-    name: String,
-    version: String,
-    source: Option<String>,
-    #[serde(default)]
-    dependencies: Vec<String>,
 }
 
 /// One `dependencies` item: `NAME`, `NAME VERSION` or `NAME VERSION (SOURCE)`.
@@ -56,26 +39,26 @@ fn parse_dependency(text: &str) -> (&str, Option<&str>, Option<&str>) {
 pub fn load(path: &Path) -> Result<(Graph, Notes), String> {
     let what = |e: String| format!("could not read the lock file {}: {e}", path.display());
     let text = read(path).map_err(|e| what(e.to_string()))?;
-    let lock: LockFile = toml::from_str(&text).map_err(|e| {
+    let lock = Lockfile::from_toml(&text).map_err(|e| {
         what(format!(
             "{}\nexpected a Cargo.lock as cargo writes it (`cargo generate-lockfile` makes one)",
             e.to_string().trim_end()
         ))
     })?;
-    if lock.package.is_empty() {
+    if lock.entries.is_empty() {
         return Err(what(
             "it lists no `[[package]]`; expected a Cargo.lock as cargo writes it".to_string(),
         ));
     }
     let cache = OriginFacts::from_env();
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, e) in lock.package.iter().enumerate() {
+    for (i, e) in lock.entries.iter().enumerate() {
         by_name.entry(e.name.as_str()).or_default().push(i);
     }
-    let mut packages = Vec::with_capacity(lock.package.len());
-    let mut unknown_origin = Vec::with_capacity(lock.package.len());
-    let mut manifest_provenance = Vec::with_capacity(lock.package.len());
-    for e in &lock.package {
+    let mut packages = Vec::with_capacity(lock.entries.len());
+    let mut unknown_origin = Vec::with_capacity(lock.entries.len());
+    let mut manifest_provenance = Vec::with_capacity(lock.entries.len());
+    for e in &lock.entries {
         let version = semver::Version::parse(&e.version).map_err(|err| {
             what(format!(
                 "package `{}` has version `{}`, which is not a semver version: {err}",
@@ -106,7 +89,7 @@ pub fn load(path: &Path) -> Result<(Graph, Notes), String> {
         ));
     }
     let mut edges = vec![Vec::new(); packages.len()];
-    for (i, e) in lock.package.iter().enumerate() {
+    for (i, e) in lock.entries.iter().enumerate() {
         for dep in &e.dependencies {
             let (name, version, source) = parse_dependency(dep);
             let candidates: Vec<usize> = by_name
@@ -114,8 +97,8 @@ pub fn load(path: &Path) -> Result<(Graph, Notes), String> {
                 .into_iter()
                 .flatten()
                 .copied()
-                .filter(|&j| version.is_none_or(|v| lock.package[j].version == v))
-                .filter(|&j| source.is_none_or(|s| lock.package[j].source.as_deref() == Some(s)))
+                .filter(|&j| version.is_none_or(|v| lock.entries[j].version == v))
+                .filter(|&j| source.is_none_or(|s| lock.entries[j].source.as_deref() == Some(s)))
                 .collect();
             match candidates.as_slice() {
                 [j] => edges[i].push(Edge {

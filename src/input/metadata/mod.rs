@@ -8,7 +8,12 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus};
 
+use crate::graph::{Graph, GraphError, GraphOptions};
+
+mod build;
+mod features;
 mod model;
+mod roots;
 
 pub use model::{
     DepKind, DepKindInfo, Dependency, Features, Model, Node, NodeDep, Package, Resolve, Str,
@@ -30,6 +35,14 @@ impl Metadata {
     /// The parsed fields, borrowing from the text.
     pub fn model(&self) -> &Model<'_> {
         self.0.borrow_dependent()
+    }
+}
+
+impl Graph {
+    /// Builds the graph from parsed metadata: selects the roots, prunes the `resolve`
+    /// edges cargo would not build, and walks from the roots (SPEC section 2).
+    pub fn build(metadata: &Metadata, opts: &GraphOptions) -> Result<Graph, GraphError> {
+        build::build(metadata.model(), opts)
     }
 }
 

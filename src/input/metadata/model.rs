@@ -13,52 +13,10 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 
 use serde::Deserialize;
+
+pub use crate::graph::DepKind;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
-
-/// How a dependency edge is declared. Ordered by strength: `Normal < Build < Dev`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum DepKind {
-    #[default]
-    Normal,
-    Build,
-    Dev,
-}
-
-impl DepKind {
-    pub const ALL: [DepKind; 3] = [DepKind::Normal, DepKind::Build, DepKind::Dev];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DepKind::Normal => "normal",
-            DepKind::Build => "build",
-            DepKind::Dev => "dev",
-        }
-    }
-
-    pub(crate) fn bit(self) -> u8 {
-        1 << (self as u8)
-    }
-}
-
-impl fmt::Display for DepKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The top-level object.
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,6 @@
 //! [`Graph::build`]: roots, edge pruning and the kind walk.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use std::path::PathBuf;
@@ -8,11 +8,11 @@ use std::str::FromStr;
 
 use cargo_metadata::cargo_platform::Platform;
 
-use crate::input::metadata::{Dependency, Model, Package as MetaPackage, Str};
+use super::{Dependency, Model, Package as MetaPackage, Str};
 
 use super::features::{Built, Entry, PackageEdges, Requested};
-use super::{DepKind, Edge, Graph, GraphError, GraphOptions, Kinds, Package};
 use crate::graph::target::{Condition, Target};
+use crate::graph::{DepKind, Edge, Graph, GraphError, GraphOptions, Kinds, Package};
 
 pub(super) fn build(metadata: &Model<'_>, opts: &GraphOptions) -> Result<Graph, GraphError> {
     let resolve = metadata.resolve.as_ref().ok_or(GraphError::NoResolve)?;
@@ -217,36 +217,20 @@ impl Hasher for FastHasher {
     }
 }
 
-/// Breadth-first walk over (unit, path kind) states, a unit being a package built for
-/// the target or for the host; each state is visited once, so this is
-/// O(6 * (packages + edges)). Roots are reached by the empty path, which counts as
-/// `normal`. A package's kinds are those of both its units.
+/// The kinds per package: [`walk_kinds`](crate::input::walk_kinds) over units, a unit being a
+/// package built for the target (`2p`) or for the host (`2p + 1`), the roots starting at
+/// their target unit. A package's kinds are those of both its units.
 fn walk(roots: &[usize], built: &Built) -> Vec<Kinds> {
     let n = built.target.len();
-    let mut seen = vec![Kinds::NONE; 2 * n];
-    let mut queue = VecDeque::new();
-    for &r in roots {
-        if !seen[2 * r].contains(DepKind::Normal) {
-            seen[2 * r].insert(DepKind::Normal);
-            queue.push_back((2 * r, DepKind::Normal));
-        }
-    }
-    while let Some((u, k)) = queue.pop_front() {
-        let (p, host) = (u / 2, u % 2 == 1);
-        let out = if host {
-            &built.host[p]
+    let units: Vec<usize> = roots.iter().map(|&r| 2 * r).collect();
+    let seen = crate::input::walk_kinds(2 * n, &units, |u| {
+        let out = if u % 2 == 1 {
+            &built.host[u / 2]
         } else {
-            &built.target[p]
+            &built.target[u / 2]
         };
-        for e in out {
-            let nk = k.max(e.kind);
-            let c = built.child(u, e);
-            if !seen[c].contains(nk) {
-                seen[c].insert(nk);
-                queue.push_back((c, nk));
-            }
-        }
-    }
+        out.iter().map(move |e| (built.child(u, e), e.kind))
+    });
     (0..n)
         .map(|p| {
             let (t, h) = (seen[2 * p], seen[2 * p + 1]);

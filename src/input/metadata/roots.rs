@@ -1,7 +1,7 @@
 //! Selecting the roots of the walk: `-p`, `--workspace`, `--exclude`.
 
-use super::{GraphError, GraphOptions};
-use crate::input::metadata::Package;
+use super::Package;
+use crate::graph::{GraphError, GraphOptions};
 
 /// The roots, as sorted package indices.
 ///

@@ -26,10 +26,10 @@
 
 use std::collections::VecDeque;
 
-use crate::input::metadata::{Features, Model, Package as MetaPackage, Str};
+use super::{Features, Model, Package as MetaPackage, Str};
 
 use super::build::{FastMap, FastSet};
-use super::{DepKind, Edge, GraphError};
+use crate::graph::{DepKind, Edge, GraphError};
 
 /// One `dep_kinds` entry of a resolve node: an edge that may be built.
 pub(super) struct Entry {

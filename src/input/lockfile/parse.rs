@@ -1,10 +1,13 @@
-//! Cargo.lock, scanned just enough to point at a package: where each `[[package]]` entry's
-//! `name = "..."` line is, so SARIF and annotations can put a finding on the line that
-//! pulls the crate in.
+//! The one Cargo.lock parser: every `[[package]]` entry with its name, version, source,
+//! dependencies, and where its `name = "..."` line is.
 //!
-//! A line scanner, not a TOML parser: cargo writes the file in a fixed shape (one key per
-//! line, `name` then `version`), and a lock file we cannot read should cost a location,
-//! never the report. CRLF line ends and keys in either order are accepted.
+//! `--lockfile` builds its graph from the entries and refuses a file it cannot parse
+//! ([`Lockfile::from_toml`]); SARIF and annotations put a finding on the line that pulls the
+//! crate in, and a lock file they cannot parse costs the locations, never the report
+//! ([`Lockfile::parse`]).
+
+use serde::Deserialize;
+use toml::Spanned;
 
 /// A place in a text file: 1-based line, and 1-based columns counted in UTF-16 code units
 /// (SARIF's default `columnKind`), `end_column` one past the end of the line's text.
@@ -27,54 +30,68 @@ impl Span {
     };
 }
 
+/// One `[[package]]` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Entry {
-    name: String,
-    version: String,
-    source: Option<String>,
-    /// The `name = ...` line, or the `[[package]]` header if the entry has no name line.
-    span: Span,
+pub struct Entry {
+    pub name: String,
+    pub version: String,
+    pub source: Option<String>,
+    /// `NAME`, `NAME VERSION` or `NAME VERSION (SOURCE)`, as cargo writes them.
+    pub dependencies: Vec<String>,
+    /// The `name = ...` line.
+    pub span: Span,
 }
 
-/// The `[[package]]` entries of one Cargo.lock.
+/// The `[[package]]` entries of one Cargo.lock, in file order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lockfile {
-    entries: Vec<Entry>,
+    pub entries: Vec<Entry>,
+}
+
+// Named as serde names them in error messages.
+#[derive(Deserialize)]
+#[serde(expecting = "struct LockFile")]
+struct RawLock {
+    #[serde(default)]
+    package: Vec<RawEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(expecting = "struct Entry")]
+struct RawEntry {
+    name: Spanned<String>,
+    version: String,
+    source: Option<String>,
+    #[serde(default)]
+    dependencies: Vec<String>,
 }
 
 impl Lockfile {
-    /// Scans Cargo.lock text. Never fails: what it cannot read, it skips.
+    /// Parses Cargo.lock text as TOML; keys other than the entries' `name`, `version`,
+    /// `source` and `dependencies` are ignored.
+    pub fn from_toml(text: &str) -> Result<Lockfile, toml::de::Error> {
+        let raw: RawLock = toml::from_str(text)?;
+        let entries = raw
+            .package
+            .into_iter()
+            .map(|e| {
+                let span = line_span(text, e.name.span().start);
+                Entry {
+                    name: e.name.into_inner(),
+                    version: e.version,
+                    source: e.source,
+                    dependencies: e.dependencies,
+                    span,
+                }
+            })
+            .collect();
+        Ok(Lockfile { entries })
+    }
+
+    /// [`Lockfile::from_toml`] for the report locations: a file that does not parse gives
+    /// no entries.
     pub fn parse(text: &str) -> Lockfile {
-        let mut entries = Vec::new();
-        let mut current: Option<Partial> = None;
-        for (i, raw) in text.split('\n').enumerate() {
-            let line = raw.strip_suffix('\r').unwrap_or(raw);
-            let trimmed = line.trim();
-            if trimmed.starts_with('[') {
-                entries.extend(current.take().and_then(Partial::finish));
-                if trimmed == "[[package]]" {
-                    current = Some(Partial::new(span_of(i, line)));
-                }
-                continue;
-            }
-            let Some(entry) = current.as_mut() else {
-                continue;
-            };
-            let Some((key, value)) = key_value(trimmed) else {
-                continue;
-            };
-            match key {
-                "name" => {
-                    entry.name = Some(value);
-                    entry.name_span = Some(span_of(i, line));
-                }
-                "version" => entry.version = Some(value),
-                "source" => entry.source = Some(value),
-                _ => {}
-            }
-        }
-        entries.extend(current.and_then(Partial::finish));
-        Lockfile { entries }
+        Lockfile::from_toml(text).unwrap_or_default()
     }
 
     /// Where the entry of this package is: the one with this name, version and source,
@@ -105,71 +122,22 @@ impl Lockfile {
     }
 }
 
-struct Partial {
-    header: Span,
-    name: Option<String>,
-    name_span: Option<Span>,
-    version: Option<String>,
-    source: Option<String>,
-}
-
-impl Partial {
-    fn new(header: Span) -> Partial {
-        Partial {
-            header,
-            name: None,
-            name_span: None,
-            version: None,
-            source: None,
-        }
-    }
-
-    fn finish(self) -> Option<Entry> {
-        Some(Entry {
-            name: self.name?,
-            version: self.version?,
-            source: self.source,
-            span: self.name_span.unwrap_or(self.header),
-        })
-    }
-}
-
-/// The span of line `index` (0-based): from its first non-blank character to its end.
-fn span_of(index: usize, line: &str) -> Span {
+/// The span of the line holding byte `offset` of `text`: from its first non-blank character
+/// to its end (a `\r` before the `\n` is not part of it).
+fn line_span(text: &str, offset: usize) -> Span {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let raw = &text[start..end];
+    let line = raw.strip_suffix('\r').unwrap_or(raw);
+    let index = text[..start].matches('\n').count();
     let indent = line.len() - line.trim_start().len();
     let utf16 = |s: &str| s.encode_utf16().count();
-    let text = line.trim_end();
     Span {
         line: index + 1,
         column: utf16(&line[..indent]) + 1,
-        end_column: utf16(text) + 1,
+        end_column: utf16(line.trim_end()) + 1,
     }
-}
-
-/// `key = "value"` (or a literal `'value'`), the only shape cargo writes for the keys we read.
-fn key_value(line: &str) -> Option<(&str, String)> {
-    let (key, rest) = line.split_once('=')?;
-    let key = key.trim();
-    let rest = rest.trim();
-    if let Some(body) = rest.strip_prefix('\'') {
-        return Some((key, body.split_once('\'')?.0.to_string()));
-    }
-    let body = rest.strip_prefix('"')?;
-    let mut value = String::new();
-    let mut chars = body.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Some((key, value)),
-            '\\' => match chars.next()? {
-                'n' => value.push('\n'),
-                't' => value.push('\t'),
-                'r' => value.push('\r'),
-                other => value.push(other),
-            },
-            c => value.push(c),
-        }
-    }
-    None
 }
 
 #[cfg(test)]
