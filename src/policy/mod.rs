@@ -64,8 +64,12 @@ pub fn load_str(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
 /// 1-based line and column.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Location {
+    /// The policy file as the user named it (an `extends` target: joined to the naming file's
+    /// folder), or `builtin:NAME`.
     pub file: String,
+    /// 1-based line; 0 for a problem with the whole file, such as one that cannot be read.
     pub line: usize,
+    /// 1-based column, counted in characters; 0 when `line` is 0.
     pub column: usize,
 }
 
@@ -80,12 +84,17 @@ impl fmt::Display for Location {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Confidence {
+    /// `"low"`: weak on its own; the default of `copyright-holders`, `author-names` and `crates`.
     Low,
+    /// `"medium"`: the default of `email-domains`.
     Medium,
+    /// `"high"`: the default of the `crates-io-*` matchers, `orgs`, `hosts`, `registries` and
+    /// `repositories`.
     High,
 }
 
 impl Confidence {
+    /// The word as the policy file and the reports write it: `low`, `medium` or `high`.
     pub fn as_str(self) -> &'static str {
         match self {
             Confidence::Low => "low",
@@ -99,12 +108,16 @@ impl Confidence {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Level {
+    /// `"deny"`: a finding of severity deny.
     Deny,
+    /// `"warn"`: a finding of severity warn.
     Warn,
+    /// `"allow"`: no finding.
     Allow,
 }
 
 impl Level {
+    /// The word as the policy file writes it: `deny`, `warn` or `allow`.
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Deny => "deny",
@@ -118,11 +131,14 @@ impl Level {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EntitySeverity {
+    /// `"deny"` (the default): a finding denies when its evidence reaches `deny-min-confidence`.
     Deny,
+    /// `"warn"`: its findings warn at most.
     Warn,
 }
 
 impl EntitySeverity {
+    /// The word as the policy file writes it: `deny` or `warn`.
     pub fn as_str(self) -> &'static str {
         match self {
             EntitySeverity::Deny => "deny",
@@ -134,15 +150,25 @@ impl EntitySeverity {
 /// The `[policy]` settings after merging (the file given later wins).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
+    /// `id` of the last file loaded.
     pub id: String,
+    /// `title`, from the last file that sets it; `None` when none does.
     pub title: Option<String>,
     /// `dependency-kinds`; default all three.
     pub dependency_kinds: Kinds,
+    /// `deny-min-confidence`: the least confidence of evidence at which a finding of a `deny`
+    /// entity denies; default high.
     pub deny_min_confidence: Confidence,
+    /// `warn-min-confidence`: the least confidence at which a finding warns (below it: info);
+    /// default medium.
     pub warn_min_confidence: Confidence,
+    /// `missing-facts`: the severity of a `missing-facts` finding, made when a matcher needs
+    /// crates.io owner or publisher facts that are unknown; default warn.
     pub missing_facts: Level,
     /// `deny | warn` only.
     pub expired_exception: Level,
+    /// `unused-exception`: the severity of an `unused-exception` finding, made for an exception
+    /// that matched no finding; default warn.
     pub unused_exception: Level,
 }
 
@@ -161,36 +187,62 @@ impl Default for Settings {
     }
 }
 
+/// A `[[citation]]`: a legal or administrative text that entities name by id.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Citation {
+    /// `id`: unique in the merged policy, `[a-z0-9-]+`; required.
     pub id: String,
+    /// `title`: what the text is called; required.
     pub title: String,
+    /// `instrument`: the citable reference, e.g. `Pub. L. 115-91, s.1634`; required.
     pub instrument: String,
+    /// `issuer`: who issued the text.
     pub issuer: Option<String>,
+    /// `url`: where the text can be read, as written.
     pub url: Option<String>,
+    /// `published`: the date the text was published.
     pub published: Option<Date>,
+    /// `effective`: the date the text took or takes effect.
     pub effective: Option<Date>,
+    /// `notes`: free text about the citation.
     pub notes: Option<String>,
+    /// Where its `[[citation]]` header is.
     pub location: Location,
 }
 
 /// The matcher kinds of `[entity.match]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MatcherKind {
+    /// `crates-io-users`: numeric crates.io user ids of the owners and of the version's publisher.
     CratesIoUsers,
+    /// `crates-io-logins`: crates.io logins of the owners and of the version's publisher.
     CratesIoLogins,
+    /// `crates-io-teams`: crates.io teams, `github:ORG:TEAM`, where TEAM may be `*`.
     CratesIoTeams,
+    /// `orgs`: `host/org[/group]`, over repository, homepage and git-source URLs, crates.io teams
+    /// and trusted publishers.
     Orgs,
+    /// `hosts`: a host or any subdomain of it, in the repository, homepage, git-source or registry
+    /// index URL.
     Hosts,
+    /// `registries`: the registry index URL, or `crates-io`.
     Registries,
+    /// `repositories`: a URL glob over the normalized repository, homepage, git-source and
+    /// trusted-publisher URLs.
     Repositories,
+    /// `email-domains`: a domain or any subdomain of it, in an `authors` email.
     EmailDomains,
+    /// `copyright-holders`: a substring of a copyright line in the sources (read with
+    /// `--scan-sources` only).
     CopyrightHolders,
+    /// `author-names`: a case-insensitive substring of the name part of an `authors` entry.
     AuthorNames,
+    /// `crates`: a glob over the crate name (`-` and `_` equal).
     Crates,
 }
 
 impl MatcherKind {
+    /// Every kind, in the order the reader takes them and an entity lists its matchers.
     pub const ALL: [MatcherKind; 11] = [
         MatcherKind::CratesIoUsers,
         MatcherKind::CratesIoLogins,
@@ -222,6 +274,7 @@ impl MatcherKind {
         }
     }
 
+    /// The kind whose `[entity.match]` key is `key`; `None` for an unknown key.
     pub fn from_key(key: &str) -> Option<MatcherKind> {
         MatcherKind::ALL.into_iter().find(|k| k.key() == key)
     }
@@ -277,7 +330,9 @@ impl fmt::Display for MatcherKind {
 /// A matcher value: a string, or an integer for `crates-io-users`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum MatchValue {
+    /// A string, as written: every matcher but `crates-io-users`.
     Str(String),
+    /// A numeric crates.io user id: `crates-io-users` only.
     Id(u64),
 }
 
@@ -293,51 +348,89 @@ impl fmt::Display for MatchValue {
 /// One value of `[entity.match]`, with its confidence (given or the kind's default).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Matcher {
+    /// The `[entity.match]` key the value is listed under.
     pub kind: MatcherKind,
+    /// The value as written.
     pub value: MatchValue,
+    /// `confidence` of a value table, or else the kind's default.
     pub confidence: Confidence,
+    /// `note` of a value table: free text shown with the evidence.
     pub note: Option<String>,
+    /// Where the value is written.
     pub location: Location,
 }
 
+/// An `[[entity]]`: a restricted entity and how to recognize its crates.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entity {
+    /// `id`: unique in the merged policy, `[a-z0-9-]+`; findings, exceptions and not-affiliated
+    /// entries name the entity by it.
     pub id: String,
+    /// `name`: the entity's legal name as listed; required.
     pub name: String,
+    /// `aliases`: other names of the entity; empty when absent.
     pub aliases: Vec<String>,
+    /// `severity`: `deny | warn`; default deny.
     pub severity: EntitySeverity,
+    /// `effective`: before this date its findings are `upcoming-restriction` and warn at most;
+    /// `None`: in force.
     pub effective: Option<Date>,
+    /// `expires`: from this date on the entity no longer matches; after `effective` when both are
+    /// set.
     pub expires: Option<Date>,
+    /// `reason`: why the entity is restricted, printed with every finding; required.
     pub reason: String,
     /// Ids of [`Citation`]s, all known (validated).
     pub citations: Vec<String>,
+    /// The values of `[entity.match]`, kind by kind in the order of [`MatcherKind::ALL`], each
+    /// kind's in the order written. Never empty.
     pub matchers: Vec<Matcher>,
+    /// Where its `[[entity]]` header is.
     pub location: Location,
 }
 
+/// An `[[exception]]`: a waiver for a real match, until `expires`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Exception {
+    /// `crate`: the crate it waives, compared as a crate name (ASCII case and `-`/`_` folded);
+    /// required.
     pub crate_name: String,
     /// The requirement as written, and parsed.
     pub version: Option<(String, semver::VersionReq)>,
+    /// `entity`: only findings for this entity id; `None`: any entity.
     pub entity: Option<String>,
+    /// `kinds`: only when every dependency kind the package is reached through is listed; `None`:
+    /// any kinds.
     pub kinds: Option<Kinds>,
+    /// `via`: only when some path from a root passes through these crates in this order; empty:
+    /// any path.
     pub via: Vec<String>,
+    /// `reason`: why the waiver was granted; required.
     pub reason: String,
+    /// `approved-by`: who approved it, as written.
     pub approved_by: Option<String>,
+    /// `ticket`: a tracker reference, as written.
     pub ticket: Option<String>,
+    /// `expires`: the first day the waiver no longer applies; required.
     pub expires: Date,
+    /// Where its `[[exception]]` header is.
     pub location: Location,
 }
 
+/// A `[[not-affiliated]]` entry: a reviewed false positive. It suppresses only the evidence it
+/// reviewed (see [`NotAffiliated::covers`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct NotAffiliated {
+    /// `crate`: the crate that matched, compared as a crate name; required.
     pub crate_name: String,
+    /// `entity`: the id of the entity it matched, known in the merged policy; required.
     pub entity: String,
+    /// `reason`: why the crate is not the entity's; required.
     pub reason: String,
     /// `matchers`: the kinds of evidence that were reviewed. `None`: every matcher whose
     /// evidence is below high confidence.
     pub matchers: Option<Vec<MatcherKind>>,
+    /// Where its `[[not-affiliated]]` header is.
     pub location: Location,
 }
 
@@ -362,7 +455,11 @@ impl NotAffiliated {
 /// `[origins]`: where crates may come from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Origins {
+    /// `unknown-registry`: the severity of `unapproved-registry`, for a registry not in
+    /// `allow-registries`; default allow.
     pub unknown_registry: Level,
+    /// `unknown-git`: the severity of `unapproved-git`, for a git source not in `allow-git`;
+    /// default allow.
     pub unknown_git: Level,
     /// Registry index URLs, or `crates-io`. Default `["crates-io"]`.
     pub allow_registries: Vec<String>,
@@ -384,7 +481,10 @@ impl Default for Origins {
 /// One policy file that went into the merged policy, as the report lists it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PolicySource {
+    /// `[policy] id` of the file.
     pub id: String,
+    /// The file as the user named it (an `extends` target: joined to the naming file's folder), or
+    /// `builtin:NAME`.
     pub source: String,
     /// Extension: `[policy] reviewed`, when the file's data was last checked.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -414,15 +514,22 @@ impl PolicySource {
 pub struct Policy {
     /// The files in the order they were loaded (an `extends` target before the file that names it).
     pub sources: Vec<PolicySource>,
+    /// The merged `[policy]` settings.
     pub settings: Settings,
+    /// The `[[citation]]` tables of every file, by id.
     pub citations: BTreeMap<String, Citation>,
+    /// The `[[entity]]` tables of every file, in load order.
     pub entities: Vec<Entity>,
+    /// The `[[exception]]` tables of every file, in load order.
     pub exceptions: Vec<Exception>,
+    /// The `[[not-affiliated]]` entries of every file, in load order.
     pub not_affiliated: Vec<NotAffiliated>,
+    /// The merged `[origins]` table.
     pub origins: Origins,
 }
 
 impl Policy {
+    /// The entity with id `id`, if there is one.
     pub fn entity(&self, id: &str) -> Option<&Entity> {
         self.entities.iter().find(|e| e.id == id)
     }
@@ -438,12 +545,15 @@ impl Policy {
 /// One problem in a policy file, printed cargo-style with the source line and a caret.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Where the problem is; line 0 for a problem with the whole file.
     pub location: Location,
+    /// What is wrong, printed after `error:`.
     pub message: String,
     /// The text of the offending line (empty when there is none, e.g. an unreadable file).
     pub source_line: String,
     /// How many columns the caret underlines (at least 1).
     pub span_len: usize,
+    /// What to do about it, printed after `= help:`.
     pub hint: Option<String>,
 }
 
