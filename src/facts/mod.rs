@@ -122,6 +122,8 @@ pub enum Origin {
 pub struct UrlFact {
     /// [`Fact::Repository`], [`Fact::Homepage`] or [`Fact::GitSource`].
     pub field: Fact,
+    /// The URL as found: the manifest's `repository` or `homepage` as written, or a git
+    /// `source` without its `git+` prefix, query and fragment.
     pub raw: String,
     /// The whole URL after normalization, e.g. `https://github.com/org/repo`.
     pub normalized: String,

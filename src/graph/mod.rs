@@ -47,15 +47,21 @@ pub use search::PathFinder;
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum DepKind {
+    /// `[dependencies]` (`kind: null` in `cargo metadata`'s JSON), and any kind this tool
+    /// does not know.
     #[default]
     Normal,
+    /// `[build-dependencies]`.
     Build,
+    /// `[dev-dependencies]`.
     Dev,
 }
 
 impl DepKind {
+    /// The three kinds, weakest first: `normal`, `build`, `dev`.
     pub const ALL: [DepKind; 3] = [DepKind::Normal, DepKind::Build, DepKind::Dev];
 
+    /// The kind as the JSON and reports spell it: `normal`, `build` or `dev`.
     pub fn as_str(self) -> &'static str {
         match self {
             DepKind::Normal => "normal",

@@ -12,17 +12,26 @@ use crate::policy::{Confidence, Location, MatcherKind, PolicySource};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Code {
+    /// `restricted-entity`: a package matches an entity whose restriction is in effect.
     RestrictedEntity,
+    /// `upcoming-restriction`: a package matches an entity before its `effective` date.
     UpcomingRestriction,
+    /// `unapproved-registry`: a package's registry is not in `[origins] allow-registries`.
     UnapprovedRegistry,
+    /// `unapproved-git`: a package's git repository is not in `[origins] allow-git`.
     UnapprovedGit,
+    /// `missing-facts`: a publisher matcher needs crates.io owners or a publisher that are unknown.
     MissingFacts,
+    /// `expired-exception`: an exception that would apply has expired.
     ExpiredException,
+    /// `unused-exception`: an exception matched no finding.
     UnusedException,
+    /// `not-affiliated`: a match suppressed by a `[[not-affiliated]]` entry.
     NotAffiliated,
 }
 
 impl Code {
+    /// Every code, in the order the book lists them (and findings sort by).
     pub const ALL: [Code; 8] = [
         Code::RestrictedEntity,
         Code::UpcomingRestriction,
@@ -34,6 +43,7 @@ impl Code {
         Code::NotAffiliated,
     ];
 
+    /// The code as reports spell it, e.g. `restricted-entity`.
     pub fn as_str(self) -> &'static str {
         match self {
             Code::RestrictedEntity => "restricted-entity",
@@ -78,12 +88,16 @@ impl Code {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
+    /// `deny`: fails the run unless `--fail-on never`.
     Deny,
+    /// `warn`: fails the run under `--fail-on warn`.
     Warn,
+    /// `info`: never fails the run; also the severity of a waived finding.
     Info,
 }
 
 impl Severity {
+    /// The severity as reports spell it: `deny`, `warn` or `info`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Deny => "deny",
@@ -93,12 +107,17 @@ impl Severity {
     }
 }
 
+/// The program that wrote the report (`tool`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Tool {
+    /// `cargo-vendor-audit`.
     pub name: String,
+    /// The program's version, e.g. `0.1.0`.
     pub version: String,
 }
 
+/// How many packages there were and were audited, and how many findings of each severity
+/// after waivers (`summary`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// Packages in the metadata.
@@ -106,16 +125,26 @@ pub struct Summary {
     /// Packages audited: reached, in scope of `dependency-kinds`, not first-party
     /// (unless `--include-workspace`).
     pub audited: usize,
+    /// Findings of severity `deny`.
     pub deny: usize,
+    /// Findings of severity `warn`.
     pub warn: usize,
+    /// Findings of severity `info`, waived ones included.
     pub info: usize,
 }
 
+/// The package a finding is about (`package`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PackageRef {
+    /// The crate name, e.g. `kav-sdk`.
     pub name: String,
+    /// The version, e.g. `1.2.3`.
     pub version: String,
+    /// The package id, `SOURCE#NAME@VERSION` as cargo writes it, e.g.
+    /// `registry+https://github.com/rust-lang/crates.io-index#foo@1.2.3`.
     pub id: String,
+    /// Where the package comes from, as cargo's `source`, e.g.
+    /// `registry+https://github.com/rust-lang/crates.io-index`; `null` for a path package.
     pub source: Option<String>,
 }
 
@@ -167,11 +196,18 @@ impl Serialize for MatcherKey {
 pub struct Evidence {
     /// The matcher, e.g. `orgs`.
     pub matcher: MatcherKey,
+    /// The pattern as the policy writes it, e.g. `github.com/KasperskyLab`; for `[origins]`
+    /// evidence, the allow-list's entries joined by `, ` (`(empty)` when it has none).
     pub pattern: String,
     /// Which fact matched.
     pub fact: Fact,
+    /// The fact's value as found, e.g. `https://github.com/KasperskyLab/kav-sdk` or
+    /// `Dev <dev@kaspersky.com>`.
     pub value: String,
+    /// How much the match says: the pattern's confidence, e.g. `medium` (`high` for
+    /// `[origins]` evidence).
     pub confidence: Confidence,
+    /// Where the fact came from, e.g. `cargo-metadata` or `crates-io-api`.
     pub provenance: Provenance,
     /// Extension: when a fetched fact was obtained.
     pub fetched: Option<String>,
@@ -224,9 +260,19 @@ impl Evidence {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PolicyLocation {
     /// A line of a policy file, named as the user named it.
-    File { path: String, line: usize },
+    File {
+        /// The file's path as given, e.g. `policy/vendor.toml`.
+        path: String,
+        /// The 1-based line.
+        line: usize,
+    },
     /// A line of a policy compiled into the binary, `builtin:NAME`.
-    Builtin { name: String, line: usize },
+    Builtin {
+        /// The builtin policy's name, e.g. `us-federal`.
+        name: String,
+        /// The 1-based line.
+        line: usize,
+    },
     /// The `[origins]` table, for evidence held against its allow-lists.
     Origins,
 }
@@ -265,11 +311,16 @@ impl Serialize for PolicyLocation {
 /// An exception as written, for findings about exceptions and waived findings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ExceptionRef {
+    /// The `crate` it waives (JSON key `crate`), e.g. `ylong_io`.
     #[serde(rename = "crate")]
     pub crate_name: String,
+    /// The `version` requirement as written, e.g. `=1.0.0`; `null` for every version.
     pub version: Option<String>,
+    /// The id of the only `entity` it waives; `null` for any entity.
     pub entity: Option<String>,
+    /// The date it expires, `YYYY-MM-DD`.
     pub expires: String,
+    /// Its `reason`, as written.
     pub reason: String,
     /// `file:line`.
     pub at: PolicyLocation,
@@ -282,35 +333,57 @@ pub struct ExceptionRef {
 /// A citation as a finding shows it (extension).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CitationRef {
+    /// The `[[citation]]`'s `id`, e.g. `ndaa-fy2018-s1634`.
     pub id: String,
+    /// Its `title`.
     pub title: String,
+    /// Its `instrument`, e.g. `Pub. L. 115-91, s.1634`.
     pub instrument: String,
+    /// Its `url`; `null` when it has none.
     pub url: Option<String>,
 }
 
 /// The entity of a finding, in full (extension).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EntityRef {
+    /// The `[[entity]]`'s `id`, e.g. `kaspersky`.
     pub id: String,
+    /// Its `name`, e.g. `AO Kaspersky Lab`.
     pub name: String,
+    /// Its `reason`, as written.
     pub reason: String,
+    /// The date its restriction takes effect, `YYYY-MM-DD`; `null` when the policy gives none.
     pub effective: Option<String>,
+    /// The `[[citation]]`s its `citations` name, in that order.
     pub citations: Vec<CitationRef>,
     /// `file:line` of the `[[entity]]`.
     pub at: PolicyLocation,
 }
 
+/// One finding (an entry of `findings`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// What kind of finding it is, e.g. `restricted-entity`.
     pub code: Code,
+    /// Its severity after confidence thresholds and waivers.
     pub severity: Severity,
+    /// The matched entity's id, e.g. `kaspersky`; `null` for a finding about no entity
+    /// (`unapproved-*`, `missing-facts`).
     pub entity: Option<String>,
+    /// The package it is about; `null` for a finding about no package (`unused-exception`).
     pub package: Option<PackageRef>,
+    /// The dependency kinds through which the package is reached, in the order `normal`,
+    /// `build`, `dev`, e.g. `["normal"]`; empty without a package.
     pub kinds: Vec<String>,
+    /// What the finding rests on: each fact held against a pattern or an `[origins]` allow-list.
     pub evidence: Vec<Evidence>,
     /// Up to 5 shortest paths, root first, as `name@version`.
     pub paths: Vec<Vec<String>>,
+    /// The exception that waived the finding (its severity is then `info`), or the one an
+    /// `expired-exception` or `unused-exception` is about; `null` otherwise.
     pub exception: Option<ExceptionRef>,
+    /// The finding in one sentence, e.g. ``kav-sdk 1.2.3 comes from restricted entity AO
+    /// Kaspersky Lab (kaspersky): repository `...` matches orgs `github.com/KasperskyLab` ``.
     pub message: String,
     /// Extension: the entity's name, reason and citations.
     pub entity_detail: Option<EntityRef>,
@@ -318,14 +391,23 @@ pub struct Finding {
     pub path_kinds: Vec<Vec<Option<String>>>,
 }
 
+/// The whole report: what `--format json` writes, and what the other formats render.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// The version of the report's schema: `1`.
     pub schema: u32,
+    /// The program that wrote it.
     pub tool: Tool,
+    /// The policies applied, each with its `id`, `source` and `reviewed` date if it has one.
     pub policies: Vec<PolicySource>,
+    /// The date `effective` and `expires` were held against (`--today`, else the UTC date),
+    /// `YYYY-MM-DD`.
     pub today: String,
+    /// The counts.
     pub summary: Summary,
+    /// The fact sources that failed (`source`, `message`); empty when none did.
     pub degraded: Vec<Degraded>,
+    /// The findings, sorted by severity, then code, then package name and version, then entity.
     pub findings: Vec<Finding>,
     /// Extension: true when no policy was given or found and `builtin:us-federal` was used.
     pub default_policy: bool,
@@ -345,6 +427,10 @@ pub use render::{Format, RenderOptions, Renderer, render, renderer};
 
 /// `--fail-on`: the least severity that fails the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[allow(
+    missing_docs,
+    reason = "clap prints a variant's doc comment in --help; these values name themselves"
+)]
 pub enum FailOn {
     Deny,
     Warn,
@@ -399,6 +485,7 @@ pub struct Context {
     pub workspace_root: PathBuf,
     /// The text of `Cargo.lock` at the workspace root; `None` when it could not be read.
     pub lockfile: Option<String>,
+    /// `--fail-on`, for the verdict.
     pub fail_on: FailOn,
 }
 
@@ -448,12 +535,20 @@ pub enum PolicyPlace<'a> {
     /// A policy file. `relative`: `path` is relative to the workspace root (a path given
     /// relative on the command line is taken as relative to it, as CI runs from there).
     File {
+        /// The path with `/` separators, e.g. `policy/vendor.toml`.
         path: String,
+        /// Whether `path` is relative to the workspace root.
         relative: bool,
+        /// The 1-based line.
         line: usize,
     },
     /// A policy compiled into the binary (`builtin:NAME:LINE`): not a file of the workspace.
-    Builtin { name: &'a str, line: usize },
+    Builtin {
+        /// The builtin policy's name, e.g. `us-federal`.
+        name: &'a str,
+        /// The 1-based line.
+        line: usize,
+    },
     /// No line of a file (e.g. `[origins]`): shown as it is.
     Other(String),
 }

@@ -33,8 +33,12 @@ impl Span {
 /// One `[[package]]` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
+    /// The package's name.
     pub name: String,
+    /// The package's version, as written, e.g. `1.2.3`.
     pub version: String,
+    /// The `source` line, e.g. `registry+https://github.com/rust-lang/crates.io-index`;
+    /// `None` for a path package.
     pub source: Option<String>,
     /// `NAME`, `NAME VERSION` or `NAME VERSION (SOURCE)`, as cargo writes them.
     pub dependencies: Vec<String>,
@@ -45,6 +49,7 @@ pub struct Entry {
 /// The `[[package]]` entries of one Cargo.lock, in file order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lockfile {
+    /// One per `[[package]]` table.
     pub entries: Vec<Entry>,
 }
 
