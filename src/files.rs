@@ -47,7 +47,7 @@ fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
 }
 
 /// Writes `bytes` to `path` so that no reader ever sees a partial file: a new temporary
-/// file in the same folder (see [`create_temp`]), synced, then renamed over `path`. A
+/// file in the same folder (see `create_temp`), synced, then renamed over `path`. A
 /// failed write removes its temporary file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = match path.parent() {

@@ -1,6 +1,6 @@
 //! What is known about each package, and from where.
 //!
-//! Takes the [`Graph`](crate::graph::Graph) and gives one [`PackageFacts`] per package:
+//! Takes the [`Graph`] and gives one [`PackageFacts`] per package:
 //! its origin, URLs, author email domains, crates.io owners and publisher, copyright lines.
 //! Every fact carries its [`Provenance`] (book: docs/src/facts.md).
 

@@ -1,8 +1,9 @@
 //! Building the facts store from a crates.io dump in one streamed pass.
 //!
 //! The tables are read row by row with the dump reader's table reading
-//! ([`read_all_rows`]), in whatever order the archive holds them: every row of the few
-//! columns the store needs is kept, and the file is laid out once all are read.
+//! (`read_all_rows` in [`crate::facts::dump`]), in whatever order the archive holds
+//! them: every row of the few columns the store needs is kept, and the file is laid out
+//! once all are read.
 //! Sources: the `.zip` (members read in place), the `.tar.gz` (streamed once) and an
 //! extracted folder.
 

@@ -3,7 +3,7 @@
 //!
 //! Built from a crates.io database dump ([`build`]), downloaded by [`download`], kept as
 //! one file `facts.store` under the cache dir (`cargo-vendor-audit/store/`) and read in
-//! place through a memory map ([`format`]): opening costs a header check, a lookup a
+//! place through a memory map ([`format`](mod@format)): opening costs a header check, a lookup a
 //! binary search over the crate names. Facts from it carry provenance `db-dump` and
 //! `fetched` = the dump's timestamp, exactly as `--db-dump PATH` gives them.
 
