@@ -1,3 +1,6 @@
+//! The `cargo-vendor-audit` binary: hands the arguments, stdout and stderr to
+//! [`cargo_vendor_audit::run`] and exits with the code it gives.
+
 use std::process::ExitCode;
 
 // The run allocates many small strings and vectors (metadata, facts, findings); mimalloc
