@@ -3,6 +3,13 @@
 //! The pipeline: [`input`] -> [`graph`] -> [`facts`] -> [`policy`] -> [`matcher`] -> [`report`].
 //! [`cli`] parses the command line; each subcommand in [`commands`] runs its part of
 //! the shared [`pipeline`].
+//!
+//! Where new work goes: a new input (what gives a [`graph::Graph`]) is a file in
+//! [`input`] and an arm of [`input::Input`]; a new fact source is a module of [`facts`]
+//! asked in order by [`facts::sources`]; a new output format is a file in [`report`] and
+//! an arm of [`report::Format`]; a new subcommand is a file in [`commands`] and an arm
+//! of [`commands::Command`]. Modules use each other one way only (a test checks this), and
+//! every error a run can end with is one [`Error`], rendered once at the edge.
 
 pub mod args;
 pub mod cli;
