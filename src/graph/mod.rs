@@ -1,12 +1,12 @@
 //! The dependency graph cargo would build: packages, edges with their kind, workspace roots.
 //!
 //! Holds the packages reached from the selected roots, each with the set of dependency kinds
-//! through which it is reached (SPEC section 2); `cargo metadata` output is turned into a
+//! through which it is reached (book: docs/src/inputs.md, "The graph"); `cargo metadata` output is turned into a
 //! graph by `input::metadata` (`Graph::build`), the other inputs by `input::graph_from_parts`.
 //!
-//! Choices where the SPEC is silent:
-//! - Default roots (no `-p`, no `--workspace`): every workspace member, as SPEC
-//!   section 1 says, not `workspace_default_members` (see `input/metadata/roots.rs`).
+//! Choices made here:
+//! - Default roots (no `-p`, no `--workspace`): every workspace member, as the book's
+//!   command-line chapter says, not `workspace_default_members` (see `input/metadata/roots.rs`).
 //! - A root is reached by the empty path, which counts as `normal`.
 //! - Dev edges are kept only out of roots (cargo tests only the selected packages).
 //! - Kinds are those of *walks* from a root: through a dev-dependency cycle

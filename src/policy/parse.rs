@@ -107,7 +107,7 @@ impl Checker<'_> {
                     Some(n) => self.error(
                         v.span(),
                         format!("unsupported policy schema {n}: this version of cargo-vendor-audit reads schema 1"),
-                        "write `schema = 1` and use the keys of SPEC section 4, or upgrade cargo-vendor-audit",
+                        "write `schema = 1` and use the keys of the policy reference (`cargo vendor-audit policy show builtin:example` prints them all), or upgrade cargo-vendor-audit",
                     ),
                     None => self.error(
                         v.span(),

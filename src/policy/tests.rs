@@ -254,10 +254,19 @@ fn missing_required_keys() {
 
 #[test]
 fn bad_schema() {
-    only(
+    let d = only(
         "schema = 2\n[policy]\nid = \"p\"\n",
         "policy.toml:1:10",
         "unsupported policy schema 2",
+    );
+    // The hint names what a user has: the reference the binary prints.
+    assert!(
+        d.hint
+            .as_deref()
+            .unwrap()
+            .contains("cargo vendor-audit policy show builtin:example"),
+        "{:?}",
+        d.hint
     );
     let d = only(
         "schema = \"cargo-vendor-audit/policy/v1\"\n[policy]\nid = \"p\"\n",

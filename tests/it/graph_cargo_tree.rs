@@ -1,6 +1,6 @@
 //! The graph stage against cargo itself: generated path-only workspaces, real
 //! `cargo metadata --offline`, and `cargo tree` as the oracle for the set of packages
-//! cargo builds (SPEC section 2, "Reference").
+//! cargo builds (book: docs/src/inputs.md, "The graph").
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -40,7 +40,7 @@ impl Metadata {
 
 impl Graph {
     /// Builds the graph from parsed metadata: selects the roots, prunes the `resolve`
-    /// edges cargo would not build, and walks from the roots (SPEC section 2).
+    /// edges cargo would not build, and walks from the roots (book: docs/src/inputs.md, "The graph").
     pub fn build(metadata: &Metadata, opts: &GraphOptions) -> Result<Graph, GraphError> {
         build::build(metadata.model(), opts)
     }

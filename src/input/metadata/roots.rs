@@ -10,7 +10,7 @@ use crate::graph::{GraphError, GraphOptions};
 ///   package id, `name`, `name@version` (the version may be partial: `name@1.2`), or a
 ///   glob over names (`serde*`). A spec matching no member is `UnknownPackage`; a
 ///   `name` or `name@version` matching several members is `AmbiguousPackage`.
-/// - neither: every member (SPEC section 1, "default: every workspace member"), minus
+/// - neither: every member (the book's command-line chapter: "default: every workspace member"), minus
 ///   `--exclude`. Not `workspace_default_members`: an audit must see what any member
 ///   pulls in, not only what a bare `cargo build` builds.
 ///
