@@ -8,82 +8,6 @@ use serde::Serialize;
 use crate::facts::{Degraded, Fact, Provenance};
 use crate::policy::{Confidence, Location, MatcherKind, PolicySource};
 
-/// The stable finding codes (book: docs/src/finding-codes.md, one section each).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Code {
-    /// `restricted-entity`: a package matches an entity whose restriction is in effect.
-    RestrictedEntity,
-    /// `upcoming-restriction`: a package matches an entity before its `effective` date.
-    UpcomingRestriction,
-    /// `unapproved-registry`: a package's registry is not in `[origins] allow-registries`.
-    UnapprovedRegistry,
-    /// `unapproved-git`: a package's git repository is not in `[origins] allow-git`.
-    UnapprovedGit,
-    /// `missing-facts`: a publisher matcher needs crates.io owners or a publisher that are unknown.
-    MissingFacts,
-    /// `expired-exception`: an exception that would apply has expired.
-    ExpiredException,
-    /// `unused-exception`: an exception matched no finding.
-    UnusedException,
-    /// `not-affiliated`: a match suppressed by a `[[not-affiliated]]` entry.
-    NotAffiliated,
-}
-
-impl Code {
-    /// Every code, in the order the book lists them (and findings sort by).
-    pub const ALL: [Code; 8] = [
-        Code::RestrictedEntity,
-        Code::UpcomingRestriction,
-        Code::UnapprovedRegistry,
-        Code::UnapprovedGit,
-        Code::MissingFacts,
-        Code::ExpiredException,
-        Code::UnusedException,
-        Code::NotAffiliated,
-    ];
-
-    /// The code as reports spell it, e.g. `restricted-entity`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::RestrictedEntity => "restricted-entity",
-            Code::UpcomingRestriction => "upcoming-restriction",
-            Code::UnapprovedRegistry => "unapproved-registry",
-            Code::UnapprovedGit => "unapproved-git",
-            Code::MissingFacts => "missing-facts",
-            Code::ExpiredException => "expired-exception",
-            Code::UnusedException => "unused-exception",
-            Code::NotAffiliated => "not-affiliated",
-        }
-    }
-
-    /// One line on what the code means, for help texts and rule descriptions.
-    pub fn description(self) -> &'static str {
-        match self {
-            Code::RestrictedEntity => "a package matches a restricted entity of the policy",
-            Code::UpcomingRestriction => {
-                "a package matches an entity whose restriction is not yet effective"
-            }
-            Code::UnapprovedRegistry => {
-                "a package comes from a registry not in `[origins] allow-registries`"
-            }
-            Code::UnapprovedGit => {
-                "a package comes from a git repository not in `[origins] allow-git`"
-            }
-            Code::MissingFacts => {
-                "a publisher matcher could not be evaluated: the package's crates.io owners or publisher are unknown"
-            }
-            Code::ExpiredException => {
-                "an exception that would apply has expired; the finding it covered stands"
-            }
-            Code::UnusedException => "an exception matched no finding",
-            Code::NotAffiliated => {
-                "a match was suppressed by a reviewed `[[not-affiliated]]` entry"
-            }
-        }
-    }
-}
-
 /// Ordered so that sorting puts `deny` first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -413,6 +337,7 @@ pub struct Report {
     pub default_policy: bool,
 }
 
+mod code;
 pub mod cyclonedx;
 pub mod github;
 pub mod human;
@@ -422,6 +347,7 @@ pub mod markdown;
 mod render;
 pub mod sarif;
 
+pub use code::Code;
 pub use json::write_inert_json;
 pub use render::{Format, RenderOptions, Renderer, render, renderer};
 

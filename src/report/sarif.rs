@@ -117,8 +117,8 @@ fn rule(code: Code) -> Value {
         "id": code.as_str(),
         "name": rule_name(code),
         "shortDescription": {"text": code.description()},
-        "fullDescription": {"text": full_description(code)},
-        "help": {"text": help(code)},
+        "fullDescription": {"text": code.explanation()},
+        "help": {"text": code.help()},
         "helpUri": format!("{INFORMATION_URI}#finding-codes"),
         "defaultConfiguration": {"level": default_level(code)},
         "properties": {"tags": ["supply-chain"]},
@@ -148,65 +148,6 @@ fn default_level(code: Code) -> &'static str {
         | Code::MissingFacts
         | Code::UnusedException => "warning",
         Code::NotAffiliated => "note",
-    }
-}
-
-fn full_description(code: Code) -> &'static str {
-    match code {
-        Code::RestrictedEntity => {
-            "A package in the dependency graph is tied to an entity the policy restricts: by its crates.io owners or publisher, the organisation or host of its repository, its registry, its authors' email domains or its name. The evidence says which fact matched which policy pattern, and with what confidence; the severity follows from the entity's severity and that confidence."
-        }
-        Code::UpcomingRestriction => {
-            "A package matches an entity whose restriction takes effect at a later date (the entity's `effective`). On that date the finding becomes `restricted-entity`."
-        }
-        Code::UnapprovedRegistry => {
-            "The package comes from a registry that the policy's `[origins] allow-registries` does not list."
-        }
-        Code::UnapprovedGit => {
-            "The package comes from a git repository that the policy's `[origins] allow-git` does not list."
-        }
-        Code::MissingFacts => {
-            "The policy has matchers on crates.io owners or publishers, and the package's owners or the publisher of its version are unknown, so those matchers could not be evaluated for it."
-        }
-        Code::ExpiredException => {
-            "An `[[exception]]` would waive a finding, but its `expires` date has passed. The finding it covered is reported as well."
-        }
-        Code::UnusedException => {
-            "An `[[exception]]` matched no finding: the crate is gone, its version or entity no longer match, or the exception is misspelt."
-        }
-        Code::NotAffiliated => {
-            "A match was suppressed by a reviewed `[[not-affiliated]]` entry. Reported for the record; it never fails a run."
-        }
-    }
-}
-
-/// What to do about a finding of this code.
-fn help(code: Code) -> &'static str {
-    match code {
-        Code::RestrictedEntity => {
-            "Remove or replace the dependency: the dependency path shows which of your dependencies pulls it in. If the match is wrong, add a `[[not-affiliated]]` entry (crate, entity, reason) to the policy. If the dependency must stay for a while, add an `[[exception]]` with a reason, an approver and an `expires` date."
-        }
-        Code::UpcomingRestriction => {
-            "Plan to remove or replace the dependency before the restriction's effective date; after it, the finding is a `restricted-entity` one. The same remedies apply: `[[not-affiliated]]` for a wrong match, `[[exception]]` for a dated waiver."
-        }
-        Code::UnapprovedRegistry => {
-            "Take the crate from an approved registry, or, if this registry is trusted, add it to `[origins] allow-registries`."
-        }
-        Code::UnapprovedGit => {
-            "Depend on a release from an approved registry, or, if this repository is trusted, add it (`host/org` or a URL prefix) to `[origins] allow-git`."
-        }
-        Code::MissingFacts => {
-            "Run `cargo vendor-audit fetch` and commit `vendor-audit.lock`, or give `--db-dump` or `--vet-imports`. To accept the gap, set `missing-facts = \"allow\"` in `[policy]`."
-        }
-        Code::ExpiredException => {
-            "Remove the dependency, or review the exception and renew its `expires` date, with a reason."
-        }
-        Code::UnusedException => {
-            "Remove the exception, or correct its `crate`, `version`, `entity`, `kinds` or `via`."
-        }
-        Code::NotAffiliated => {
-            "Nothing to do; review the `[[not-affiliated]]` entry if the crate's ownership changes."
-        }
     }
 }
 
