@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use crate::Error;
 use crate::args::GraphArgs;
@@ -20,19 +20,77 @@ pub struct CheckArgs {
     pub graph: GraphArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
+    pub format: FormatArg,
     /// Write the report to FILE instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit 1 when a finding of this severity or worse exists
     #[arg(long, value_enum, default_value = "deny")]
-    pub fail_on: FailOn,
+    pub fail_on: FailOnArg,
     /// Show info findings and fact provenance
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
     /// Print only the summary
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `--format`, as the command line spells it; [`Format`] is the report's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    #[allow(
+        missing_docs,
+        reason = "clap prints a variant's doc comment in --help; this value names itself"
+    )]
+    Human,
+    #[allow(
+        missing_docs,
+        reason = "clap prints a variant's doc comment in --help; this value names itself"
+    )]
+    Json,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// A summary for $GITHUB_STEP_SUMMARY or a pull-request comment
+    Markdown,
+    /// GitHub workflow commands (annotations)
+    Github,
+    /// A CycloneDX 1.6 JSON SBOM with supplier facts and the verdict per component
+    Cyclonedx,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Github => Format::Github,
+            FormatArg::Cyclonedx => Format::Cyclonedx,
+        }
+    }
+}
+
+/// `--fail-on`, as the command line spells it; [`FailOn`] is the report's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[allow(
+    missing_docs,
+    reason = "clap prints a variant's doc comment in --help; these values name themselves"
+)]
+pub enum FailOnArg {
+    Deny,
+    Warn,
+    Never,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(f: FailOnArg) -> FailOn {
+        match f {
+            FailOnArg::Deny => FailOn::Deny,
+            FailOnArg::Warn => FailOn::Warn,
+            FailOnArg::Never => FailOn::Never,
+        }
+    }
 }
 
 /// Runs `check` and gives the exit code.
@@ -53,12 +111,12 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     let options = RenderOptions {
         verbosity,
         style,
-        fail_on: args.fail_on,
+        fail_on: args.fail_on.into(),
         workspace_root: &loaded.graph.workspace_root,
         graph: &loaded.graph,
         facts: &facts,
     };
-    let render = |w: &mut dyn Write| report::render(args.format, &report, &options, w);
+    let render = |w: &mut dyn Write| report::render(args.format.into(), &report, &options, w);
     match args.output.as_deref() {
         None => {
             // Straight to stdout, in large writes. Every error here is a write error (a
@@ -83,7 +141,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
                 color: crate::args::use_color(args.graph.color, std::io::stderr().is_terminal()),
             };
             let mut line = Vec::new();
-            human::summary(&report, style, args.fail_on, &mut line).map_err(|source| {
+            human::summary(&report, style, args.fail_on.into(), &mut line).map_err(|source| {
                 Error::Write {
                     doing: "render the summary",
                     source,
@@ -98,7 +156,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             );
         }
     }
-    let code = u8::from(report.fails(args.fail_on));
+    let code = u8::from(report.fails(args.fail_on.into()));
     // The process ends right after this: leave the graph, facts and report to the OS
     // instead of freeing them piece by piece (a large share of a big run's time).
     std::mem::forget(report);

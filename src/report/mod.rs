@@ -351,15 +351,14 @@ pub use code::Code;
 pub use json::write_inert_json;
 pub use render::{Format, RenderOptions, Renderer, render, renderer};
 
-/// `--fail-on`: the least severity that fails the run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-#[allow(
-    missing_docs,
-    reason = "clap prints a variant's doc comment in --help; these values name themselves"
-)]
+/// The least severity that fails the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailOn {
+    /// A `deny` finding fails the run.
     Deny,
+    /// A `deny` or `warn` finding fails the run.
     Warn,
+    /// No finding fails the run.
     Never,
 }
 

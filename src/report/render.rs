@@ -9,26 +9,20 @@ use super::{Context, FailOn, Report, cyclonedx, github, markdown, sarif};
 use crate::facts::PackageFacts;
 use crate::graph::Graph;
 
-/// `check --format`: what the report is written as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// What the report is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    #[allow(
-        missing_docs,
-        reason = "clap prints a variant's doc comment in --help; this value names itself"
-    )]
+    /// For a person at a terminal: findings with their evidence and paths, and a verdict.
     Human,
-    #[allow(
-        missing_docs,
-        reason = "clap prints a variant's doc comment in --help; this value names itself"
-    )]
+    /// The JSON report, whose schema is the stable interface.
     Json,
-    /// SARIF 2.1.0, for code scanning
+    /// SARIF 2.1.0, for code scanning.
     Sarif,
-    /// A summary for $GITHUB_STEP_SUMMARY or a pull-request comment
+    /// A summary for $GITHUB_STEP_SUMMARY or a pull-request comment.
     Markdown,
-    /// GitHub workflow commands (annotations)
+    /// GitHub workflow commands (annotations).
     Github,
-    /// A CycloneDX 1.6 JSON SBOM with supplier facts and the verdict per component
+    /// A CycloneDX 1.6 JSON SBOM with supplier facts and the verdict per component.
     Cyclonedx,
 }
 
