@@ -8,6 +8,7 @@ use std::process::{Output, Stdio};
 use std::time::Instant;
 
 use crate::support::case::{Case, TIME_LIMIT};
+use crate::support::dump::{tables, tar_gz};
 use crate::support::metadata_json::{declare, metadata, node, package};
 use serde_json::{Value, json};
 
@@ -642,47 +643,6 @@ fn lock_is_a_folder() {
 
 // ---------------------------------------------------------------- dumps
 
-fn tar_entries(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (path, bytes) in entries {
-        let mut header = tar::Header::new_ustar();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_entry_type(tar::EntryType::Regular);
-        // set_path refuses `..`: write the name field directly, as a hostile tool would.
-        let name = &mut header.as_old_mut().name;
-        name[..path.len()].copy_from_slice(path.as_bytes());
-        header.set_cksum();
-        builder.append(&header, *bytes).unwrap();
-    }
-    builder.into_inner().unwrap()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(bytes).unwrap();
-    gz.finish().unwrap()
-}
-
-const CRATES: &str = "id,name\n1,foo\n";
-const OWNERS: &str = "crate_id,owner_id,owner_kind\n1,7,0\n";
-const VERSIONS: &str = "crate_id,num,published_by\n1,1.0.0,7\n";
-const USERS: &str = "id,gh_login\n7,someone\n";
-const TEAMS: &str = "id,login\n";
-
-fn tables(prefix: &str, crates: &str) -> Vec<(String, Vec<u8>)> {
-    [
-        ("crates.csv", crates),
-        ("crate_owners.csv", OWNERS),
-        ("versions.csv", VERSIONS),
-        ("users.csv", USERS),
-        ("teams.csv", TEAMS),
-    ]
-    .iter()
-    .map(|(n, t)| (format!("{prefix}{n}"), t.as_bytes().to_vec()))
-    .collect()
-}
-
 fn dump_case(dump: &[u8]) -> (Case, Output) {
     let case = Case::new(POLICY);
     case.write("policy.toml", PUBLISHER_POLICY);
@@ -692,19 +652,10 @@ fn dump_case(dump: &[u8]) -> (Case, Output) {
     (case, out)
 }
 
-fn owned(list: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
-    list.iter()
-        .map(|(n, b)| (n.as_str(), b.as_slice()))
-        .collect()
-}
-
 #[test]
 fn dump_good_one_is_read() {
     // The baseline the broken ones below differ from.
-    let good = gzip(&tar_entries(&owned(&tables(
-        "2026-11-27-000000/data/",
-        CRATES,
-    ))));
+    let good = tar_gz(&tables("2026-11-27-000000/data/", &[]));
     let (_case, out) = dump_case(&good);
     assert_eq!(degraded(&out, "db-dump"), "");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -720,7 +671,7 @@ fn dump_good_one_is_read() {
 
 #[test]
 fn dump_truncated_gzip() {
-    let good = gzip(&tar_entries(&owned(&tables("d/data/", CRATES))));
+    let good = tar_gz(&tables("d/data/", &[]));
     let (_case, out) = dump_case(&good[..good.len() / 2]);
     let message = degraded(&out, "db-dump");
     assert!(message.contains("corrupt or truncated"), "{message}");
@@ -737,7 +688,7 @@ fn dump_not_an_archive() {
 #[test]
 fn dump_malformed_csv() {
     let broken = "id,name\n1,foo\n2,bar,extra,fields\n";
-    let (_case, out) = dump_case(&gzip(&tar_entries(&owned(&tables("d/data/", broken)))));
+    let (_case, out) = dump_case(&tar_gz(&tables("d/data/", &[("crates.csv", broken)])));
     let message = degraded(&out, "db-dump");
     assert!(message.contains("crates.csv line 3"), "{message}");
 }
@@ -745,7 +696,7 @@ fn dump_malformed_csv() {
 #[test]
 fn dump_non_numeric_id() {
     let broken = "id,name\nDROP TABLE,foo\n";
-    let (_case, out) = dump_case(&gzip(&tar_entries(&owned(&tables("d/data/", broken)))));
+    let (_case, out) = dump_case(&tar_gz(&tables("d/data/", &[("crates.csv", broken)])));
     let message = degraded(&out, "db-dump");
     assert!(message.contains("expected a number"), "{message}");
     assert!(message.contains("DROP TABLE"), "{message}");
@@ -753,16 +704,16 @@ fn dump_non_numeric_id() {
 
 #[test]
 fn dump_missing_column_and_table() {
-    let (_case, out) = dump_case(&gzip(&tar_entries(&owned(&tables(
+    let (_case, out) = dump_case(&tar_gz(&tables(
         "d/data/",
-        "name\nfoo\n",
-    )))));
+        &[("crates.csv", "name\nfoo\n")],
+    )));
     let message = degraded(&out, "db-dump");
     assert!(message.contains("has no column `id`"), "{message}");
 
-    let mut list = tables("d/data/", CRATES);
+    let mut list = tables("d/data/", &[]);
     list.retain(|(n, _)| !n.ends_with("users.csv"));
-    let (_case, out) = dump_case(&gzip(&tar_entries(&owned(&list))));
+    let (_case, out) = dump_case(&tar_gz(&list));
     let message = degraded(&out, "db-dump");
     assert!(message.contains("no users.csv found"), "{message}");
 }
@@ -770,7 +721,7 @@ fn dump_missing_column_and_table() {
 #[test]
 fn dump_entries_escaping_the_folder_are_ignored() {
     for prefix in ["../data/", "/data/", "d/../../data/"] {
-        let (case, out) = dump_case(&gzip(&tar_entries(&owned(&tables(prefix, CRATES)))));
+        let (case, out) = dump_case(&tar_gz(&tables(prefix, &[])));
         let message = degraded(&out, "db-dump");
         assert!(
             message.contains("no crates.csv found"),
@@ -797,8 +748,8 @@ fn dump_huge_entry_is_streamed() {
         "d/data/version_downloads.csv".to_string(),
         vec![b'0'; 256 << 20],
     )];
-    list.extend(tables("d/data/", CRATES));
-    let dump = gzip(&tar_entries(&owned(&list)));
+    list.extend(tables("d/data/", &[]));
+    let dump = tar_gz(&list);
     drop(list);
     let case = Case::new(POLICY);
     case.write("policy.toml", PUBLISHER_POLICY);

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::support::case::Case;
+use crate::support::dump::{tables, tar_gz};
 use crate::support::metadata_json::metadata;
 use serde_json::Value;
 
@@ -72,62 +73,10 @@ fn findings(report: &Value, code: &str) -> Vec<String> {
 
 // ---------------------------------------------------------------- dumps
 
-fn tar_entries(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (path, bytes) in entries {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_entry_type(tar::EntryType::Regular);
-        header.set_path(path).unwrap();
-        header.set_cksum();
-        builder.append(&header, *bytes).unwrap();
-    }
-    builder.into_inner().unwrap()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(bytes).unwrap();
-    gz.finish().unwrap()
-}
-
-const CRATES: &str = "id,name\n1,foo\n";
-const OWNERS: &str = "crate_id,owner_id,owner_kind\n1,7,0\n";
-const VERSIONS: &str = "crate_id,num,published_by\n1,1.0.0,7\n";
-const USERS: &str = "id,gh_login\n7,someone\n";
-const TEAMS: &str = "id,login\n";
-
-/// The five tables under `prefix`, with some replaced.
-fn tables(prefix: &str, replace: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
-    [
-        ("crates.csv", CRATES),
-        ("crate_owners.csv", OWNERS),
-        ("versions.csv", VERSIONS),
-        ("users.csv", USERS),
-        ("teams.csv", TEAMS),
-    ]
-    .iter()
-    .map(|(n, t)| {
-        let text = replace
-            .iter()
-            .find(|(r, _)| r == n)
-            .map_or(*t, |(_, text)| *text);
-        (format!("{prefix}{n}"), text.as_bytes().to_vec())
-    })
-    .collect()
-}
-
-fn owned(list: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
-    list.iter()
-        .map(|(n, b)| (n.as_str(), b.as_slice()))
-        .collect()
-}
-
 /// `check --db-dump` of a dump holding `list`: the JSON report.
 fn dump_report(list: &[(String, Vec<u8>)]) -> Value {
     let case = Case::new(PUBLISHER_POLICY);
-    case.write("dump.tar.gz", gzip(&tar_entries(&owned(list))));
+    case.write("dump.tar.gz", tar_gz(list));
     report(&case.check(&["--db-dump", "dump.tar.gz", "--format", "json"]))
 }
 
@@ -400,7 +349,7 @@ fn lock_memory_follows_its_size() {
 #[test]
 fn lock_guard_link_is_not_followed() {
     let case = Case::new(PUBLISHER_POLICY);
-    let dump = gzip(&tar_entries(&owned(&tables("d/data/", &[]))));
+    let dump = tar_gz(&tables("d/data/", &[]));
     case.write("dump.tar.gz", dump);
     // A link planted where the guard goes, to a file that does not exist yet.
     let victim = case.at("victim");
@@ -619,7 +568,7 @@ fn fetched_times_are_checked_at_the_source() {
     ));
     let case = Case::new(PUBLISHER_POLICY);
     case.write("policy.toml", PUBLISHER_POLICY.replace("[4242]", "[7]"));
-    case.write("dump.tar.gz", gzip(&tar_entries(&owned(&list))));
+    case.write("dump.tar.gz", tar_gz(&list));
     let out = case.check(&["--db-dump", "dump.tar.gz", "-v"]);
     assert!(
         !out.stdout.contains(&0x1b),

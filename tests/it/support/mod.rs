@@ -21,6 +21,7 @@
 pub mod case;
 pub mod corpus;
 pub mod cyclonedx;
+pub mod dump;
 pub mod fake_crates_io;
 pub mod fake_static;
 pub mod metadata_json;
