@@ -19,27 +19,26 @@ pub fn is_hidden(c: char) -> bool {
 /// Untrusted text (crate metadata) made safe for a terminal: control characters,
 /// escape sequences included, become visible `\u{..}` escapes, and newlines spaces.
 pub fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' | '\t' => out.push(' '),
-            c if is_hidden(c) => out.push_str(&c.escape_unicode().to_string()),
-            c => out.push(c),
-        }
-    }
-    out
+    escape(text, true)
 }
 
 /// Untrusted text made safe for a terminal as [`clean`] does, keeping its line breaks:
 /// for multi-line messages. Every other control character, tabs included, becomes a
 /// visible `\u{..}` escape.
 pub fn clean_lines(text: &str) -> String {
+    escape(text, false)
+}
+
+/// The one loop of both: hidden characters as `\u{..}` escapes; line breaks and tabs
+/// as spaces when `flatten`, else line breaks kept (and tabs escaped).
+fn escape(text: &str, flatten: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c != '\n' && is_hidden(c) {
-            out.push_str(&c.escape_unicode().to_string());
-        } else {
-            out.push(c);
+        match c {
+            '\n' | '\t' if flatten => out.push(' '),
+            '\n' => out.push('\n'),
+            c if is_hidden(c) => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
         }
     }
     out
